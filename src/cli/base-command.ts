@@ -1,0 +1,106 @@
+import {Command, Flags, type Interfaces} from '@oclif/core'
+
+import {EXIT_CODE_HELP, ExitCode, FiredrillError} from '../errors.js'
+import {DockerEngine} from '../engine/docker.js'
+import type {Engine} from '../engine/engine.js'
+import {DEFAULT_TOPOLOGY} from '../paths.js'
+import type {Progress} from '../util/progress.js'
+import {listrProgress, progressMode} from './listr-progress.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+
+/** Shared flags, error rendering and exit codes for every firedrill command. */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    ci: Flags.boolean({
+      description: 'Non-interactive: plain log lines, no prompts, no animation (also when CI is set or stderr is not a terminal).',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  static exitCodeHelp = EXIT_CODE_HELP
+
+  protected flags!: BaseFlags<T>
+  private engineInstance?: Engine
+
+  override async init(): Promise<void> {
+    await super.init()
+    const {flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+  }
+
+  protected get engine(): Engine {
+    this.engineInstance ??= new DockerEngine()
+    return this.engineInstance
+  }
+
+  protected progress(): Progress {
+    return listrProgress(progressMode({json: this.jsonEnabled(), ci: Boolean(this.flags.ci)}))
+  }
+
+  protected override async catch(err: Error & {exitCode?: number}): Promise<void> {
+    if (err instanceof FiredrillError) {
+      process.exitCode = err.exitCode
+      if (this.jsonEnabled()) {
+        this.logJson({error: err.toJSON()})
+        return
+      }
+      const lines = [`Error: ${err.message}`]
+      if (err.suggestions.length > 0) lines.push('Try this:', ...err.suggestions.map((s) => `  ${s}`))
+      process.stderr.write(`${lines.join('\n')}\n`)
+      return
+    }
+    // oclif's own errors (bad flags, missing arguments: exit 2) carry their exit code.
+    if ((err as {oclif?: {exit?: number}}).oclif?.exit !== undefined) return super.catch(err)
+    process.exitCode = ExitCode.Internal
+    if (this.jsonEnabled()) {
+      this.logJson({error: {code: 'internal', message: err.message, exit_code: ExitCode.Internal}})
+      return
+    }
+    process.stderr.write(`Error: ${err.message}\nThis is a bug in firedrill; please report it with the output of the command run with DEBUG=firedrill*.\n${err.stack ?? ''}\n`)
+  }
+
+  protected override async finally(err: Error | undefined): Promise<void> {
+    this.engineInstance?.close()
+    return super.finally(err)
+  }
+}
+
+export const topologyFlag = Flags.string({
+  char: 't',
+  description: 'Topology file (YAML). Default: the embedded bank-3site topology.',
+  default: DEFAULT_TOPOLOGY,
+  defaultHelp: async () => 'fixtures/topologies/bank-3site/topology.yaml',
+})
+
+export const buildArgFlag = Flags.string({
+  description: 'Docker build argument for images the topology builds, KEY=VALUE (repeatable), e.g. BASE_IMAGE=debian:bookworm-slim.',
+  multiple: true,
+  default: [],
+})
+
+export function parseBuildArgs(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new BuildArgError(pair)
+    out[pair.slice(0, eq)] = pair.slice(eq + 1)
+  }
+  return out
+}
+
+class BuildArgError extends FiredrillError {
+  readonly exitCode = ExitCode.BadInput
+  readonly code = 'bad_flag'
+  constructor(pair: string) {
+    super(`--build-arg "${pair}" is not KEY=VALUE`)
+  }
+}

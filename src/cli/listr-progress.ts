@@ -1,0 +1,47 @@
+import {Listr, ListrLogger, ProcessOutput} from 'listr2'
+
+import type {Progress} from '../util/progress.js'
+
+export type ProgressMode = 'silent' | 'plain' | 'live'
+
+/** One progress display, three audiences: silent under --json, plain lines in CI or without a TTY, live in a terminal. */
+export function progressMode(opts: {json: boolean; ci: boolean}): ProgressMode {
+  if (opts.json) return 'silent'
+  if (opts.ci || process.env.CI || !process.stderr.isTTY) return 'plain'
+  return 'live'
+}
+
+/** Progress on stderr, so stdout carries only the result (a table, or JSON). */
+export function listrProgress(mode: ProgressMode): Progress {
+  const output = new ProcessOutput(process.stderr, process.stderr)
+  const logger = new ListrLogger({processOutput: output})
+  return {
+    async phase(title, fn) {
+      let value: Awaited<ReturnType<typeof fn>> | undefined
+      const list = new Listr(
+        [
+          {
+            title,
+            task: async (_ctx, task) => {
+              value = await fn((message) => {
+                task.output = message
+              })
+            },
+          },
+        ],
+        {
+          renderer: mode === 'silent' ? 'silent' : mode === 'plain' ? 'simple' : 'default',
+          rendererOptions: {logger, timer: {condition: true, format: () => 'dim'}, ...(mode === 'live' ? {outputBar: 1, persistentOutput: false} : {})},
+          exitOnError: true,
+          registerSignalListeners: false,
+          collectErrors: false,
+        } as never,
+      )
+      await list.run()
+      return value as Awaited<ReturnType<typeof fn>>
+    },
+    log(message) {
+      if (mode !== 'silent') process.stderr.write(`${message}\n`)
+    },
+  }
+}

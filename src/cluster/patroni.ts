@@ -1,0 +1,64 @@
+import type {ClusterRole} from '../config/drill.js'
+
+/** One member of a Patroni cluster as its REST API reports it. */
+export interface PatroniMember {
+  name: string
+  role: ClusterRole | 'other'
+  /** Patroni's own words: running, streaming, starting, stopped, … */
+  state: string
+  lagBytes?: number
+  timeline?: number
+}
+
+interface ClusterResponse {
+  members?: {name: string; role: string; state: string; lag?: number | string; timeline?: number}[]
+}
+
+/** Patroni names roles differently across versions (master/primary/leader); firedrill uses one vocabulary. */
+export function normalizeRole(role: string): ClusterRole | 'other' {
+  switch (role) {
+    case 'leader':
+    case 'master':
+    case 'primary':
+    case 'standby_leader':
+      return 'leader'
+    case 'sync_standby':
+      return 'sync_standby'
+    case 'replica':
+      return 'replica'
+    default:
+      return 'other'
+  }
+}
+
+/** GET /cluster from one member; any member answers with the whole cluster as the DCS sees it. */
+export async function fetchPatroniCluster(address: string, port: number, timeoutMs: number): Promise<PatroniMember[]> {
+  const response = await fetch(`http://${address}:${port}/cluster`, {signal: AbortSignal.timeout(timeoutMs)})
+  if (!response.ok) throw new Error(`Patroni at ${address}:${port} answered HTTP ${response.status}`)
+  const body = (await response.json()) as ClusterResponse
+  return (body.members ?? []).map((m) => ({
+    name: m.name,
+    role: normalizeRole(m.role),
+    state: m.state,
+    lagBytes: typeof m.lag === 'number' ? m.lag : undefined,
+    timeline: m.timeline,
+  }))
+}
+
+/** Ask each address in turn until one answers. */
+export async function readPatroniCluster(addresses: string[], port: number, timeoutMs: number): Promise<PatroniMember[] | undefined> {
+  for (const address of addresses) {
+    try {
+      return await fetchPatroniCluster(address, port, timeoutMs)
+    } catch {
+      // that member is down or not yet serving; try the next
+    }
+  }
+  return undefined
+}
+
+/** A member counts for readiness only when its PostgreSQL is up and, for standbys, replicating. */
+export function isServing(member: PatroniMember): boolean {
+  if (member.role === 'leader') return member.state === 'running'
+  return member.state === 'streaming' || member.state === 'running'
+}

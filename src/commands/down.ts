@@ -1,0 +1,33 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand, topologyFlag} from '../cli/base-command.js'
+import {name} from '../config/common.js'
+import {loadTopology} from '../config/load-topology.js'
+import {ConfigError} from '../errors.js'
+import {tearDown, type DownResult} from '../topology/lifecycle.js'
+
+export default class Down extends BaseCommand<typeof Down> {
+  static override summary = 'Remove everything of a topology (found by label); succeeds when nothing is there.'
+  static override description = `Removes the containers, networks and volumes labelled io.firedrill.project=<project>. Never touches anything else.
+
+Exit codes:
+${BaseCommand.exitCodeHelp}`
+  static override examples = ['<%= config.bin %> down', '<%= config.bin %> down --project bank-3site']
+  static override flags = {
+    topology: topologyFlag,
+    project: Flags.string({description: 'Project name to remove, instead of reading it from a topology file.'}),
+  }
+
+  async run(): Promise<DownResult> {
+    const project = this.flags.project ?? loadTopology(this.flags.topology).project
+    const valid = name('project').safeParse(project)
+    if (!valid.success) throw new ConfigError([{file: '--project', field: 'project', message: valid.error.issues[0]!.message}])
+    const result = await tearDown(project, this.engine, this.progress())
+    this.log(
+      result.containers + result.networks + result.volumes === 0
+        ? `Nothing of ${project} was there.`
+        : `Removed ${result.containers} containers, ${result.networks} networks and ${result.volumes} volumes of ${project}.`,
+    )
+    return result
+  }
+}

@@ -1,0 +1,41 @@
+import {BaseCommand, topologyFlag} from '../cli/base-command.js'
+import {loadTopology} from '../config/load-topology.js'
+import {statusTable} from '../report/table.js'
+import {observe, unhealthyReasons} from '../topology/observe.js'
+
+export interface StatusRow {
+  site: string
+  service: string
+  container: string
+  state: string
+  health: string
+  role: string | null
+}
+
+export default class Status extends BaseCommand<typeof Status> {
+  static override summary = 'Show every container of a topology: state, health, and cluster role read from Patroni.'
+  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json']
+  static override flags = {topology: topologyFlag}
+
+  async run(): Promise<{project: string; healthy: boolean; problems: string[]; instances: StatusRow[]}> {
+    const topology = loadTopology(this.flags.topology)
+    const seen = await observe(topology, this.engine)
+    const problems = unhealthyReasons(seen)
+    this.log(statusTable(seen.instances))
+    const up = seen.instances.some((o) => o.container)
+    this.log(!up ? `Topology ${topology.project} is not up.` : problems.length === 0 ? `Topology ${topology.project} is healthy.` : `Not healthy: ${problems.join('; ')}`)
+    return {
+      project: topology.project,
+      healthy: problems.length === 0,
+      problems,
+      instances: seen.instances.map((o) => ({
+        site: o.instance.site,
+        service: o.instance.service,
+        container: o.instance.containerName,
+        state: o.container?.state ?? 'absent',
+        health: o.container?.health ?? 'none',
+        role: o.role ?? null,
+      })),
+    }
+  }
+}

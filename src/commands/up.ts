@@ -1,0 +1,34 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand, buildArgFlag, parseBuildArgs, topologyFlag} from '../cli/base-command.js'
+import {loadTopology} from '../config/load-topology.js'
+import {formatMs} from '../config/duration.js'
+import {bringUp, type UpResult} from '../topology/lifecycle.js'
+
+export default class Up extends BaseCommand<typeof Up> {
+  static override summary = 'Bring a topology up and wait until it is really healthy.'
+  static override description = `Creates one network per site, a WAN network joining them, and every container, all labelled io.firedrill.*.
+"Healthy" means every container's health check passes and every cluster shows its roles (for bank-3site: a leader, a sync standby and a streaming replica).
+If something is in the way (a port, a container or network name, a missing image), nothing is created. If bring-up fails half-way, what was created is removed.
+
+Exit codes:
+${BaseCommand.exitCodeHelp}`
+  static override examples = ['<%= config.bin %> up', '<%= config.bin %> up --topology my-topology.yaml --json']
+  static override flags = {
+    topology: topologyFlag,
+    'build-arg': buildArgFlag,
+    rebuild: Flags.boolean({description: 'Rebuild images that have a build context even when present.'}),
+  }
+
+  async run(): Promise<UpResult> {
+    const topology = loadTopology(this.flags.topology)
+    const buildArgs = parseBuildArgs(this.flags['build-arg'])
+    const result = await bringUp(topology, this.engine, {buildArgs, rebuild: this.flags.rebuild, progress: this.progress()})
+    this.log(
+      result.created
+        ? `Topology ${result.project} is up and healthy in ${formatMs(result.durationMs)} (${formatMs(result.healthyAfterStartMs ?? 0)} from first container start).`
+        : `Topology ${result.project} was already up; healthy after ${formatMs(result.durationMs)}.`,
+    )
+    return result
+  }
+}

@@ -1,0 +1,120 @@
+import path from 'node:path'
+
+import {ConfigError, type ConfigIssue} from '../errors.js'
+import {DEFAULT_TOPOLOGY} from '../paths.js'
+import type {Topology} from '../topology/model.js'
+import {drillSchema, STEP_KINDS, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
+import {loadTopology} from './load-topology.js'
+import {YamlSource} from './yaml-source.js'
+
+export interface Drill {
+  file: string
+  sha256: string
+  name: string
+  description?: string
+  objectives: {rtoMs?: number; rpoMs?: number}
+  probe: ProbeSpec
+  steps: Step[]
+}
+
+export interface LoadedDrill {
+  drill: Drill
+  topology: Topology
+}
+
+/**
+ * Read a drill and the topology it runs against, and check them against each other.
+ * Every problem found is reported at once, each with file, line and field.
+ */
+export function loadDrill(file: string, opts: {topology?: string} = {}): LoadedDrill {
+  const absolute = path.resolve(file)
+  const source = YamlSource.read(absolute)
+  const spec = source.check(drillSchema)
+  const issues: ConfigIssue[] = []
+
+  const steps: Step[] = []
+  spec.steps.forEach((raw, i) => {
+    const kinds = Object.keys(raw).filter((k): k is StepKind => k in STEP_KINDS)
+    if (kinds.length !== 1) {
+      const message =
+        kinds.length === 0
+          ? `unknown step; a step starts with one of: ${Object.keys(STEP_KINDS).join(', ')} (found: ${Object.keys(raw).join(', ') || 'nothing'})`
+          : `a step has exactly one kind, this one has ${kinds.join(' and ')}`
+      issues.push(source.issue(['steps', i], message))
+      return
+    }
+    const kind = kinds[0]!
+    const result = STEP_KINDS[kind].safeParse(raw)
+    if (!result.success) {
+      issues.push(...source.zodIssues(result.error.issues, ['steps', i]))
+      return
+    }
+    steps.push({kind, ...result.data} as Step)
+  })
+
+  const topologyFile = opts.topology ?? (spec.topology ? path.resolve(path.dirname(absolute), spec.topology) : DEFAULT_TOPOLOGY)
+  let topology: Topology | undefined
+  try {
+    topology = loadTopology(topologyFile)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    if (spec.topology && !opts.topology && error.issues.some((i) => i.message === 'file not found')) {
+      issues.push(source.issue(['topology'], `topology file ${topologyFile} does not exist`))
+    } else {
+      issues.push(...error.issues)
+    }
+  }
+
+  if (topology) {
+    const services = new Set(topology.instances.map((i) => i.service))
+    const sites = new Set(topology.sites.map((s) => s.name))
+    if (!services.has(spec.probe.service)) {
+      issues.push(source.issue(['probe', 'service'], `service "${spec.probe.service}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
+    }
+    steps.forEach((step, i) => {
+      if (step.kind !== 'fault') return
+      issues.push(...checkTarget(step.target, ['steps', i, 'target'], topology, services, sites, source))
+    })
+  }
+
+  if (issues.length > 0) throw new ConfigError(issues)
+  return {
+    drill: {
+      file: absolute,
+      sha256: source.sha256,
+      name: spec.name,
+      description: spec.description,
+      objectives: {rtoMs: spec.objectives.rto, rpoMs: spec.objectives.rpo},
+      probe: spec.probe,
+      steps,
+    },
+    topology: topology!,
+  }
+}
+
+function checkTarget(
+  target: TargetSelector,
+  at: (string | number)[],
+  topology: Topology,
+  services: Set<string>,
+  sites: Set<string>,
+  source: YamlSource,
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = []
+  if (target.service && !services.has(target.service)) {
+    issues.push(source.issue([...at, 'service'], `service "${target.service}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
+  }
+  if (target.site && !sites.has(target.site)) {
+    issues.push(source.issue([...at, 'site'], `site "${target.site}" is not in topology ${topology.project} (sites: ${[...sites].join(', ')})`))
+  }
+  if (target.role) {
+    const managed = topology.instances.filter((i) => i.cluster && (!target.service || i.service === target.service))
+    if (managed.length === 0) {
+      issues.push(source.issue([...at, 'role'], `a role can only select instances of a service with a cluster manager (cluster: {manager: patroni})`))
+    }
+  }
+  if (issues.length === 0 && topology.instances.every((i) => (target.service && i.service !== target.service) || (target.site && i.site !== target.site))) {
+    issues.push(source.issue(at, `no container of topology ${topology.project} matches this target`))
+  }
+  return issues
+}

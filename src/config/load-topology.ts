@@ -1,0 +1,116 @@
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+
+import {ConfigError, type ConfigIssue} from '../errors.js'
+import {containerName, networkName, type ImagePlan, type Instance, type Topology} from '../topology/model.js'
+import {topologySchema} from './topology.js'
+import {YamlSource} from './yaml-source.js'
+
+const VARIABLE = /\$\{([^}]*)\}/g
+
+export function loadTopology(file: string): Topology {
+  const absolute = path.resolve(file)
+  const source = YamlSource.read(absolute)
+  const spec = source.check(topologySchema)
+  const issues: ConfigIssue[] = []
+  const siteNames = new Set(Object.keys(spec.sites))
+  const instances: Instance[] = []
+  const images = new Map<string, ImagePlan>()
+  const hostPorts = new Map<string, string>()
+
+  for (const [serviceName, service] of Object.entries(spec.services)) {
+    const at = ['services', serviceName]
+    const seen = new Set<string>()
+    service.sites.forEach((site, i) => {
+      if (!siteNames.has(site)) {
+        issues.push(source.issue([...at, 'sites', i], `site "${site}" is not declared under sites (declared: ${[...siteNames].join(', ')})`))
+      }
+      if (seen.has(site)) issues.push(source.issue([...at, 'sites', i], `site "${site}" is listed twice`))
+      seen.add(site)
+    })
+    for (const site of Object.keys(service.per_site)) {
+      if (!seen.has(site)) {
+        issues.push(source.issue([...at, 'per_site', site], `per_site names "${site}", which is not one of this service's sites`, {key: site}))
+      }
+    }
+
+    const image = service.image ?? `firedrill/${spec.name}-${serviceName}:latest`
+    if (service.build) {
+      const contextDir = path.resolve(path.dirname(absolute), service.build.context)
+      const dockerfile = path.join(contextDir, service.build.dockerfile)
+      if (!existsSync(dockerfile)) {
+        issues.push(source.issue([...at, 'build', 'context'], `no ${service.build.dockerfile} in ${contextDir}`))
+      }
+      images.set(image, {ref: image, build: {contextDir, dockerfile: service.build.dockerfile, args: service.build.args}})
+    } else if (!images.has(image)) {
+      images.set(image, {ref: image})
+    }
+
+    for (const site of service.sites) {
+      if (!siteNames.has(site)) continue
+      const override = service.per_site[site]
+      const vars: Record<string, string> = {project: spec.name, service: serviceName, site}
+      const expand = (value: string, where: (string | number)[]): string =>
+        value.replaceAll(VARIABLE, (whole, key: string) => {
+          const v = vars[key]
+          if (v === undefined) {
+            issues.push(source.issue(where, `unknown variable ${whole}; known: ${Object.keys(vars).map((k) => '${' + k + '}').join(', ')}`))
+            return whole
+          }
+          return v
+        })
+      const hostname = expand(service.hostname, [...at, 'hostname'])
+      vars.hostname = hostname
+      const env: Record<string, string> = {}
+      for (const [k, v] of Object.entries(service.env)) env[k] = expand(v, [...at, 'env', k])
+      for (const [k, v] of Object.entries(override?.env ?? {})) env[k] = expand(v, [...at, 'per_site', site, 'env', k])
+      const commandAt = override?.command ? [...at, 'per_site', site, 'command'] : [...at, 'command']
+      const command = (override?.command ?? service.command)?.map((arg, i) => expand(arg, [...commandAt, i]))
+      const ports = override?.ports ?? service.ports
+      for (const [i, p] of ports.entries()) {
+        const key = `${p.host_ip}:${p.host}/${p.protocol}`
+        const other = hostPorts.get(key)
+        const here = `${serviceName} on ${site}`
+        if (other) issues.push(source.issue([...at, 'ports', i], `host port ${key} is published twice (${other} and ${here})`))
+        hostPorts.set(key, here)
+      }
+      instances.push({
+        service: serviceName,
+        site,
+        containerName: containerName(spec.name, serviceName, site),
+        hostname,
+        image,
+        command,
+        user: service.user,
+        env,
+        health: service.health,
+        ports,
+        volumes: service.volumes.map((v) => ({volumeName: `fd-${spec.name}-${serviceName}-${site}-${v.name}`, target: v.target})),
+        cluster: service.cluster,
+        stopTimeoutMs: service.stop_timeout,
+      })
+    }
+  }
+
+  const hostnames = new Map<string, string>()
+  for (const inst of instances) {
+    const other = hostnames.get(inst.hostname)
+    if (other) issues.push(source.issue(['services', inst.service, 'hostname'], `hostname "${inst.hostname}" is used by ${other} and ${inst.service} on ${inst.site}`))
+    hostnames.set(inst.hostname, `${inst.service} on ${inst.site}`)
+  }
+
+  if (issues.length > 0) throw new ConfigError(issues)
+
+  const sites = Object.entries(spec.sites).map(([name, s]) => ({name, role: s.role}))
+  return {
+    file: absolute,
+    sha256: source.sha256,
+    project: spec.name,
+    description: spec.description,
+    sites,
+    instances,
+    networks: [...sites.map((s) => ({name: networkName(spec.name, s.name), site: s.name})), {name: networkName(spec.name, undefined)}],
+    images: [...images.values()],
+    upTimeoutMs: spec.up_timeout,
+  }
+}

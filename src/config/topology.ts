@@ -1,0 +1,98 @@
+import {z} from 'zod'
+
+import {argv, duration, name} from './common.js'
+
+export const SITE_ROLES = ['primary', 'standby', 'replica', 'witness'] as const
+
+const site = z.strictObject({
+  role: z.enum(SITE_ROLES, {error: `site role must be one of: ${SITE_ROLES.join(', ')}`}),
+  description: z.string().optional(),
+})
+
+const health = z.strictObject({
+  /** argv run inside the container by Docker's health check. */
+  test: argv('health.test'),
+  interval: duration({positive: true}).default(1000),
+  timeout: duration({positive: true}).default(2000),
+  retries: z.int().min(1).default(60),
+  start_period: duration().default(0),
+})
+
+const port = z.strictObject({
+  container: z.int().min(1).max(65_535),
+  host: z.int().min(1).max(65_535),
+  /** Published on loopback unless said otherwise. */
+  host_ip: z.string().default('127.0.0.1'),
+  protocol: z.enum(['tcp', 'udp']).default('tcp'),
+})
+
+const volume = z.strictObject({
+  /** Volume name within the service; firedrill creates and labels one volume per instance. */
+  name: name('volume name'),
+  target: z.string().startsWith('/', {error: 'volume target must be an absolute path inside the container'}),
+})
+
+const build = z.strictObject({
+  /** Directory holding the Dockerfile, relative to the topology file. */
+  context: z.string().min(1),
+  dockerfile: z.string().default('Dockerfile'),
+  args: z.record(z.string(), z.string()).default({}),
+})
+
+const cluster = z.strictObject({
+  manager: z.literal('patroni', {error: 'cluster.manager must be "patroni" (the only cluster manager firedrill reads roles from)'}),
+  /** Patroni REST API port inside the container. */
+  api_port: z.int().min(1).max(65_535).default(8008),
+  /** Roles that must be present, with how many of each, before the topology counts as healthy. */
+  ready_when: z
+    .strictObject({
+      leader: z.int().min(0).default(1),
+      sync_standby: z.int().min(0).default(0),
+      replica: z.int().min(0).default(0),
+    })
+    .default({leader: 1, sync_standby: 0, replica: 0}),
+})
+
+/** Per-site adjustments of a service placed on several sites. */
+const siteOverride = z.strictObject({
+  env: z.record(z.string(), z.string()).default({}),
+  command: argv('command').optional(),
+  ports: z.array(port).optional(),
+})
+
+const service = z
+  .strictObject({
+    description: z.string().optional(),
+    /** The sites this service runs on: one container per site. */
+    sites: z.array(name('site name')).min(1, {error: 'a service must run on at least one site'}),
+    image: z.string().min(1).optional(),
+    build: build.optional(),
+    command: argv('command').optional(),
+    user: z.string().optional(),
+    /** `${site}`, `${service}`, `${project}` and `${hostname}` are replaced in env values, command and hostname. */
+    env: z.record(z.string(), z.string()).default({}),
+    hostname: z.string().default('${service}-${site}'),
+    health: health.optional(),
+    ports: z.array(port).default([]),
+    volumes: z.array(volume).default([]),
+    cluster: cluster.optional(),
+    per_site: z.record(z.string(), siteOverride).default({}),
+    stop_timeout: duration().default(10_000),
+  })
+  .refine((s) => s.image !== undefined || s.build !== undefined, {error: 'a service needs an image, a build, or both'})
+
+export const topologySchema = z.strictObject({
+  /** The project name: every Docker resource of this topology carries it as the io.firedrill.project label. */
+  name: name('topology name'),
+  description: z.string().optional(),
+  sites: z.record(name('site name'), site).refine((s) => Object.keys(s).length > 0, {error: 'declare at least one site'}),
+  services: z.record(name('service name'), service).refine((s) => Object.keys(s).length > 0, {error: 'declare at least one service'}),
+  /** How long `up` waits for the topology to become healthy. */
+  up_timeout: duration({positive: true}).default(180_000),
+})
+
+export type TopologyFile = z.output<typeof topologySchema>
+export type ServiceSpec = z.output<typeof service>
+export type HealthSpec = z.output<typeof health>
+export type PortSpec = z.output<typeof port>
+export type ClusterSpec = z.output<typeof cluster>

@@ -1,0 +1,120 @@
+import {readFileSync, statSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node} from 'yaml'
+import type {z} from 'zod'
+
+import {ConfigError, type ConfigIssue} from '../errors.js'
+
+/** Larger inputs are refused before parsing: no drill or topology needs this much. */
+export const MAX_CONFIG_BYTES = 1024 * 1024
+/** Bounds YAML alias expansion ("billion laughs"). */
+const MAX_ALIAS_COUNT = 100
+
+/** A parsed YAML file that can still say where each value came from. */
+export class YamlSource {
+  private constructor(
+    readonly file: string,
+    readonly text: string,
+    readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+    readonly value: unknown,
+  ) {}
+
+  static read(file: string): YamlSource {
+    let text: string
+    try {
+      const size = statSync(file).size
+      if (size > MAX_CONFIG_BYTES) {
+        throw new ConfigError([{file, field: '', message: `file is ${size} bytes; the limit is ${MAX_CONFIG_BYTES}`}])
+      }
+      text = readFileSync(file, 'utf8')
+    } catch (error) {
+      if (error instanceof ConfigError) throw error
+      const code = (error as NodeJS.ErrnoException).code
+      const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : (error as Error).message
+      throw new ConfigError([{file, field: '', message: reason}])
+    }
+    return YamlSource.parse(file, text)
+  }
+
+  static parse(file: string, text: string): YamlSource {
+    const lines = new LineCounter()
+    const doc = parseDocument(text, {lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true})
+    const issues: ConfigIssue[] = doc.errors.map((e) => {
+      const pos = lines.linePos(e.pos[0])
+      return {file, line: pos.line, column: pos.col, field: '', message: `YAML: ${firstLine(e.message)}`}
+    })
+    if (issues.length > 0) throw new ConfigError(issues)
+    let value: unknown
+    try {
+      value = doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
+    } catch (error) {
+      throw new ConfigError([{file, field: '', message: `YAML: ${firstLine((error as Error).message)}`}])
+    }
+    if (value === null || value === undefined) throw new ConfigError([{file, line: 1, field: '', message: 'file is empty'}])
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      throw new ConfigError([{file, line: 1, field: '', message: `expected a mapping of fields at the top level, found ${Array.isArray(value) ? 'a list' : typeof value}`}])
+    }
+    return new YamlSource(file, text, doc, lines, value)
+  }
+
+  get sha256(): string {
+    return createHash('sha256').update(this.text).digest('hex')
+  }
+
+  /** Where a path points in the file; falls back to the nearest ancestor that exists. */
+  locate(path: readonly PropertyKey[], opts: {key?: string} = {}): {line?: number; column?: number} {
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = depth === 0 ? this.doc.contents : (this.doc.getIn(path.slice(0, depth) as unknown[], true) as Node | undefined)
+      if (!node) continue
+      let range = node.range
+      if (opts.key !== undefined && depth === path.length && isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === opts.key)
+        const keyNode = pair && isScalar(pair.key) ? pair.key : undefined
+        if (keyNode?.range) range = keyNode.range
+      }
+      if (range) {
+        const pos = this.lines.linePos(range[0])
+        return {line: pos.line, column: pos.col}
+      }
+    }
+    return {}
+  }
+
+  issue(path: readonly PropertyKey[], message: string, opts: {key?: string} = {}): ConfigIssue {
+    return {file: this.file, ...this.locate(path, opts), field: formatPath(path), message}
+  }
+
+  /** Validate the whole document against a schema; every problem is reported, each with its line. */
+  check<T extends z.ZodType>(schema: T, path: readonly PropertyKey[] = [], value: unknown = this.value): z.output<T> {
+    const result = schema.safeParse(value)
+    if (result.success) return result.data
+    throw new ConfigError(this.zodIssues(result.error.issues, path))
+  }
+
+  zodIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): ConfigIssue[] {
+    const out: ConfigIssue[] = []
+    for (const issue of issues) {
+      const path = [...prefix, ...issue.path]
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) out.push(this.issue([...path, key], `unknown field "${key}"`, {key}))
+        continue
+      }
+      out.push(this.issue(path, issue.message))
+    }
+    return out
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`
+    else out += out === '' ? String(part) : `.${String(part)}`
+  }
+  return out
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+}

@@ -1,0 +1,67 @@
+import {randomBytes} from 'node:crypto'
+
+import {loadDrill, type LoadedDrill} from '../config/load-drill.js'
+import {InterruptedError} from '../errors.js'
+import type {Engine} from '../engine/engine.js'
+import {bringUp, tearDown} from '../topology/lifecycle.js'
+import {type Progress, silentProgress} from '../util/progress.js'
+import {runDrill, type DrillResult} from './runner.js'
+
+export interface SessionOptions {
+  engine: Engine
+  /** Run against this topology file instead of the one each drill names. */
+  topology?: string
+  /** Leave the topology up afterwards even if the session brought it up. */
+  keep?: boolean
+  buildArgs?: Record<string, string>
+  progress?: Progress
+}
+
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`
+}
+
+/** Validate every drill first (nothing starts on bad input), then run them in order, leaving each topology as it was found. */
+export function loadDrills(files: readonly string[], topology?: string): LoadedDrill[] {
+  return files.map((file) => loadDrill(file, {topology}))
+}
+
+export async function runSession(drills: readonly LoadedDrill[], opts: SessionOptions): Promise<DrillResult[]> {
+  const progress = opts.progress ?? silentProgress
+  const engineInfo = await opts.engine.info()
+  const controller = new AbortController()
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => {
+    if (!controller.signal.aborted) {
+      progress.log(`${signal} received: stopping and reverting every fault`)
+      controller.abort(new InterruptedError(signal))
+    }
+  }
+  const onInt = onSignal('SIGINT')
+  const onTerm = onSignal('SIGTERM')
+  process.on('SIGINT', onInt)
+  process.on('SIGTERM', onTerm)
+
+  const results: DrillResult[] = []
+  const broughtUp = new Map<string, string>()
+  try {
+    for (const loaded of drills) {
+      const {topology} = loaded
+      if (!broughtUp.has(topology.file)) {
+        // Brought up here means taken down here (unless --keep); found up means left up.
+        const result = await bringUp(topology, opts.engine, {progress, buildArgs: opts.buildArgs, signal: controller.signal})
+        broughtUp.set(topology.file, result.created ? topology.project : '')
+      }
+      controller.signal.throwIfAborted()
+      results.push(await runDrill(loaded, {engine: opts.engine, engineInfo, runId: newRunId(), progress, signal: controller.signal}))
+    }
+    return results
+  } catch (error) {
+    throw controller.signal.aborted ? controller.signal.reason : error
+  } finally {
+    if (!opts.keep) {
+      for (const project of broughtUp.values()) if (project) await tearDown(project, opts.engine, progress).catch(() => {})
+    }
+    process.off('SIGINT', onInt)
+    process.off('SIGTERM', onTerm)
+  }
+}

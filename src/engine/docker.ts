@@ -1,0 +1,283 @@
+import {readdirSync} from 'node:fs'
+import path from 'node:path'
+
+import Docker from 'dockerode'
+
+import {EngineUnavailableError, EnvironmentError} from '../errors.js'
+import type {
+  ContainerCreateRequest,
+  ContainerHealth,
+  ContainerState,
+  ContainerSummary,
+  Engine,
+  EngineInfo,
+  ImageBuildRequest,
+  NetworkSummary,
+  VolumeSummary,
+} from './engine.js'
+
+const NS_PER_MS = 1_000_000
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
+
+/** The Docker engine behind the Engine interfaces; the only module that imports dockerode. */
+export class DockerEngine implements Engine {
+  private readonly docker: Docker
+
+  constructor(opts: {socketPath?: string} = {}) {
+    // DOCKER_HOST is honoured by docker-modem when no socket is given.
+    this.docker = opts.socketPath ? new Docker({socketPath: opts.socketPath}) : new Docker()
+  }
+
+  describeEndpoint(): string {
+    return process.env.DOCKER_HOST ?? '/var/run/docker.sock'
+  }
+
+  close(): void {
+    const agent = (this.docker.modem as unknown as {agent?: {destroy?: () => void}}).agent
+    agent?.destroy?.()
+  }
+
+  async info(): Promise<EngineInfo> {
+    const v = await this.call('ping the Docker engine', () => this.docker.version())
+    return {version: v.Version, apiVersion: v.ApiVersion, os: `${v.Os}/${v.Arch} ${v.KernelVersion ?? ''}`.trim()}
+  }
+
+  async imageId(ref: string): Promise<string | undefined> {
+    try {
+      const info = await this.call(`inspect image ${ref}`, () => this.docker.getImage(ref).inspect())
+      return info.Id
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw error
+    }
+  }
+
+  async buildImage(req: ImageBuildRequest, onLine?: (line: string) => void): Promise<string> {
+    const stream = await this.call(`build image ${req.ref}`, () =>
+      this.docker.buildImage(
+        {context: req.contextDir, src: listFiles(req.contextDir)},
+        {t: req.ref, dockerfile: req.dockerfile, buildargs: req.args, labels: req.labels, rm: true, forcerm: true},
+      ),
+    )
+    const tail: string[] = []
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(err) : resolve()),
+        (event: {stream?: string; error?: string; errorDetail?: {message?: string}}) => {
+          if (event.error) {
+            reject(new EnvironmentError(`building image ${req.ref} from ${req.contextDir} failed: ${event.error.trim()}\n${tail.join('\n')}`))
+            return
+          }
+          for (const line of (event.stream ?? '').split('\n')) {
+            if (line.trim() === '') continue
+            tail.push(line)
+            if (tail.length > 20) tail.shift()
+            onLine?.(line)
+          }
+        },
+      )
+    })
+    const id = await this.imageId(req.ref)
+    if (!id) throw new EnvironmentError(`building image ${req.ref} reported success but the image is not there`)
+    return id
+  }
+
+  async createNetwork(req: {name: string; labels: Record<string, string>}): Promise<string> {
+    const network = await this.call(`create network ${req.name}`, () =>
+      this.docker.createNetwork({Name: req.name, Driver: 'bridge', Labels: req.labels, CheckDuplicate: true, Attachable: true}),
+    )
+    return network.id
+  }
+
+  async listNetworks(labelFilters: string[]): Promise<NetworkSummary[]> {
+    const list = await this.call('list networks', () => this.docker.listNetworks({filters: {label: labelFilters}}))
+    return list.map((n) => ({id: n.Id, name: n.Name, labels: n.Labels ?? {}}))
+  }
+
+  async findNetworkByName(name: string): Promise<NetworkSummary | undefined> {
+    const list = await this.call('list networks', () => this.docker.listNetworks({filters: {name: [name]}}))
+    const n = list.find((x) => x.Name === name)
+    return n ? {id: n.Id, name: n.Name, labels: n.Labels ?? {}} : undefined
+  }
+
+  async removeNetwork(id: string): Promise<void> {
+    await this.ignoreNotFound(`remove network ${id}`, () => this.docker.getNetwork(id).remove())
+  }
+
+  async createVolume(req: {name: string; labels: Record<string, string>}): Promise<void> {
+    await this.call(`create volume ${req.name}`, () => this.docker.createVolume({Name: req.name, Labels: req.labels}))
+  }
+
+  async listVolumes(labelFilters: string[]): Promise<VolumeSummary[]> {
+    const list = await this.call('list volumes', () => this.docker.listVolumes({filters: {label: labelFilters}}))
+    return (list.Volumes ?? []).map((v) => ({name: v.Name, labels: v.Labels ?? {}}))
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.ignoreNotFound(`remove volume ${name}`, () => this.docker.getVolume(name).remove())
+  }
+
+  async createContainer(req: ContainerCreateRequest): Promise<string> {
+    const [first, ...rest] = req.networks
+    const exposed: Record<string, object> = {}
+    const bindings: Record<string, {HostIp: string; HostPort: string}[]> = {}
+    for (const p of req.ports) {
+      const key = `${p.container}/${p.protocol}`
+      exposed[key] = {}
+      ;(bindings[key] ??= []).push({HostIp: p.hostIp, HostPort: String(p.host)})
+    }
+    const container = await this.call(`create container ${req.name}`, () =>
+      this.docker.createContainer({
+        name: req.name,
+        Hostname: req.hostname,
+        Image: req.image,
+        Cmd: req.command,
+        User: req.user,
+        Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`),
+        Labels: req.labels,
+        ExposedPorts: exposed,
+        StopTimeout: Math.ceil(req.stopTimeoutMs / 1000),
+        Healthcheck: req.health
+          ? {
+              Test: ['CMD', ...req.health.test],
+              Interval: req.health.intervalMs * NS_PER_MS,
+              Timeout: req.health.timeoutMs * NS_PER_MS,
+              Retries: req.health.retries,
+              StartPeriod: req.health.startPeriodMs * NS_PER_MS,
+            }
+          : undefined,
+        HostConfig: {
+          PortBindings: bindings,
+          Mounts: req.mounts.map((m) => ({Type: 'volume' as const, Source: m.volume, Target: m.target})),
+          RestartPolicy: {Name: 'no'},
+          NetworkMode: first?.name,
+        },
+        NetworkingConfig: first ? {EndpointsConfig: {[first.name]: {Aliases: first.aliases}}} : undefined,
+      }),
+    )
+    for (const net of rest) {
+      await this.call(`attach ${req.name} to network ${net.name}`, () =>
+        this.docker.getNetwork(net.name).connect({Container: container.id, EndpointConfig: {Aliases: net.aliases}}),
+      )
+    }
+    return container.id
+  }
+
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.call(`start container ${id}`, () => this.docker.getContainer(id).start())
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode === 304) return // already running
+      throw error
+    }
+  }
+
+  async killContainer(id: string, signal: string): Promise<void> {
+    await this.call(`kill container ${id}`, () => this.docker.getContainer(id).kill({signal}))
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.ignoreNotFound(`remove container ${id}`, () => this.docker.getContainer(id).remove({force: true, v: true}))
+  }
+
+  async containerLogs(id: string, tail: number): Promise<string> {
+    const buffer = await this.call(`read logs of ${id}`, () =>
+      this.docker.getContainer(id).logs({stdout: true, stderr: true, tail, follow: false}),
+    )
+    return demux(buffer as unknown as Buffer)
+  }
+
+  async listContainers(labelFilters: string[]): Promise<ContainerSummary[]> {
+    const list = await this.call('list containers', () => this.docker.listContainers({all: true, filters: {label: labelFilters}}))
+    return list.map((c) => summarize(c))
+  }
+
+  async findContainerByName(name: string): Promise<ContainerSummary | undefined> {
+    const list = await this.call('list containers', () => this.docker.listContainers({all: true, filters: {name: [`^/${name}$`]}}))
+    const c = list[0]
+    return c ? summarize(c) : undefined
+  }
+
+  /** Run one engine call; an unreachable engine becomes EngineUnavailableError, anything else keeps its message with what we were doing. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code && UNREACHABLE.has(code)) {
+        throw new EngineUnavailableError(
+          `cannot reach the Docker engine at ${this.describeEndpoint()} (${code}) while trying to ${what}`,
+          ['start it (sudo systemctl start docker, or dockerd &), or point DOCKER_HOST at a running engine', 'scripts/setup.sh installs and starts one'],
+          {cause: error},
+        )
+      }
+      if (error instanceof Error && (error as {statusCode?: number}).statusCode !== undefined) {
+        const reason = ((error as {json?: {message?: string}}).json?.message ?? error.message).trim()
+        const wrapped = new Error(`${what}: ${reason}`, {cause: error}) as Error & {statusCode?: number}
+        wrapped.statusCode = (error as {statusCode?: number}).statusCode
+        throw wrapped
+      }
+      throw error
+    }
+  }
+
+  private async ignoreNotFound(what: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await this.call(what, fn)
+    } catch (error) {
+      if (isNotFound(error)) return
+      throw error
+    }
+  }
+}
+
+/** Docker multiplexes stdout and stderr of non-TTY containers into frames with an 8-byte header. */
+function demux(buffer: Buffer): string {
+  const parts: Buffer[] = []
+  let offset = 0
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4)
+    parts.push(buffer.subarray(offset + 8, offset + 8 + size))
+    offset += 8 + size
+  }
+  return offset === 0 ? buffer.toString('utf8') : Buffer.concat(parts).toString('utf8')
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as {statusCode?: number}).statusCode === 404
+}
+
+function summarize(c: Docker.ContainerInfo): ContainerSummary {
+  const addresses: Record<string, string> = {}
+  for (const [name, net] of Object.entries(c.NetworkSettings?.Networks ?? {})) {
+    if (net.IPAddress) addresses[name] = net.IPAddress
+  }
+  return {
+    id: c.Id,
+    name: (c.Names[0] ?? '').replace(/^\//, ''),
+    image: c.Image,
+    state: c.State as ContainerState,
+    health: healthOf(c.Status),
+    labels: c.Labels ?? {},
+    addresses,
+  }
+}
+
+function healthOf(status: string): ContainerHealth {
+  if (status.includes('(healthy)')) return 'healthy'
+  if (status.includes('(unhealthy)')) return 'unhealthy'
+  if (status.includes('(health: starting)')) return 'starting'
+  return 'none'
+}
+
+function listFiles(dir: string, base = dir): string[] {
+  const out: string[] = []
+  for (const entry of readdirSync(dir, {withFileTypes: true})) {
+    const full = path.join(dir, entry.name)
+    if (entry.isDirectory()) out.push(...listFiles(full, base))
+    else out.push(path.relative(base, full))
+  }
+  return out
+}
+

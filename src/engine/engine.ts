@@ -1,0 +1,103 @@
+/**
+ * What firedrill asks of a container runtime, in small role-named interfaces so that
+ * each part of the tool asks only for what it needs and unit tests need only tiny fakes.
+ * `DockerEngine` (docker.ts) is the one implementation that talks to a real engine.
+ */
+import type {Labels} from './labels.js'
+
+export interface EngineInfo {
+  version: string
+  apiVersion: string
+  os: string
+}
+
+export interface EnginePing {
+  info(): Promise<EngineInfo>
+}
+
+export interface ImageBuildRequest {
+  ref: string
+  contextDir: string
+  dockerfile: string
+  args: Record<string, string>
+  labels: Labels
+}
+
+export interface ImageStore {
+  imageId(ref: string): Promise<string | undefined>
+  buildImage(req: ImageBuildRequest, onLine?: (line: string) => void): Promise<string>
+}
+
+export interface NetworkSummary {
+  id: string
+  name: string
+  labels: Labels
+}
+
+export interface Networks {
+  createNetwork(req: {name: string; labels: Labels}): Promise<string>
+  listNetworks(labelFilters: string[]): Promise<NetworkSummary[]>
+  findNetworkByName(name: string): Promise<NetworkSummary | undefined>
+  removeNetwork(id: string): Promise<void>
+}
+
+export interface VolumeSummary {
+  name: string
+  labels: Labels
+}
+
+export interface Volumes {
+  createVolume(req: {name: string; labels: Labels}): Promise<void>
+  listVolumes(labelFilters: string[]): Promise<VolumeSummary[]>
+  removeVolume(name: string): Promise<void>
+}
+
+export interface ContainerCreateRequest {
+  name: string
+  hostname: string
+  image: string
+  command?: string[]
+  user?: string
+  env: Record<string, string>
+  labels: Labels
+  health?: {test: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number}
+  ports: {container: number; host: number; hostIp: string; protocol: 'tcp' | 'udp'}[]
+  mounts: {volume: string; target: string}[]
+  /** Networks to attach, each with DNS aliases; the first is attached at creation. */
+  networks: {name: string; aliases: string[]}[]
+  stopTimeoutMs: number
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead'
+export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | 'none'
+
+export interface ContainerSummary {
+  id: string
+  name: string
+  image: string
+  state: ContainerState
+  health: ContainerHealth
+  labels: Labels
+  /** Network name → IPv4 address on it. */
+  addresses: Record<string, string>
+}
+
+export interface Containers {
+  createContainer(req: ContainerCreateRequest): Promise<string>
+  startContainer(id: string): Promise<void>
+  removeContainer(id: string): Promise<void>
+  listContainers(labelFilters: string[]): Promise<ContainerSummary[]>
+  findContainerByName(name: string): Promise<ContainerSummary | undefined>
+  /** The last `tail` lines of a container's output, for error messages and evidence. */
+  containerLogs(id: string, tail: number): Promise<string>
+}
+
+export interface ContainerLifecycle {
+  killContainer(id: string, signal: string): Promise<void>
+  startContainer(id: string): Promise<void>
+}
+
+export interface Engine extends EnginePing, ImageStore, Networks, Volumes, Containers, ContainerLifecycle {
+  /** Let go of connections so the process can exit. */
+  close(): void
+}

@@ -1,0 +1,116 @@
+import type {Sample} from '../probes/sample.js'
+
+export interface MeasureInput {
+  samples: readonly Sample[]
+  /** Monotonic time just before the fault's engine call. */
+  faultAt: number
+  /** Sequence numbers present when read back from the recovered primary; undefined when the read-back failed. */
+  readBack?: ReadonlySet<number>
+  /** A recovery is the start of this many successive successful samples. */
+  stableSamples: number
+  intervalMs: number
+}
+
+export interface Measurements {
+  /** t_fault → start of the first ok sample that begins a stable run after the first failure; 0 when nothing failed; null when never recovered. */
+  rto_ms: number | null
+  /** t_fault → start of the first non-ok sample; 0 when nothing failed. */
+  impact_ms: number
+  /** t_fault − acknowledgement time of the oldest lost write (never below 0); 0 when nothing was lost; null when unknown (no read-back). */
+  rpo_ms: number | null
+  /** Acknowledged writes absent from the read-back; null when unknown. */
+  lost_writes: number | null
+  indeterminate_writes: number
+  /** Indeterminate writes that turned out to be present in the read-back. */
+  indeterminate_present: number | null
+  acked_writes: number
+  failed_writes: number
+  /** The probe interval: no figure is more precise than this. */
+  resolution_ms: number
+  lost_seqs: number[]
+  /** Phase events derived from the samples, relative to nothing: absolute monotonic times. */
+  phases: PhaseEvent[]
+}
+
+export interface PhaseEvent {
+  t: number
+  kind: 'first-failure' | 'leader-change' | 'first-ack' | 'recovered'
+  detail: string
+}
+
+const isOk = (s: Sample) => s.outcome === 'ok'
+
+/** Pure: samples and read-back in, the figures of DESIGN.md "Measurement, defined once" out. */
+export function measure(input: MeasureInput): Measurements {
+  const samples = [...input.samples].sort((a, b) => a.start - b.start)
+  const {faultAt, stableSamples} = input
+  // A sample still in flight at the fault can show its effect; one that ended before cannot.
+  const after = samples.filter((s) => s.end >= faultAt)
+  const phases: PhaseEvent[] = []
+
+  const firstBadIndex = after.findIndex((s) => !isOk(s))
+  let rto: number | null = 0
+  let impact = 0
+  if (firstBadIndex >= 0) {
+    const firstBad = after[firstBadIndex]!
+    impact = Math.max(0, firstBad.start - faultAt)
+    phases.push({t: firstBad.start, kind: 'first-failure', detail: `seq ${firstBad.seq} ${firstBad.outcome}${firstBad.error ? `: ${firstBad.error}` : ''}`})
+    const firstAck = after.slice(firstBadIndex).find(isOk)
+    if (firstAck) phases.push({t: firstAck.start, kind: 'first-ack', detail: `seq ${firstAck.seq} on ${firstAck.node ?? '?'}`})
+    const recovered = findStableRun(after, firstBadIndex, stableSamples)
+    rto = recovered ? Math.max(0, recovered.start - faultAt) : null
+    if (recovered) phases.push({t: recovered.start, kind: 'recovered', detail: `seq ${recovered.seq} begins ${stableSamples} successive acknowledged writes`})
+  }
+
+  const before = [...samples].reverse().find((s) => isOk(s) && s.end < faultAt)
+  const firstElsewhere = after.find((s) => isOk(s) && before?.node !== undefined && s.node !== undefined && s.node !== before.node)
+  if (firstElsewhere) phases.push({t: firstElsewhere.start, kind: 'leader-change', detail: `writes served by ${firstElsewhere.node} (before: ${before!.node})`})
+
+  const acked = samples.filter(isOk)
+  const indeterminate = samples.filter((s) => s.outcome === 'indeterminate')
+  let lostSeqs: number[] = []
+  let rpo: number | null = null
+  let lost: number | null = null
+  let indeterminatePresent: number | null = null
+  if (input.readBack) {
+    const present = input.readBack
+    const lostSamples = acked.filter((s) => !present.has(s.seq))
+    lostSeqs = lostSamples.map((s) => s.seq)
+    lost = lostSamples.length
+    const oldestAck = Math.min(...lostSamples.map((s) => s.end))
+    rpo = lost === 0 ? 0 : Math.max(0, faultAt - oldestAck)
+    indeterminatePresent = indeterminate.filter((s) => present.has(s.seq)).length
+  }
+
+  return {
+    rto_ms: rto === null ? null : round(rto),
+    impact_ms: round(impact),
+    rpo_ms: rpo === null ? null : round(rpo),
+    lost_writes: lost,
+    indeterminate_writes: indeterminate.length,
+    indeterminate_present: indeterminatePresent,
+    acked_writes: acked.length,
+    failed_writes: samples.filter((s) => s.outcome === 'failed').length,
+    resolution_ms: input.intervalMs,
+    lost_seqs: lostSeqs,
+    phases: phases.sort((a, b) => a.t - b.t),
+  }
+}
+
+/** The first ok sample at or after `from` that begins `n` successive ok samples. */
+function findStableRun(samples: readonly Sample[], from: number, n: number): Sample | undefined {
+  let runStart = -1
+  for (let i = from; i < samples.length; i++) {
+    if (!isOk(samples[i]!)) {
+      runStart = -1
+      continue
+    }
+    if (runStart < 0) runStart = i
+    if (i - runStart + 1 >= n) return samples[runStart]
+  }
+  return undefined
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100
+}

@@ -1,0 +1,218 @@
+import pg from 'pg'
+
+import type {ProbeSpec} from '../config/drill.js'
+import {errorMessage} from '../errors.js'
+import {systemClock, type Clock} from '../util/time.js'
+import type {Sample} from './sample.js'
+
+export interface ProbeNode {
+  /** The node's name (its hostname, which is also its Patroni member name). */
+  name: string
+  address: string
+}
+
+/** SQLSTATE classes after which a write may still have committed (the server went away around the commit). */
+const UNCERTAIN_SQLSTATE_CLASSES = new Set(['08', '57', '58', 'XX'])
+export const PROBE_TABLE = 'firedrill_probe'
+
+interface NodeConnection {
+  node: ProbeNode
+  client?: pg.Client
+  connecting?: Promise<void>
+  /** Known to accept writes (checked with pg_is_in_recovery on connect and after every error). */
+  writable: boolean
+  lastError?: string
+}
+
+/**
+ * Writes one sequence-numbered row at a fixed interval to whichever node accepts writes,
+ * following a failover on its own: it keeps a connection to every node, and when the writable
+ * one is lost it asks the others, without waiting on a dead node's connect timeout.
+ */
+export class PostgresWriteProbe {
+  readonly samples: Sample[] = []
+  private readonly nodes = new Map<string, NodeConnection>()
+  private loop?: Promise<void>
+  private stopping = false
+  private wake?: () => void
+  private seq = 0
+
+  constructor(
+    private readonly spec: ProbeSpec,
+    private readonly runId: string,
+    private readonly resolveNodes: () => Promise<ProbeNode[]>,
+    private readonly clock: Clock = systemClock,
+    private readonly onSample: (sample: Sample) => void = () => {},
+  ) {}
+
+  /** Prepare the table on the current primary and start writing. */
+  async start(): Promise<void> {
+    await this.refreshNodes()
+    const primary = await this.findWritable(this.spec.timeout * 5)
+    if (!primary) throw new Error(`no node of service ${this.spec.service} accepts writes: ${this.describeNodes()}`)
+    await primary.client!.query(
+      `CREATE TABLE IF NOT EXISTS ${PROBE_TABLE} (run_id text NOT NULL, seq bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (run_id, seq))`,
+    )
+    this.loop = this.run()
+  }
+
+  /** Finish the sample in flight and stop. */
+  async stop(): Promise<void> {
+    this.stopping = true
+    this.wake?.()
+    await this.loop
+  }
+
+  /** Every sequence number present on the node that accepts writes now, or undefined when none does. */
+  async readBack(timeoutMs: number): Promise<{node: string; seqs: Set<number>} | undefined> {
+    await this.refreshNodes()
+    const primary = await this.findWritable(timeoutMs)
+    if (!primary?.client) return undefined
+    const result = await primary.client.query<{seq: string}>(`SELECT seq FROM ${PROBE_TABLE} WHERE run_id = $1`, [this.runId])
+    return {node: primary.node.name, seqs: new Set(result.rows.map((r) => Number(r.seq)))}
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((n) => this.drop(n)))
+  }
+
+  private async run(): Promise<void> {
+    const interval = this.spec.interval
+    let next = this.clock.now()
+    while (!this.stopping) {
+      const sample = await this.sampleOnce()
+      this.samples.push(sample)
+      this.onSample(sample)
+      next += interval
+      // A sample that overran skips the ticks it covered rather than bunching samples up.
+      if (next < this.clock.now()) next += Math.ceil((this.clock.now() - next) / interval) * interval
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, next - this.clock.now())
+        this.wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    }
+  }
+
+  private async sampleOnce(): Promise<Sample> {
+    const seq = ++this.seq
+    const start = this.clock.now()
+    const deadline = start + this.spec.timeout
+    const conn = await this.findWritable(Math.min(this.spec.interval, this.spec.timeout))
+    if (!conn?.client) {
+      return {seq, start, end: this.clock.now(), outcome: 'failed', error: `no writable node: ${this.describeNodes()}`}
+    }
+    const client = conn.client
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ProbeTimeout()), Math.max(1, deadline - this.clock.now()))
+      })
+      await Promise.race([client.query(`INSERT INTO ${PROBE_TABLE} (run_id, seq) VALUES ($1, $2)`, [this.runId, seq]), timeout])
+      return {seq, start, end: this.clock.now(), outcome: 'ok', node: conn.node.name}
+    } catch (error) {
+      const end = this.clock.now()
+      const sqlstate = (error as {code?: string}).code
+      const definite = typeof sqlstate === 'string' && /^[0-9A-Z]{5}$/.test(sqlstate) && !UNCERTAIN_SQLSTATE_CLASSES.has(sqlstate.slice(0, 2))
+      conn.writable = false
+      if (!definite) await this.drop(conn)
+      else void this.recheck(conn)
+      return {seq, start, end, outcome: definite ? 'failed' : 'indeterminate', node: conn.node.name, error: errorMessage(error)}
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /**
+   * The node that accepts writes, waiting at most `waitMs` for connections in progress.
+   * Connections to other nodes keep going in the background for the next sample.
+   */
+  private async findWritable(waitMs: number): Promise<NodeConnection | undefined> {
+    const writable = () => [...this.nodes.values()].find((n) => n.writable && n.client)
+    const found = writable()
+    if (found) return found
+    if ([...this.nodes.values()].every((n) => !n.client && !n.connecting)) await this.refreshNodes()
+    const attempts = [...this.nodes.values()].map((n) => (n.client ? this.recheck(n) : this.connect(n)))
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref())
+    const anyWritable = Promise.all(attempts.map((a) => a.then(() => (writable() ? Promise.reject(new Error('found')) : undefined)))).catch(() => {})
+    await Promise.race([anyWritable, deadline])
+    return writable()
+  }
+
+  private connect(n: NodeConnection): Promise<void> {
+    n.connecting ??= (async () => {
+      const client = new pg.Client({
+        host: n.node.address,
+        port: this.spec.port,
+        user: this.spec.user,
+        password: this.spec.password,
+        database: this.spec.database,
+        connectionTimeoutMillis: this.spec.timeout,
+        application_name: 'firedrill-probe',
+      })
+      client.on('error', (error) => {
+        n.lastError = errorMessage(error)
+        n.writable = false
+        if (n.client === client) n.client = undefined
+        client.end().catch(() => {})
+      })
+      try {
+        await client.connect()
+        n.client = client
+        await this.recheck(n)
+      } catch (error) {
+        n.lastError = errorMessage(error)
+        n.writable = false
+        client.end().catch(() => {})
+      } finally {
+        n.connecting = undefined
+      }
+    })()
+    return n.connecting
+  }
+
+  private async recheck(n: NodeConnection): Promise<void> {
+    const client = n.client
+    if (!client) return
+    try {
+      const result = await client.query<{recovery: boolean}>('SELECT pg_is_in_recovery() AS recovery')
+      n.writable = result.rows[0]?.recovery === false
+      n.lastError = n.writable ? undefined : 'read-only (in recovery)'
+    } catch (error) {
+      n.lastError = errorMessage(error)
+      await this.drop(n)
+    }
+  }
+
+  private async drop(n: NodeConnection): Promise<void> {
+    const client = n.client
+    n.client = undefined
+    n.writable = false
+    if (!client) return
+    // A connection to a dead host will not answer a Terminate; destroy the socket.
+    ;(client as unknown as {connection?: {stream?: {destroy(): void}}}).connection?.stream?.destroy()
+    await client.end().catch(() => {})
+  }
+
+  private async refreshNodes(): Promise<void> {
+    const nodes = await this.resolveNodes()
+    for (const node of nodes) {
+      const known = this.nodes.get(node.name)
+      if (known && known.node.address === node.address) continue
+      if (known) await this.drop(known)
+      this.nodes.set(node.name, {node, writable: false})
+    }
+  }
+
+  private describeNodes(): string {
+    return [...this.nodes.values()].map((n) => `${n.node.name}: ${n.lastError ?? (n.connecting ? 'connecting' : 'no answer')}`).join(', ')
+  }
+}
+
+class ProbeTimeout extends Error {
+  constructor() {
+    super('no answer before the probe timeout')
+  }
+}

@@ -1,0 +1,266 @@
+import net from 'node:net'
+
+import {DrillAbortedError, EnvironmentError, errorMessage} from '../errors.js'
+import type {Engine} from '../engine/engine.js'
+import {LABEL, projectFilter, type Labels} from '../engine/labels.js'
+import {type Progress, silentProgress} from '../util/progress.js'
+import {pollUntil, systemClock, type Clock} from '../util/time.js'
+import {networkName, type Instance, type Topology} from './model.js'
+import {observe, unhealthyReasons, type Observation} from './observe.js'
+
+export interface UpOptions {
+  /** Build arguments applied to every image built (e.g. BASE_IMAGE). */
+  buildArgs?: Record<string, string>
+  /** Rebuild images even when present (Docker's cache keeps this quick). */
+  rebuild?: boolean
+  progress?: Progress
+  clock?: Clock
+  signal?: AbortSignal
+}
+
+export interface UpResult {
+  project: string
+  /** False when the topology was already up and healthy. */
+  created: boolean
+  durationMs: number
+  /** Time from the first container start to healthy. */
+  healthyAfterStartMs?: number
+}
+
+const VERSION_LABEL = process.env.npm_package_version ?? 'dev'
+
+function baseLabels(topology: Topology): Labels {
+  return {[LABEL.project]: topology.project, [LABEL.role]: 'topology', [LABEL.version]: VERSION_LABEL}
+}
+
+/** Build images the topology needs (missing ones, or all with `rebuild`). Returns ref → image ID. */
+export async function ensureImages(topology: Topology, engine: Engine, opts: UpOptions = {}): Promise<Record<string, string>> {
+  const progress = opts.progress ?? silentProgress
+  const ids: Record<string, string> = {}
+  for (const image of topology.images) {
+    const existing = await engine.imageId(image.ref)
+    if (existing && !opts.rebuild) {
+      ids[image.ref] = existing
+      continue
+    }
+    if (!image.build) {
+      if (existing) {
+        ids[image.ref] = existing
+        continue
+      }
+      throw new EnvironmentError(`image ${image.ref} is not on this machine and its service has no build context`, [
+        `docker pull ${image.ref}`,
+        `or add build: {context: DIR} to the service in ${topology.file}`,
+      ])
+    }
+    const build = image.build
+    ids[image.ref] = await progress.phase(`Build image ${image.ref}`, (update) =>
+      engine.buildImage(
+        {
+          ref: image.ref,
+          contextDir: build.contextDir,
+          dockerfile: build.dockerfile,
+          args: {...build.args, ...opts.buildArgs},
+          labels: {[LABEL.project]: topology.project},
+        },
+        (line) => update(line.slice(0, 120)),
+      ),
+    )
+  }
+  return ids
+}
+
+/**
+ * Bring the topology up and wait until it is really healthy: containers running and healthy,
+ * and every cluster showing the roles it must have. On failure, removes what it created.
+ */
+export async function bringUp(topology: Topology, engine: Engine, opts: UpOptions = {}): Promise<UpResult> {
+  const clock = opts.clock ?? systemClock
+  const progress = opts.progress ?? silentProgress
+  const started = clock.now()
+
+  const existing = await observe(topology, engine)
+  const present = existing.instances.filter((o) => o.container)
+  if (present.length === topology.instances.length && existing.strangers.length === 0) {
+    // Already there: start anything stopped and wait for health, create nothing.
+    await Promise.all(present.filter((o) => o.container!.state !== 'running').map((o) => engine.startContainer(o.container!.id)))
+    await waitHealthy(topology, engine, {...opts, timeoutMs: topology.upTimeoutMs})
+    return {project: topology.project, created: false, durationMs: clock.now() - started}
+  }
+  if (present.length > 0 || existing.strangers.length > 0) {
+    const names = [...present.map((o) => o.container!.name), ...existing.strangers.map((c) => c.name)]
+    throw new EnvironmentError(`topology ${topology.project} is partly up (${names.join(', ')}); firedrill will not guess how to finish it`, [
+      `firedrill down --topology ${topology.file}`,
+    ])
+  }
+
+  await ensureImages(topology, engine, opts)
+  await progress.phase('Check names and ports', () => preflight(topology, engine))
+
+  const created = {containers: [] as string[], networks: [] as string[], volumes: [] as string[]}
+  try {
+    await progress.phase(`Create ${topology.networks.length} networks`, async () => {
+      await Promise.all(
+        topology.networks.map(async (n) => {
+          const labels = {...baseLabels(topology), ...(n.site ? {[LABEL.site]: n.site} : {})}
+          created.networks.push(await engine.createNetwork({name: n.name, labels}))
+        }),
+      )
+    })
+    await progress.phase(`Create ${topology.instances.length} containers`, async () => {
+      await Promise.all(
+        topology.instances.flatMap((i) =>
+          i.volumes.map(async (v) => {
+            await engine.createVolume({name: v.volumeName, labels: instanceLabels(topology, i)})
+            created.volumes.push(v.volumeName)
+          }),
+        ),
+      )
+      await Promise.all(
+        topology.instances.map(async (i) => {
+          created.containers.push(await engine.createContainer(containerRequest(topology, i)))
+        }),
+      )
+    })
+    const startedAt = await progress.phase(`Start ${topology.instances.length} containers`, async () => {
+      const t = clock.now()
+      await Promise.all(created.containers.map((id) => engine.startContainer(id)))
+      return t
+    })
+    await waitHealthy(topology, engine, {...opts, timeoutMs: topology.upTimeoutMs})
+    return {project: topology.project, created: true, durationMs: clock.now() - started, healthyAfterStartMs: clock.now() - startedAt}
+  } catch (error) {
+    await progress.phase('Remove what was created', async () => {
+      await Promise.allSettled(created.containers.map((id) => engine.removeContainer(id)))
+      await Promise.allSettled(created.networks.map((id) => engine.removeNetwork(id)))
+      await Promise.allSettled(created.volumes.map((name) => engine.removeVolume(name)))
+    })
+    throw error
+  }
+}
+
+/** Wait until the topology is healthy; DrillAbortedError naming what is still wrong, with log tails, if it is not in time. */
+export async function waitHealthy(
+  topology: Topology,
+  engine: Engine,
+  opts: {timeoutMs: number; progress?: Progress; clock?: Clock; signal?: AbortSignal},
+): Promise<Observation> {
+  const progress = opts.progress ?? silentProgress
+  let last: Observation | undefined
+  let reasons: string[] = []
+  const ready = await progress.phase('Wait until healthy', (update) =>
+    pollUntil(
+      async () => {
+        last = await observe(topology, engine)
+        reasons = unhealthyReasons(last)
+        if (reasons.length === 0) return last
+        update(`waiting for: ${reasons.join('; ')}`)
+        // A container that exited will not become healthy on its own.
+        const dead = last.instances.find((o) => o.container && ['exited', 'dead'].includes(o.container.state))
+        if (dead) throw await abortWithLogs(engine, `${dead.instance.containerName} exited while starting`, dead.container!.id)
+        return undefined
+      },
+      {timeoutMs: opts.timeoutMs, intervalMs: 500, clock: opts.clock, signal: opts.signal},
+    ),
+  )
+  if (ready) return ready
+  const stuck = last?.instances.find((o) => o.container && (o.container.health === 'unhealthy' || o.container.health === 'starting'))
+  const message = `topology ${topology.project} was not healthy after ${Math.round(opts.timeoutMs / 1000)} s: ${reasons.join('; ')}`
+  throw stuck ? await abortWithLogs(engine, message, stuck.container!.id) : new DrillAbortedError(message)
+}
+
+async function abortWithLogs(engine: Engine, message: string, containerId: string): Promise<DrillAbortedError> {
+  let logs = ''
+  try {
+    logs = await engine.containerLogs(containerId, 15)
+  } catch (error) {
+    logs = `(logs unavailable: ${errorMessage(error)})`
+  }
+  return new DrillAbortedError(`${message}\nlast log lines:\n${logs.trimEnd()}`)
+}
+
+export interface DownResult {
+  project: string
+  containers: number
+  networks: number
+  volumes: number
+}
+
+/** Remove everything labelled with this project; nothing there is fine. */
+export async function tearDown(project: string, engine: Engine, progress: Progress = silentProgress): Promise<DownResult> {
+  return progress.phase(`Remove topology ${project}`, async () => {
+    const filter = projectFilter(project)
+    const containers = await engine.listContainers(filter)
+    await Promise.all(containers.map((c) => engine.removeContainer(c.id)))
+    const networks = await engine.listNetworks(filter)
+    await Promise.all(networks.map((n) => engine.removeNetwork(n.id)))
+    const volumes = await engine.listVolumes(filter)
+    await Promise.all(volumes.map((v) => engine.removeVolume(v.name)))
+    return {project, containers: containers.length, networks: networks.length, volumes: volumes.length}
+  })
+}
+
+function instanceLabels(topology: Topology, i: Instance): Labels {
+  return {...baseLabels(topology), [LABEL.site]: i.site, [LABEL.service]: i.service}
+}
+
+function containerRequest(topology: Topology, i: Instance) {
+  return {
+    name: i.containerName,
+    hostname: i.hostname,
+    image: i.image,
+    command: i.command,
+    user: i.user,
+    env: i.env,
+    labels: instanceLabels(topology, i),
+    health: i.health
+      ? {
+          test: i.health.test,
+          intervalMs: i.health.interval,
+          timeoutMs: i.health.timeout,
+          retries: i.health.retries,
+          startPeriodMs: i.health.start_period,
+        }
+      : undefined,
+    ports: i.ports.map((p) => ({container: p.container, host: p.host, hostIp: p.host_ip, protocol: p.protocol})),
+    mounts: i.volumes.map((v) => ({volume: v.volumeName, target: v.target})),
+    networks: [
+      {name: networkName(topology.project, i.site), aliases: [i.hostname]},
+      {name: networkName(topology.project, undefined), aliases: [i.hostname]},
+    ],
+    stopTimeoutMs: i.stopTimeoutMs,
+  }
+}
+
+/** Everything that would make creation fail half-way, checked before anything is created. */
+async function preflight(topology: Topology, engine: Engine): Promise<void> {
+  const problems: string[] = []
+  for (const i of topology.instances) {
+    const other = await engine.findContainerByName(i.containerName)
+    if (other) problems.push(`a container named ${i.containerName} already exists and was not created by firedrill for ${topology.project}`)
+  }
+  for (const n of topology.networks) {
+    const other = await engine.findNetworkByName(n.name)
+    if (other) problems.push(`a network named ${n.name} already exists and was not created by firedrill for ${topology.project}`)
+  }
+  for (const i of topology.instances) {
+    for (const p of i.ports) {
+      if (p.protocol !== 'tcp') continue
+      const busy = await portInUse(p.host_ip, p.host)
+      if (busy) problems.push(`host port ${p.host_ip}:${p.host} (for ${i.service} on ${i.site}) is already in use: ${busy}`)
+    }
+  }
+  if (problems.length > 0) {
+    throw new EnvironmentError(problems.join('\n'), [
+      'remove or rename what is in the way (docker rm NAME, docker network rm NAME), or change the topology',
+    ])
+  }
+}
+
+function portInUse(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const server = net.createServer()
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message))
+    server.listen({host, port, exclusive: true}, () => server.close(() => resolve(undefined)))
+  })
+}

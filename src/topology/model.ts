@@ -1,0 +1,60 @@
+import type {ClusterSpec, HealthSpec, PortSpec} from '../config/topology.js'
+
+/** A topology after validation and defaulting: every container it will run, fully spelled out. */
+export interface Topology {
+  /** Absolute path of the topology file. */
+  file: string
+  sha256: string
+  /** Project name; the io.firedrill.project label of everything this topology creates. */
+  project: string
+  description?: string
+  sites: Site[]
+  instances: Instance[]
+  /** Per-site networks and the WAN network every site is attached to. */
+  networks: NetworkPlan[]
+  images: ImagePlan[]
+  upTimeoutMs: number
+}
+
+export interface Site {
+  name: string
+  role: 'primary' | 'standby' | 'replica' | 'witness'
+}
+
+export interface NetworkPlan {
+  name: string
+  /** The site this network belongs to, or undefined for the WAN. */
+  site?: string
+}
+
+export interface ImagePlan {
+  ref: string
+  build?: {contextDir: string; dockerfile: string; args: Record<string, string>}
+}
+
+/** One container: a service placed on one site. */
+export interface Instance {
+  service: string
+  site: string
+  containerName: string
+  hostname: string
+  image: string
+  command?: string[]
+  user?: string
+  env: Record<string, string>
+  health?: HealthSpec
+  ports: PortSpec[]
+  volumes: {volumeName: string; target: string}[]
+  cluster?: ClusterSpec
+  stopTimeoutMs: number
+}
+
+export const WAN = 'wan'
+
+export function networkName(project: string, site: string | undefined): string {
+  return `fd-${project}-${site ?? WAN}`
+}
+
+export function containerName(project: string, service: string, site: string): string {
+  return `fd-${project}-${service}-${site}`
+}

@@ -1,0 +1,80 @@
+import {isServing, readPatroniCluster} from '../cluster/patroni.js'
+import type {ClusterRole} from '../config/drill.js'
+import type {ContainerSummary, Containers} from '../engine/engine.js'
+import {projectFilter} from '../engine/labels.js'
+import {networkName, type Instance, type Topology} from './model.js'
+
+/** What is running for one instance right now. */
+export interface ObservedInstance {
+  instance: Instance
+  container?: ContainerSummary
+  /** The address the host reaches it on: its WAN address, as a client in another site would. */
+  address?: string
+  role?: ClusterRole | 'other'
+  memberState?: string
+}
+
+export interface Observation {
+  instances: ObservedInstance[]
+  /** Containers carrying this project's label that the topology does not describe. */
+  strangers: ContainerSummary[]
+}
+
+const PATRONI_TIMEOUT_MS = 1500
+
+export async function observe(topology: Topology, engine: Pick<Containers, 'listContainers'>): Promise<Observation> {
+  const containers = await engine.listContainers(projectFilter(topology.project))
+  const byName = new Map(containers.map((c) => [c.name, c]))
+  const wan = networkName(topology.project, undefined)
+  const instances: ObservedInstance[] = topology.instances.map((instance) => {
+    const container = byName.get(instance.containerName)
+    const address = container ? (container.addresses[wan] ?? Object.values(container.addresses)[0]) : undefined
+    return {instance, container, address}
+  })
+
+  const byService = new Map<string, ObservedInstance[]>()
+  for (const o of instances) if (o.instance.cluster) byService.set(o.instance.service, [...(byService.get(o.instance.service) ?? []), o])
+  await Promise.all(
+    [...byService.values()].map(async (members) => {
+      const port = members[0]!.instance.cluster!.api_port
+      const addresses = members.filter((m) => m.container?.state === 'running' && m.address).map((m) => m.address!)
+      const cluster = await readPatroniCluster(addresses, port, PATRONI_TIMEOUT_MS)
+      if (!cluster) return
+      for (const m of members) {
+        const member = cluster.find((c) => c.name === m.instance.hostname)
+        // A stopped container may still be listed by the DCS until its key expires; trust the engine.
+        if (member && m.container?.state === 'running') {
+          m.role = member.role
+          m.memberState = member.state
+        }
+      }
+    }),
+  )
+  const known = new Set(topology.instances.map((i) => i.containerName))
+  return {instances, strangers: containers.filter((c) => !known.has(c.name))}
+}
+
+/** Why the topology is not yet healthy; empty when it is. */
+export function unhealthyReasons(observation: Observation): string[] {
+  const reasons: string[] = []
+  const services = new Map<string, ObservedInstance[]>()
+  for (const o of observation.instances) {
+    const name = `${o.instance.service}@${o.instance.site}`
+    if (!o.container) reasons.push(`${name}: no container`)
+    else if (o.container.state !== 'running') reasons.push(`${name}: ${o.container.state}`)
+    else if (o.instance.health && o.container.health !== 'healthy') reasons.push(`${name}: health ${o.container.health}`)
+    services.set(o.instance.service, [...(services.get(o.instance.service) ?? []), o])
+  }
+  for (const [service, members] of services) {
+    const cluster = members[0]!.instance.cluster
+    if (!cluster) continue
+    const serving = members.filter((m) => m.role && isServing({name: '', role: m.role, state: m.memberState ?? ''}))
+    for (const role of ['leader', 'sync_standby', 'replica'] as const) {
+      const want = cluster.ready_when[role]
+      const have = serving.filter((m) => m.role === role).length
+      if (have < want) reasons.push(`${service}: ${have} of ${want} ${role.replace('_', ' ')}`)
+    }
+  }
+  return reasons
+}
+

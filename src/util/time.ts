@@ -1,0 +1,42 @@
+/** An injectable clock: monotonic milliseconds for measuring, wall time for the record. */
+export interface Clock {
+  /** Monotonic milliseconds; only differences mean anything. */
+  now(): number
+  /** Wall-clock time for a monotonic reading, as an ISO-8601 UTC string. */
+  wall(monotonicMs: number): string
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  wall: (ms) => new Date(performance.timeOrigin + ms).toISOString(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason)
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      }, Math.max(0, ms))
+      const onAbort = () => {
+        clearTimeout(timer)
+        reject(signal!.reason)
+      }
+      signal?.addEventListener('abort', onAbort, {once: true})
+    }),
+}
+
+/** Poll `check` until it returns a value or the deadline passes; returns undefined on timeout. */
+export async function pollUntil<T>(
+  check: () => Promise<T | undefined>,
+  opts: {timeoutMs: number; intervalMs: number; clock?: Clock; signal?: AbortSignal},
+): Promise<T | undefined> {
+  const clock = opts.clock ?? systemClock
+  const deadline = clock.now() + opts.timeoutMs
+  for (;;) {
+    const started = clock.now()
+    const value = await check()
+    if (value !== undefined) return value
+    if (clock.now() >= deadline) return undefined
+    await clock.sleep(Math.min(opts.intervalMs - (clock.now() - started), deadline - clock.now()), opts.signal)
+  }
+}

@@ -1,0 +1,24 @@
+import {defineConfig} from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    projects: [
+      {test: {name: 'unit', include: ['test/unit/**/*.test.ts']}},
+      {
+        // Spawn the built CLI (bin/run.js): exit codes and stdout exactly as users see them. No Docker needed.
+        test: {name: 'commands', include: ['test/commands/**/*.test.ts'], testTimeout: 30_000},
+      },
+      {
+        // The real Docker engine. Fails (never skips) when it is missing; asserts nothing is left behind.
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+})
