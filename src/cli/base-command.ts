@@ -37,8 +37,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
   }
 
-  protected get engine(): Engine {
-    this.engineInstance ??= new DockerEngine()
+  /** The engine, once it has answered a ping: unreachable means one sentence and exit 3 before any progress is shown. */
+  protected async engine(): Promise<Engine> {
+    if (!this.engineInstance) {
+      const engine = new DockerEngine()
+      this.engineInstance = engine
+      await engine.info()
+    }
     return this.engineInstance
   }
 

@@ -1,6 +1,8 @@
-import {Listr, ListrLogger, ProcessOutput} from 'listr2'
+import {Listr, ListrLogger, PRESET_TIMER, ProcessOutput} from 'listr2'
 
 import type {Progress} from '../util/progress.js'
+
+const PLAIN_UPDATE_MS = 1000
 
 export type ProgressMode = 'silent' | 'plain' | 'live'
 
@@ -23,7 +25,14 @@ export function listrProgress(mode: ProgressMode): Progress {
           {
             title,
             task: async (_ctx, task) => {
+              let lastShown = 0
               value = await fn((message) => {
+                // Plain logs get at most one status line per second; a terminal redraws in place.
+                if (mode === 'plain') {
+                  const now = performance.now()
+                  if (now - lastShown < PLAIN_UPDATE_MS || message === task.output) return
+                  lastShown = now
+                }
                 task.output = message
               })
             },
@@ -31,7 +40,7 @@ export function listrProgress(mode: ProgressMode): Progress {
         ],
         {
           renderer: mode === 'silent' ? 'silent' : mode === 'plain' ? 'simple' : 'default',
-          rendererOptions: {logger, timer: {condition: true, format: () => 'dim'}, ...(mode === 'live' ? {outputBar: 1, persistentOutput: false} : {})},
+          rendererOptions: {logger, timer: PRESET_TIMER, ...(mode === 'live' ? {outputBar: 1, persistentOutput: false} : {})},
           exitOnError: true,
           registerSignalListeners: false,
           collectErrors: false,

@@ -11,7 +11,8 @@ Dockerfiles take ARG BASE_IMAGE (default debian:bookworm-slim); without a regist
 
   async run(): Promise<{images: Record<string, string>}> {
     const topology = loadTopology(this.flags.topology)
-    const images = await ensureImages(topology, this.engine, {rebuild: true, buildArgs: parseBuildArgs(this.flags['build-arg']), progress: this.progress()})
+    const buildArgs = parseBuildArgs(this.flags['build-arg'])
+    const images = await ensureImages(topology, await this.engine(), {rebuild: true, buildArgs, progress: this.progress()})
     for (const [ref, id] of Object.entries(images)) this.log(`${ref}  ${id}`)
     return {images}
   }

@@ -22,7 +22,7 @@ ${BaseCommand.exitCodeHelp}`
     const project = this.flags.project ?? loadTopology(this.flags.topology).project
     const valid = name('project').safeParse(project)
     if (!valid.success) throw new ConfigError([{file: '--project', field: 'project', message: valid.error.issues[0]!.message}])
-    const result = await tearDown(project, this.engine, this.progress())
+    const result = await tearDown(project, await this.engine(), this.progress())
     this.log(
       result.containers + result.networks + result.volumes === 0
         ? `Nothing of ${project} was there.`

@@ -30,11 +30,11 @@ ${BaseCommand.exitCodeHelp}`
   async run(): Promise<undefined> {
     const {argv} = await this.parse(Run)
     const drills = loadDrills(argv as string[], this.flags.topology)
+    const buildArgs = parseBuildArgs(this.flags['build-arg'])
     const results = await runSession(drills, {
-      engine: this.engine,
-      topology: this.flags.topology,
+      engine: await this.engine(),
       keep: this.flags.keep,
-      buildArgs: parseBuildArgs(this.flags['build-arg']),
+      buildArgs,
       progress: this.progress(),
     })
     process.exitCode = results.every((r) => r.verdict === 'pass') ? ExitCode.Pass : ExitCode.ObjectiveMissed

@@ -19,7 +19,7 @@ export default class Status extends BaseCommand<typeof Status> {
 
   async run(): Promise<{project: string; healthy: boolean; problems: string[]; instances: StatusRow[]}> {
     const topology = loadTopology(this.flags.topology)
-    const seen = await observe(topology, this.engine)
+    const seen = await observe(topology, await this.engine())
     const problems = unhealthyReasons(seen)
     this.log(statusTable(seen.instances))
     const up = seen.instances.some((o) => o.container)

@@ -23,7 +23,7 @@ ${BaseCommand.exitCodeHelp}`
   async run(): Promise<UpResult> {
     const topology = loadTopology(this.flags.topology)
     const buildArgs = parseBuildArgs(this.flags['build-arg'])
-    const result = await bringUp(topology, this.engine, {buildArgs, rebuild: this.flags.rebuild, progress: this.progress()})
+    const result = await bringUp(topology, await this.engine(), {buildArgs, rebuild: this.flags.rebuild, progress: this.progress()})
     this.log(
       result.created
         ? `Topology ${result.project} is up and healthy in ${formatMs(result.durationMs)} (${formatMs(result.healthyAfterStartMs ?? 0)} from first container start).`

@@ -29,16 +29,19 @@ export interface LoadedDrill {
 export function loadDrill(file: string, opts: {topology?: string} = {}): LoadedDrill {
   const absolute = path.resolve(file)
   const source = YamlSource.read(absolute)
-  const spec = source.check(drillSchema)
-  const issues: ConfigIssue[] = []
+  const parsed = drillSchema.safeParse(source.value)
+  const issues: ConfigIssue[] = parsed.success ? [] : source.zodIssues(parsed.error.issues, drillSchema)
 
+  // Steps are checked one by one, each against the schema of its kind, even when other fields are wrong.
+  const rawSteps = (source.value as {steps?: unknown}).steps
   const steps: Step[] = []
-  spec.steps.forEach((raw, i) => {
-    const kinds = Object.keys(raw).filter((k): k is StepKind => k in STEP_KINDS)
+  ;(Array.isArray(rawSteps) ? rawSteps : []).forEach((raw: unknown, i) => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return // reported by drillSchema
+    const kinds = Object.keys(raw as object).filter((k): k is StepKind => k in STEP_KINDS)
     if (kinds.length !== 1) {
       const message =
         kinds.length === 0
-          ? `unknown step; a step starts with one of: ${Object.keys(STEP_KINDS).join(', ')} (found: ${Object.keys(raw).join(', ') || 'nothing'})`
+          ? `unknown step; a step starts with one of: ${Object.keys(STEP_KINDS).join(', ')} (found: ${Object.keys(raw as object).join(', ') || 'nothing'})`
           : `a step has exactly one kind, this one has ${kinds.join(' and ')}`
       issues.push(source.issue(['steps', i], message))
       return
@@ -46,12 +49,14 @@ export function loadDrill(file: string, opts: {topology?: string} = {}): LoadedD
     const kind = kinds[0]!
     const result = STEP_KINDS[kind].safeParse(raw)
     if (!result.success) {
-      issues.push(...source.zodIssues(result.error.issues, ['steps', i]))
+      issues.push(...source.zodIssues(result.error.issues, STEP_KINDS[kind], ['steps', i]))
       return
     }
     steps.push({kind, ...result.data} as Step)
   })
 
+  if (!parsed.success) throw new ConfigError(issues)
+  const spec = parsed.data
   const topologyFile = opts.topology ?? (spec.topology ? path.resolve(path.dirname(absolute), spec.topology) : DEFAULT_TOPOLOGY)
   let topology: Topology | undefined
   try {

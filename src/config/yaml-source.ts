@@ -81,29 +81,92 @@ export class YamlSource {
     return {}
   }
 
+  /** An issue at `path`; with `key`, `path` is the mapping and the issue points at that key in it. */
   issue(path: readonly PropertyKey[], message: string, opts: {key?: string} = {}): ConfigIssue {
-    return {file: this.file, ...this.locate(path, opts), field: formatPath(path), message}
+    const field = opts.key === undefined ? path : [...path, opts.key]
+    return {file: this.file, ...this.locate(path, opts), field: formatPath(field), message}
   }
 
   /** Validate the whole document against a schema; every problem is reported, each with its line. */
-  check<T extends z.ZodType>(schema: T, path: readonly PropertyKey[] = [], value: unknown = this.value): z.output<T> {
-    const result = schema.safeParse(value)
+  check<T extends z.ZodType>(schema: T): z.output<T> {
+    const result = schema.safeParse(this.value)
     if (result.success) return result.data
-    throw new ConfigError(this.zodIssues(result.error.issues, path))
+    throw new ConfigError(this.zodIssues(result.error.issues, schema))
   }
 
-  zodIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): ConfigIssue[] {
+  /** zod's issues as ConfigIssues; `schema` (the one checked at `prefix`) lets unknown fields get a "did you mean". */
+  zodIssues(issues: readonly z.core.$ZodIssue[], schema?: z.ZodType, prefix: readonly PropertyKey[] = []): ConfigIssue[] {
     const out: ConfigIssue[] = []
     for (const issue of issues) {
       const path = [...prefix, ...issue.path]
       if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) out.push(this.issue([...path, key], `unknown field "${key}"`, {key}))
+        const known = schema ? knownKeys(schema, issue.path) : []
+        for (const key of issue.keys) {
+          const near = closest(key, known)
+          out.push(this.issue(path, `unknown field "${key}"${near ? `; did you mean "${near}"?` : known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, {key}))
+        }
+        continue
+      }
+      if (issue.code === 'invalid_key') {
+        const key = path.at(-1)
+        out.push(this.issue(path.slice(0, -1), `"${String(key)}": ${issue.issues[0]?.message ?? issue.message}`, {key: String(key)}))
         continue
       }
       out.push(this.issue(path, issue.message))
     }
     return out
   }
+}
+
+/** The field names an object schema accepts at `path` (unwrapping optional, default, record, array and pipe). */
+function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let node: unknown = schema
+  const unwrap = () => {
+    for (;;) {
+      const def = (node as {_zod?: {def?: {type?: string; innerType?: unknown; in?: unknown}}})._zod?.def
+      if (!def) return undefined
+      if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') && def.innerType) node = def.innerType
+      else if (def.type === 'pipe' && def.in) node = def.in
+      else return def
+    }
+  }
+  for (const part of path) {
+    const def = unwrap() as {type?: string; shape?: Record<string, unknown>; valueType?: unknown; element?: unknown} | undefined
+    if (def?.type === 'object' && typeof part === 'string' && def.shape) node = def.shape[part]
+    else if (def?.type === 'record') node = def.valueType
+    else if (def?.type === 'array') node = def.element
+    else return []
+  }
+  const def = unwrap() as {type?: string; shape?: Record<string, unknown>} | undefined
+  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : []
+}
+
+/** The known name within edit distance 2 of a misspelt one. */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = 3
+  for (const candidate of candidates) {
+    const d = editDistance(word, candidate)
+    if (d < bestDistance) {
+      best = candidate
+      bestDistance = d
+    }
+  }
+  return best
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({length: b.length + 1}, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
+      previous = current
+    }
+  }
+  return row[b.length]!
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -9,8 +9,6 @@ import {runDrill, type DrillResult} from './runner.js'
 
 export interface SessionOptions {
   engine: Engine
-  /** Run against this topology file instead of the one each drill names. */
-  topology?: string
   /** Leave the topology up afterwards even if the session brought it up. */
   keep?: boolean
   buildArgs?: Record<string, string>

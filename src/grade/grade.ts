@@ -1,3 +1,4 @@
+import {formatMs} from '../config/duration.js'
 import type {Measurements} from '../measure/measure.js'
 
 export interface Objectives {
@@ -30,7 +31,7 @@ export function grade(objectives: Objectives, m: Measurements): Grade {
       results.push({objective: 'rto', target_ms: target, measured_ms: null, met: false, reason: 'service never recovered during the drill'})
     } else {
       const met = m.rto_ms <= target
-      results.push({objective: 'rto', target_ms: target, measured_ms: m.rto_ms, met, reason: `recovered after ${m.rto_ms} ms ${met ? '≤' : '>'} objective ${target} ms`})
+      results.push({objective: 'rto', target_ms: target, measured_ms: m.rto_ms, met, reason: `recovered after ${formatMs(m.rto_ms)} (${met ? 'within' : 'over'} ${formatMs(target)})`})
     }
   }
   if (objectives.rpoMs !== undefined) {
@@ -41,8 +42,8 @@ export function grade(objectives: Objectives, m: Measurements): Grade {
       results.push({objective: 'rpo', target_ms: target, measured_ms: m.rpo_ms, met: false, reason: `${m.lost_writes} acknowledged writes lost; the objective allows none`})
     } else {
       const met = m.rpo_ms <= target
-      const loss = m.lost_writes === 0 ? 'no acknowledged write lost' : `${m.lost_writes} acknowledged writes lost, oldest acknowledged ${m.rpo_ms} ms before the fault`
-      results.push({objective: 'rpo', target_ms: target, measured_ms: m.rpo_ms, met, reason: `${loss} (${met ? '≤' : '>'} objective ${target} ms)`})
+      const loss = m.lost_writes === 0 ? 'no acknowledged write lost' : `${m.lost_writes} acknowledged writes lost, the oldest acknowledged ${formatMs(m.rpo_ms)} before the fault`
+      results.push({objective: 'rpo', target_ms: target, measured_ms: m.rpo_ms, met, reason: `${loss} (${met ? 'within' : 'over'} ${formatMs(target)})`})
     }
   }
   return {verdict: results.every((r) => r.met) ? 'pass' : 'fail', results}

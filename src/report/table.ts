@@ -15,7 +15,7 @@ export function verdictTable(results: readonly DrillResult[]): string {
     style: plain,
     chars,
     wordWrap: true,
-    colWidths: [18, 11, 10, 22, 9, 48],
+    colWidths: [18, 11, 10, 26, 9, 50],
   })
   for (const r of results) {
     const m = r.measurements
@@ -23,7 +23,9 @@ export function verdictTable(results: readonly DrillResult[]): string {
       const measured =
         o.measured_ms === null
           ? 'not measured'
-          : `${formatMs(o.measured_ms)} ± ${formatMs(m.resolution_ms)}${o.objective === 'rpo' ? ` (${m.lost_writes ?? '?'} lost)` : ''}`
+          : o.objective === 'rpo'
+            ? `${formatMs(o.measured_ms)} (${m.lost_writes ?? '?'} lost)`
+            : `${formatMs(o.measured_ms)} ± ${formatMs(m.resolution_ms)}`
       table.push([r.drill, o.objective.toUpperCase(), formatMs(o.target_ms), measured, o.met ? 'PASS' : 'FAIL', o.reason])
     }
   }

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Writes the JSON Schemas of the topology and drill files to schemas/ from the zod schemas in dist/.
+// `npm run schemas` after changing src/config; a unit test fails when the committed files are stale.
+import {writeFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
+import {jsonSchemas} from '../dist/config/json-schema.js'
+
+const dir = fileURLToPath(new URL('../schemas/', import.meta.url))
+for (const [file, schema] of Object.entries(jsonSchemas())) {
+  writeFileSync(dir + file, `${JSON.stringify(schema, null, 2)}\n`)
+  console.log(`wrote schemas/${file}`)
+}

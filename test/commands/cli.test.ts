@@ -1,0 +1,81 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {firedrill, NO_ENGINE} from '../support/cli.js'
+import {MINIMAL_DRILL, tempDir} from '../support/files.js'
+
+let tmp: ReturnType<typeof tempDir>
+beforeAll(() => {
+  tmp = tempDir()
+})
+afterAll(() => tmp.cleanup())
+
+describe('bad input: exit 2, the file and line named, nothing started', () => {
+  // With no engine reachable, reaching Docker would exit 3: exit 2 proves validation came first.
+  it('a drill with a bad duration', async () => {
+    const file = tmp.write('bad-duration.yaml', MINIMAL_DRILL.replace('rto: 30s', 'rto: 30 secs'))
+    const r = await firedrill(['run', file], {env: NO_ENGINE})
+    expect(r.exitCode).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toContain(`${file}:3:8: objectives.rto: "30 secs" is not a duration such as 100ms, 30s, 2m or 1m30s`)
+  })
+
+  it('under --json the error is one JSON object on stdout', async () => {
+    const file = tmp.write('bad-kind.yaml', MINIMAL_DRILL.replace('fault: kill', 'fault: explode'))
+    const r = await firedrill(['run', file, '--json'], {env: NO_ENGINE})
+    expect(r.exitCode).toBe(2)
+    const body = JSON.parse(r.stdout)
+    expect(body.error).toMatchObject({code: 'config_invalid', exit_code: 2})
+    expect(body.error.issues).toEqual([expect.objectContaining({file, line: 11, field: 'steps[1].fault'})])
+  })
+
+  it('a missing drill file', async () => {
+    const r = await firedrill(['run', '/nonexistent/drill.yaml'], {env: NO_ENGINE})
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toContain('/nonexistent/drill.yaml: file not found')
+  })
+
+  it('an unknown flag', async () => {
+    const r = await firedrill(['up', '--nope'], {env: NO_ENGINE})
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toMatch(/Nonexistent flag: --nope/)
+  })
+
+  it('a project name with shell metacharacters', async () => {
+    const r = await firedrill(['down', '--project', 'bank;rm -rf /'], {env: NO_ENGINE})
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toMatch(/must start with a lower-case letter/)
+  })
+
+  it('a malformed --build-arg', async () => {
+    const r = await firedrill(['build', '--build-arg', 'NOEQUALS'], {env: NO_ENGINE})
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toMatch(/--build-arg "NOEQUALS" is not KEY=VALUE/)
+  })
+})
+
+describe('Docker engine unreachable: exit 3 and one clear sentence', () => {
+  it.each([['up'], ['status'], ['down'], ['run', 'drills/kill-primary.yaml']])('%s', async (...args) => {
+    const r = await firedrill(args, {env: NO_ENGINE})
+    expect(r.exitCode).toBe(3)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(/^Error: cannot reach the Docker engine at unix:\/\/\/nonexistent\/firedrill-test\.sock/)
+    expect(r.stderr).not.toMatch(/\n\s+at /) // no stack trace
+  })
+
+  it('under --json: a JSON error on stdout, nothing on stderr', async () => {
+    const r = await firedrill(['status', '--json'], {env: NO_ENGINE})
+    expect(r.exitCode).toBe(3)
+    expect(r.stderr).toBe('')
+    expect(JSON.parse(r.stdout).error).toMatchObject({code: 'engine_unavailable', exit_code: 3})
+  })
+})
+
+describe('help', () => {
+  it('documents the exit codes', async () => {
+    const r = await firedrill(['run', '--help'])
+    expect(r.exitCode).toBe(0)
+    for (const line of ['0    every objective met', '1    an objective was missed', '2    bad input', '3    Docker engine unreachable']) {
+      expect(r.stdout).toContain(line)
+    }
+  })
+})
