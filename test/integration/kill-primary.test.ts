@@ -1,0 +1,152 @@
+import net from 'node:net'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {DockerEngine} from '../../src/engine/docker.js'
+import {firedrill} from '../support/cli.js'
+import {labelled, NOTHING, testProject} from '../support/docker.js'
+import {embeddedTopologyAs, MINIMAL_DRILL, tempDir} from '../support/files.js'
+
+const LONG = {timeout: 480_000}
+let tmp: ReturnType<typeof tempDir>
+beforeAll(() => {
+  tmp = tempDir()
+})
+afterAll(async () => {
+  tmp.cleanup()
+})
+
+describe('kill-primary on the real engine', () => {
+  const project = testProject()
+  let topology: string
+  beforeAll(() => {
+    topology = tmp.write(`${project}.yaml`, embeddedTopologyAs(project))
+  })
+  afterAll(async () => {
+    await firedrill(['down', '--project', project], LONG)
+  })
+
+  it('run brings the topology up, passes with zero lost writes, and leaves nothing behind', async () => {
+    const r = await firedrill(['run', 'drills/kill-primary.yaml', '--topology', topology, '--json'], LONG)
+    expect(r.stderr).toBe('')
+    expect(r.exitCode).toBe(0)
+    const lines = r.stdout.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    const result = JSON.parse(lines[0]!)
+    expect(result).toMatchObject({drill: 'kill-primary', topology: project, verdict: 'pass', objectives: {rto_ms: 30_000, rpo_ms: 0}})
+    const m = result.measurements
+    // Synchronous replication: no acknowledged write may be lost.
+    expect(m.lost_writes).toBe(0)
+    expect(m.rpo_ms).toBe(0)
+    expect(m.acked_writes).toBeGreaterThan(30)
+    expect(m.rto_ms).toBeGreaterThan(0)
+    expect(m.rto_ms).toBeLessThan(30_000)
+    expect(m.impact_ms).toBeLessThan(m.rto_ms)
+    expect(m.resolution_ms).toBe(100)
+    expect(Date.parse(result.finished_at)).toBeGreaterThan(Date.parse(result.started_at))
+    const kinds = result.timeline.map((e: {kind: string}) => e.kind)
+    for (const kind of ['fault', 'first-failure', 'leader-change', 'recovered', 'read-back', 'revert']) expect(kinds).toContain(kind)
+    // The fault hit whichever node led, and writes moved to another.
+    const fault = result.timeline.find((e: {kind: string}) => e.kind === 'fault')
+    expect(fault.detail).toMatch(new RegExp(`^SIGKILL fd-${project}-postgres-`))
+    expect(result.reverts).toEqual([expect.objectContaining({ok: true})])
+    // It was not up before, so it is gone after.
+    expect(await labelled(project)).toEqual(NOTHING)
+  })
+
+  it('up, status, up again, a failing objective, down: each as documented', async () => {
+    const up = await firedrill(['up', '--topology', topology, '--json'], LONG)
+    expect(up.exitCode).toBe(0)
+    expect(JSON.parse(up.stdout)).toMatchObject({project, created: true})
+
+    const status = await firedrill(['status', '--topology', topology, '--json'])
+    expect(status.exitCode).toBe(0)
+    const s = JSON.parse(status.stdout)
+    expect(s.healthy).toBe(true)
+    const roles = s.instances.filter((i: {service: string}) => i.service === 'postgres').map((i: {site: string; role: string}) => [i.site, i.role])
+    expect(roles).toEqual([
+      ['seoul', 'leader'],
+      ['gyeonggi', 'sync_standby'],
+      ['busan', 'replica'],
+    ])
+
+    const again = await firedrill(['up', '--topology', topology, '--json'], LONG)
+    expect(again.exitCode).toBe(0)
+    expect(JSON.parse(again.stdout)).toMatchObject({project, created: false})
+
+    // An objective no failover can meet: exit 1, and the topology, found up, stays up and healthy.
+    const strict = tmp.write('strict.yaml', MINIMAL_DRILL.replace('name: kill-primary', 'name: too-strict').replace('rto: 30s', 'rto: 500ms'))
+    const run = await firedrill(['run', strict, '--topology', topology, '--ci'], LONG)
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toMatch(/too-strict\s+│ RTO\s+│ 500 ms\s+│ [\d.]+ s ± 100 ms\s+│ FAIL/)
+    expect(run.stdout).toMatch(/too-strict\s+│ RPO\s+│ 0 ms\s+│ 0 ms \(0 lost\)\s+│ PASS/)
+    const after = JSON.parse((await firedrill(['status', '--topology', topology, '--json'])).stdout)
+    expect(after.healthy).toBe(true)
+
+    const down = await firedrill(['down', '--topology', topology, '--json'], LONG)
+    expect(down.exitCode).toBe(0)
+    expect(JSON.parse(down.stdout)).toMatchObject({project, containers: 6, networks: 4})
+    expect(await labelled(project)).toEqual(NOTHING)
+
+    const downAgain = await firedrill(['down', '--topology', topology])
+    expect(downAgain.exitCode).toBe(0)
+    expect(downAgain.stdout).toContain(`Nothing of ${project} was there.`)
+  })
+})
+
+describe('up refuses what is in the way and creates nothing', () => {
+  it('a container name taken by something firedrill did not create', async () => {
+    const project = testProject()
+    const topology = tmp.write(`${project}.yaml`, embeddedTopologyAs(project))
+    const engine = new DockerEngine()
+    const squatter = await engine.createContainer({
+      name: `fd-${project}-etcd-busan`,
+      hostname: 'squatter',
+      image: 'firedrill/bank-node:15',
+      command: ['sleep', 'infinity'],
+      env: {},
+      labels: {},
+      ports: [],
+      mounts: [],
+      networks: [],
+      stopTimeoutMs: 1000,
+    })
+    try {
+      const r = await firedrill(['up', '--topology', topology])
+      expect(r.exitCode).toBe(2)
+      expect(r.stderr).toContain(`a container named fd-${project}-etcd-busan already exists and was not created by firedrill`)
+      expect(await labelled(project)).toEqual(NOTHING)
+    } finally {
+      await engine.removeContainer(squatter)
+      engine.close()
+    }
+  })
+
+  it('a host port already in use', async () => {
+    const server = net.createServer()
+    await new Promise<void>((resolve) => server.listen({host: '127.0.0.1', port: 0}, resolve))
+    const port = (server.address() as net.AddressInfo).port
+    const project = testProject()
+    const topology = tmp.write(
+      `${project}.yaml`,
+      `name: ${project}
+sites:
+  one: {role: primary}
+services:
+  web:
+    sites: [one]
+    image: firedrill/bank-node:15
+    command: [sleep, infinity]
+    ports: [{container: 8080, host: ${port}}]
+`,
+    )
+    try {
+      const r = await firedrill(['up', '--topology', topology])
+      expect(r.exitCode).toBe(2)
+      expect(r.stderr).toContain(`host port 127.0.0.1:${port} (for web on one) is already in use: EADDRINUSE`)
+      expect(await labelled(project)).toEqual(NOTHING)
+    } finally {
+      server.close()
+    }
+  })
+})
