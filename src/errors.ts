@@ -104,7 +104,7 @@ export class InterruptedError extends FiredrillError {
   readonly exitCode: ExitCode
 
   constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
-    super(`interrupted by ${signal}; every fault was reverted`)
+    super(`interrupted by ${signal}; what the command had changed was undone`)
     this.exitCode = signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated
   }
 }

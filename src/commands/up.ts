@@ -4,6 +4,7 @@ import {BaseCommand, buildArgFlag, parseBuildArgs, topologyFlag} from '../cli/ba
 import {loadTopology} from '../config/load-topology.js'
 import {formatMs} from '../config/duration.js'
 import {bringUp, type UpResult} from '../topology/lifecycle.js'
+import {interruptible} from '../util/interrupt.js'
 
 export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'Bring a topology up and wait until it is really healthy.'
@@ -23,7 +24,10 @@ ${BaseCommand.exitCodeHelp}`
   async run(): Promise<UpResult> {
     const topology = loadTopology(this.flags.topology)
     const buildArgs = parseBuildArgs(this.flags['build-arg'])
-    const result = await bringUp(topology, await this.engine(), {buildArgs, rebuild: this.flags.rebuild, progress: this.progress()})
+    const engine = await this.engine()
+    const progress = this.progress()
+    // Interrupted half-way, up removes what it created, as it does on any failure.
+    const result = await interruptible((signal) => bringUp(topology, engine, {buildArgs, rebuild: this.flags.rebuild, progress, signal}), progress.log)
     this.log(
       result.created
         ? `Topology ${result.project} is up and healthy in ${formatMs(result.durationMs)} (${formatMs(result.healthyAfterStartMs ?? 0)} from first container start).`

@@ -1,9 +1,9 @@
 import {randomBytes} from 'node:crypto'
 
 import {loadDrill, type LoadedDrill} from '../config/load-drill.js'
-import {InterruptedError} from '../errors.js'
 import type {Engine} from '../engine/engine.js'
 import {bringUp, tearDown} from '../topology/lifecycle.js'
+import {interruptible} from '../util/interrupt.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {runDrill, type DrillResult} from './runner.js'
 
@@ -27,39 +27,25 @@ export function loadDrills(files: readonly string[], topology?: string): LoadedD
 export async function runSession(drills: readonly LoadedDrill[], opts: SessionOptions): Promise<DrillResult[]> {
   const progress = opts.progress ?? silentProgress
   const engineInfo = await opts.engine.info()
-  const controller = new AbortController()
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => {
-    if (!controller.signal.aborted) {
-      progress.log(`${signal} received: stopping and reverting every fault`)
-      controller.abort(new InterruptedError(signal))
-    }
-  }
-  const onInt = onSignal('SIGINT')
-  const onTerm = onSignal('SIGTERM')
-  process.on('SIGINT', onInt)
-  process.on('SIGTERM', onTerm)
-
-  const results: DrillResult[] = []
-  const broughtUp = new Map<string, string>()
-  try {
-    for (const loaded of drills) {
-      const {topology} = loaded
-      if (!broughtUp.has(topology.file)) {
-        // Brought up here means taken down here (unless --keep); found up means left up.
-        const result = await bringUp(topology, opts.engine, {progress, buildArgs: opts.buildArgs, signal: controller.signal})
-        broughtUp.set(topology.file, result.created ? topology.project : '')
+  return interruptible(async (signal) => {
+    const results: DrillResult[] = []
+    // Brought up here means taken down here (unless --keep); found up means left up.
+    const broughtUp = new Map<string, string>()
+    try {
+      for (const loaded of drills) {
+        const {topology} = loaded
+        if (!broughtUp.has(topology.file)) {
+          const result = await bringUp(topology, opts.engine, {progress, buildArgs: opts.buildArgs, signal})
+          broughtUp.set(topology.file, result.created ? topology.project : '')
+        }
+        signal.throwIfAborted()
+        results.push(await runDrill(loaded, {engine: opts.engine, engineInfo, runId: newRunId(), progress, signal}))
       }
-      controller.signal.throwIfAborted()
-      results.push(await runDrill(loaded, {engine: opts.engine, engineInfo, runId: newRunId(), progress, signal: controller.signal}))
+      return results
+    } finally {
+      if (!opts.keep) {
+        for (const project of broughtUp.values()) if (project) await tearDown(project, opts.engine, progress)
+      }
     }
-    return results
-  } catch (error) {
-    throw controller.signal.aborted ? controller.signal.reason : error
-  } finally {
-    if (!opts.keep) {
-      for (const project of broughtUp.values()) if (project) await tearDown(project, opts.engine, progress).catch(() => {})
-    }
-    process.off('SIGINT', onInt)
-    process.off('SIGTERM', onTerm)
-  }
+  }, progress.log)
 }

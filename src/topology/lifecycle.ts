@@ -107,6 +107,7 @@ export async function bringUp(topology: Topology, engine: Engine, opts: UpOption
         }),
       )
     })
+    opts.signal?.throwIfAborted()
     await progress.phase(`Create ${topology.instances.length} containers`, async () => {
       await Promise.all(
         topology.instances.flatMap((i) =>
@@ -122,6 +123,7 @@ export async function bringUp(topology: Topology, engine: Engine, opts: UpOption
         }),
       )
     })
+    opts.signal?.throwIfAborted()
     const startedAt = await progress.phase(`Start ${topology.instances.length} containers`, async () => {
       const t = clock.now()
       await Promise.all(created.containers.map((id) => engine.startContainer(id)))

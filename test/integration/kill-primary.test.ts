@@ -3,7 +3,7 @@ import net from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {DockerEngine} from '../../src/engine/docker.js'
-import {firedrill} from '../support/cli.js'
+import {firedrill, firedrillInterrupted} from '../support/cli.js'
 import {labelled, NOTHING, testProject} from '../support/docker.js'
 import {embeddedTopologyAs, MINIMAL_DRILL, tempDir} from '../support/files.js'
 
@@ -54,34 +54,43 @@ describe('kill-primary on the real engine', () => {
     expect(await labelled(project)).toEqual(NOTHING)
   })
 
-  it('up, status, up again, a failing objective, down: each as documented', async () => {
-    const up = await firedrill(['up', '--topology', topology, '--json'], LONG)
-    expect(up.exitCode).toBe(0)
-    expect(JSON.parse(up.stdout)).toMatchObject({project, created: true})
-
-    const status = await firedrill(['status', '--topology', topology, '--json'])
-    expect(status.exitCode).toBe(0)
-    const s = JSON.parse(status.stdout)
-    expect(s.healthy).toBe(true)
-    const roles = s.instances.filter((i: {service: string}) => i.service === 'postgres').map((i: {site: string; role: string}) => [i.site, i.role])
-    expect(roles).toEqual([
-      ['seoul', 'leader'],
-      ['gyeonggi', 'sync_standby'],
-      ['busan', 'replica'],
-    ])
+  it('--keep leaves it up; found up, it stays up; SIGTERM mid-drill reverts; a missed objective exits 1; down removes all', async () => {
+    const kept = await firedrill(['run', 'drills/kill-primary.yaml', '--topology', topology, '--keep', '--ci'], LONG)
+    expect(kept.exitCode).toBe(0)
+    expect(kept.stdout).toMatch(/kill-primary: PASS\s+RTO [\d.]+ s ± 100 ms/)
+    expect((await labelled(project)).containers).toHaveLength(6)
 
     const again = await firedrill(['up', '--topology', topology, '--json'], LONG)
     expect(again.exitCode).toBe(0)
     expect(JSON.parse(again.stdout)).toMatchObject({project, created: false})
 
-    // An objective no failover can meet: exit 1, and the topology, found up, stays up and healthy.
+    const healthyRoles = async () => {
+      const status = await firedrill(['status', '--topology', topology, '--json'])
+      expect(status.exitCode).toBe(0)
+      const s = JSON.parse(status.stdout)
+      expect(s.healthy, JSON.stringify(s.problems)).toBe(true)
+      const pg = s.instances.filter((i: {service: string}) => i.service === 'postgres')
+      return Object.fromEntries(pg.map((i: {site: string; role: string}) => [i.site, i.role]))
+    }
+    // The killed leader came back as a replica; busan (nofailover) never leads.
+    const roles = await healthyRoles()
+    expect(Object.values(roles).sort()).toEqual(['leader', 'replica', 'sync_standby'])
+    expect(roles.busan).not.toBe('leader')
+
+    // SIGTERM while waiting for recovery: exit 143, the killed container is started again.
+    const stopped = await firedrillInterrupted(['run', 'drills/kill-primary.yaml', '--topology', topology, '--ci'], /Step 3\/4/, 'SIGTERM')
+    expect(stopped.exitCode).toBe(143)
+    expect(stopped.stderr).toMatch(/✔ Revert 1 fault\(s\)/)
+    const containers = await new DockerEngine().listContainers([`io.firedrill.project=${project}`])
+    expect(containers.map((c) => c.state)).toEqual(Array(6).fill('running'))
+
+    // An objective no failover can meet: exit 1; found up, the topology stays up and becomes healthy again.
     const strict = tmp.write('strict.yaml', MINIMAL_DRILL.replace('name: kill-primary', 'name: too-strict').replace('rto: 30s', 'rto: 500ms'))
     const run = await firedrill(['run', strict, '--topology', topology, '--ci'], LONG)
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toMatch(/too-strict\s+│ RTO\s+│ 500 ms\s+│ [\d.]+ s ± 100 ms\s+│ FAIL/)
     expect(run.stdout).toMatch(/too-strict\s+│ RPO\s+│ 0 ms\s+│ 0 ms \(0 lost\)\s+│ PASS/)
-    const after = JSON.parse((await firedrill(['status', '--topology', topology, '--json'])).stdout)
-    expect(after.healthy).toBe(true)
+    await healthyRoles()
 
     const down = await firedrill(['down', '--topology', topology, '--json'], LONG)
     expect(down.exitCode).toBe(0)
@@ -120,6 +129,18 @@ describe('up refuses what is in the way and creates nothing', () => {
       await engine.removeContainer(squatter)
       engine.close()
     }
+  })
+
+  it('an image that is missing and has no build context', async () => {
+    const project = testProject()
+    const topology = tmp.write(
+      `${project}.yaml`,
+      `name: ${project}\nsites:\n  one: {role: primary}\nservices:\n  web:\n    sites: [one]\n    image: firedrill/does-not-exist:0\n`,
+    )
+    const r = await firedrill(['up', '--topology', topology])
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toContain('image firedrill/does-not-exist:0 is not on this machine and its service has no build context')
+    expect(await labelled(project)).toEqual(NOTHING)
   })
 
   it('a host port already in use', async () => {

@@ -26,3 +26,19 @@ export async function firedrill(args: string[], opts: {env?: Record<string, stri
 
 /** A Docker endpoint that does not exist: proves a command never reached the engine, or that it handles an engine that is gone. */
 export const NO_ENGINE = {DOCKER_HOST: 'unix:///nonexistent/firedrill-test.sock'}
+
+/** Start the CLI, wait until its stderr shows `marker`, then send `signal`; resolves with how it ended. */
+export async function firedrillInterrupted(args: string[], marker: RegExp, signal: NodeJS.Signals, timeout = 300_000): Promise<CliResult> {
+  const child = execa('node', [BIN, ...args], {reject: false, stdin: 'ignore', timeout, cwd: PACKAGE_ROOT})
+  let seen = ''
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString()
+      if (marker.test(seen)) resolve()
+    })
+    void child.then(() => reject(new Error(`exited before showing ${marker}:\n${seen}`)))
+  })
+  child.kill(signal)
+  const r = await child
+  return {exitCode: r.exitCode, stdout: String(r.stdout), stderr: seen + String(r.stderr)}
+}
