@@ -45,6 +45,20 @@ export async function fetchPatroniCluster(address: string, port: number, timeout
   }))
 }
 
+/** One standby as the leader's pg_stat_replication shows it (GET /patroni on the leader). */
+export interface ReplicationEntry {
+  name: string
+  state: string
+  syncState: string
+}
+
+export async function fetchPatroniReplication(address: string, port: number, timeoutMs: number): Promise<ReplicationEntry[]> {
+  const response = await fetch(`http://${address}:${port}/patroni`, {signal: AbortSignal.timeout(timeoutMs)})
+  if (!response.ok) throw new Error(`Patroni at ${address}:${port} answered HTTP ${response.status}`)
+  const body = (await response.json()) as {replication?: {application_name: string; state: string; sync_state: string}[]}
+  return (body.replication ?? []).map((r) => ({name: r.application_name, state: r.state, syncState: r.sync_state}))
+}
+
 /** Ask each address in turn until one answers. */
 export async function readPatroniCluster(addresses: string[], port: number, timeoutMs: number): Promise<PatroniMember[] | undefined> {
   for (const address of addresses) {
@@ -57,8 +71,11 @@ export async function readPatroniCluster(addresses: string[], port: number, time
   return undefined
 }
 
-/** A member counts for readiness only when its PostgreSQL is up and, for standbys, replicating. */
-export function isServing(member: PatroniMember): boolean {
+/**
+ * A member counts for readiness only when its PostgreSQL is up (Patroni 3.0 says "running" for every
+ * role; later versions say "streaming" for standbys) and, for a standby, the leader sees it streaming.
+ */
+export function isServing(member: PatroniMember, streaming: boolean | undefined): boolean {
   if (member.role === 'leader') return member.state === 'running'
-  return member.state === 'streaming' || member.state === 'running'
+  return (member.state === 'streaming' || member.state === 'running') && streaming === true
 }

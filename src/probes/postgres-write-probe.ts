@@ -114,12 +114,11 @@ export class PostgresWriteProbe {
       return {seq, start, end: this.clock.now(), outcome: 'ok', node: conn.node.name}
     } catch (error) {
       const end = this.clock.now()
-      const sqlstate = (error as {code?: string}).code
-      const definite = typeof sqlstate === 'string' && /^[0-9A-Z]{5}$/.test(sqlstate) && !UNCERTAIN_SQLSTATE_CLASSES.has(sqlstate.slice(0, 2))
+      const outcome = classifyWriteError(error)
       conn.writable = false
-      if (!definite) await this.drop(conn)
+      if (outcome === 'indeterminate') await this.drop(conn)
       else void this.recheck(conn)
-      return {seq, start, end, outcome: definite ? 'failed' : 'indeterminate', node: conn.node.name, error: errorMessage(error)}
+      return {seq, start, end, outcome, node: conn.node.name, error: errorMessage(error)}
     } finally {
       clearTimeout(timer)
     }
@@ -209,6 +208,17 @@ export class PostgresWriteProbe {
   private describeNodes(): string {
     return [...this.nodes.values()].map((n) => `${n.node.name}: ${n.lastError ?? (n.connecting ? 'connecting' : 'no answer')}`).join(', ')
   }
+}
+
+/**
+ * What an error on a write that was sent says about the write. A server error with a SQLSTATE means
+ * the statement failed, unless its class says the server went away around the commit (connection,
+ * operator intervention, system errors); a timeout or a dropped connection leaves it unknown.
+ */
+export function classifyWriteError(error: unknown): 'failed' | 'indeterminate' {
+  const sqlstate = (error as {code?: unknown}).code
+  const definite = typeof sqlstate === 'string' && /^[0-9A-Z]{5}$/.test(sqlstate) && !UNCERTAIN_SQLSTATE_CLASSES.has(sqlstate.slice(0, 2))
+  return definite ? 'failed' : 'indeterminate'
 }
 
 class ProbeTimeout extends Error {

@@ -1,4 +1,4 @@
-import {isServing, readPatroniCluster} from '../cluster/patroni.js'
+import {fetchPatroniReplication, isServing, readPatroniCluster, type ReplicationEntry} from '../cluster/patroni.js'
 import type {ClusterRole} from '../config/drill.js'
 import type {ContainerSummary, Containers} from '../engine/engine.js'
 import {projectFilter} from '../engine/labels.js'
@@ -12,6 +12,8 @@ export interface ObservedInstance {
   address?: string
   role?: ClusterRole | 'other'
   memberState?: string
+  /** For a standby: whether the leader's pg_stat_replication shows it streaming. */
+  streaming?: boolean
 }
 
 export interface Observation {
@@ -48,6 +50,12 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
           m.memberState = member.state
         }
       }
+      const leader = members.find((m) => m.role === 'leader' && m.address)
+      let replication: ReplicationEntry[] = []
+      if (leader) replication = await fetchPatroniReplication(leader.address!, port, PATRONI_TIMEOUT_MS).catch(() => [])
+      for (const m of members) {
+        if (m.role && m.role !== 'leader') m.streaming = replication.some((r) => r.name === m.instance.hostname && r.state === 'streaming')
+      }
     }),
   )
   const known = new Set(topology.instances.map((i) => i.containerName))
@@ -68,11 +76,11 @@ export function unhealthyReasons(observation: Observation): string[] {
   for (const [service, members] of services) {
     const cluster = members[0]!.instance.cluster
     if (!cluster) continue
-    const serving = members.filter((m) => m.role && isServing({name: '', role: m.role, state: m.memberState ?? ''}))
+    const serving = members.filter((m) => m.role && isServing({name: '', role: m.role, state: m.memberState ?? ''}, m.streaming))
     for (const role of ['leader', 'sync_standby', 'replica'] as const) {
       const want = cluster.ready_when[role]
       const have = serving.filter((m) => m.role === role).length
-      if (have < want) reasons.push(`${service}: ${have} of ${want} ${role.replace('_', ' ')}`)
+      if (have < want) reasons.push(`${service}: ${have} of ${want} ${role === 'leader' ? 'leader' : `streaming ${role.replace('_', ' ')}`}`)
     }
   }
   return reasons
