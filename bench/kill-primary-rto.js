@@ -30,7 +30,7 @@ const median = rto.length % 2 ? rto[(rto.length - 1) / 2] : (rto[rto.length / 2 
 const summary = {
   date: new Date().toISOString(),
   engine: execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], {encoding: 'utf8'}).trim(),
-  up_ms: up.durationMs,
+  up_ms: up.duration_ms,
   runs: results,
   rto_ms: {median, min: rto[0], max: rto.at(-1), n: rto.length},
 }

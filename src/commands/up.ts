@@ -30,8 +30,8 @@ ${BaseCommand.exitCodeHelp}`
     const result = await interruptible((signal) => bringUp(topology, engine, {buildArgs, rebuild: this.flags.rebuild, progress, signal}), progress.log)
     this.log(
       result.created
-        ? `Topology ${result.project} is up and healthy in ${formatMs(result.durationMs)} (${formatMs(result.healthyAfterStartMs ?? 0)} from first container start).`
-        : `Topology ${result.project} was already up; healthy after ${formatMs(result.durationMs)}.`,
+        ? `Topology ${result.project} is up and healthy in ${formatMs(result.duration_ms)} (${formatMs(result.healthy_after_start_ms ?? 0)} from first container start).`
+        : `Topology ${result.project} was already up; healthy after ${formatMs(result.duration_ms)}.`,
     )
     return result
   }

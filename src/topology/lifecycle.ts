@@ -22,9 +22,9 @@ export interface UpResult {
   project: string
   /** False when the topology was already up and healthy. */
   created: boolean
-  durationMs: number
+  duration_ms: number
   /** Time from the first container start to healthy. */
-  healthyAfterStartMs?: number
+  healthy_after_start_ms?: number
 }
 
 const VERSION_LABEL = process.env.npm_package_version ?? 'dev'
@@ -85,7 +85,7 @@ export async function bringUp(topology: Topology, engine: Engine, opts: UpOption
     // Already there: start anything stopped and wait for health, create nothing.
     await Promise.all(present.filter((o) => o.container!.state !== 'running').map((o) => engine.startContainer(o.container!.id)))
     await waitHealthy(topology, engine, {...opts, timeoutMs: topology.upTimeoutMs})
-    return {project: topology.project, created: false, durationMs: clock.now() - started}
+    return {project: topology.project, created: false, duration_ms: Math.round(clock.now() - started)}
   }
   if (present.length > 0 || existing.strangers.length > 0) {
     const names = [...present.map((o) => o.container!.name), ...existing.strangers.map((c) => c.name)]
@@ -130,7 +130,7 @@ export async function bringUp(topology: Topology, engine: Engine, opts: UpOption
       return t
     })
     await waitHealthy(topology, engine, {...opts, timeoutMs: topology.upTimeoutMs})
-    return {project: topology.project, created: true, durationMs: clock.now() - started, healthyAfterStartMs: clock.now() - startedAt}
+    return {project: topology.project, created: true, duration_ms: Math.round(clock.now() - started), healthy_after_start_ms: Math.round(clock.now() - startedAt)}
   } catch (error) {
     await progress.phase('Remove what was created', async () => {
       await Promise.allSettled(created.containers.map((id) => engine.removeContainer(id)))
