@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {duration, name} from './common.js'
+import {argv, duration, name} from './common.js'
 
 export const CLUSTER_ROLES = ['leader', 'sync_standby', 'replica'] as const
 export type ClusterRole = (typeof CLUSTER_ROLES)[number]
@@ -15,8 +15,10 @@ export const targetSchema = z
   .refine((t) => t.service !== undefined || t.site !== undefined, {error: 'a target names at least a service or a site'})
 export type TargetSelector = z.output<typeof targetSchema>
 
-export const FAULT_KINDS = ['kill'] as const
+export const FAULT_KINDS = ['kill', 'stop', 'pause', 'restart', 'power-cut', 'isolate', 'process-kill'] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
+/** Faults that act on a whole site: their target names the site and nothing else. */
+export const SITE_FAULTS: readonly FaultKind[] = ['power-cut', 'isolate']
 
 const SIGNAL = /^SIG[A-Z0-9]+$/
 
@@ -24,29 +26,99 @@ export const sleepStep = z.strictObject({
   sleep: duration(),
 })
 
-export const faultStep = z.strictObject({
-  fault: z.enum(FAULT_KINDS, {error: `unknown fault kind; known kinds: ${FAULT_KINDS.join(', ')}`}),
-  target: targetSchema,
-  signal: z.string().regex(SIGNAL, {error: 'signal must be a name such as SIGKILL or SIGTERM'}).default('SIGKILL'),
-  /** Whether the fault is undone when the drill ends (for kill: the container is started again). */
-  revert: z.boolean().default(true),
+export const faultStep = z
+  .strictObject({
+    fault: z.enum(FAULT_KINDS, {error: `unknown fault kind; known kinds: ${FAULT_KINDS.join(', ')}`}),
+    /** Names the fault for a later `heal` step. Default: the fault kind and its step number. */
+    name: name('fault name').optional(),
+    target: targetSchema,
+    /** kill and process-kill: the signal sent. */
+    signal: z.string().regex(SIGNAL, {error: 'signal must be a name such as SIGKILL or SIGTERM'}).default('SIGKILL'),
+    /** stop and restart: how long to wait for a graceful exit before SIGKILL. */
+    timeout: duration().default(10_000),
+    /** process-kill: the process name (exact); the oldest such process is killed. */
+    process: z.string().regex(/^[A-Za-z0-9_.-]+$/, {error: 'process must be a plain process name'}).default('postgres'),
+    /** Whether the fault is undone when the drill ends (kill: start again; isolate: reconnect; pause: thaw). */
+    revert: z.boolean().default(true),
+  })
+  .superRefine((step, ctx) => {
+    if (SITE_FAULTS.includes(step.fault) && (step.target.site === undefined || step.target.service !== undefined || step.target.role !== undefined)) {
+      ctx.addIssue({code: 'custom', path: ['target'], message: `${step.fault} acts on a whole site: its target is {site: NAME} and nothing else`})
+    }
+  })
+
+/** Where a runbook, assert or wait command runs: `host`, or the one container a selector picks when the step runs. */
+export const placeSchema = z.union([z.literal('host'), targetSchema], {error: 'in must be "host" or a target such as {service: postgres, role: leader}'})
+export type Place = z.output<typeof placeSchema>
+
+const commandFields = {
+  /** argv, never a shell string. */
+  argv: argv('argv'),
+  in: placeSchema,
+  /** Inside a container: the user to run as (default: the image's). */
+  user: z.string().optional(),
+  timeout: duration({positive: true}).default(60_000),
+}
+
+export const WAIT_CONDITIONS = ['recovered', 'healthy', 'role', 'command'] as const
+export const waitStep = z
+  .strictObject({
+    /**
+     * recovered: the probe has a stable run of successes after the last fault; healthy: the topology is ready again;
+     * role: a container of `site` holds `role`; command: `argv` exits 0.
+     */
+    wait: z.enum(WAIT_CONDITIONS, {error: `wait must be one of: ${WAIT_CONDITIONS.join(', ')}`}),
+    timeout: duration({positive: true}).default(60_000),
+    role: z.enum(CLUSTER_ROLES).optional(),
+    site: name('site name').optional(),
+    service: name('service name').optional(),
+    argv: argv('argv').optional(),
+    in: placeSchema.optional(),
+    user: z.string().optional(),
+  })
+  .superRefine((step, ctx) => {
+    if (step.wait === 'role' && (!step.role || !step.site)) ctx.addIssue({code: 'custom', message: 'wait: role needs role and site'})
+    if (step.wait === 'command' && (!step.argv || !step.in)) ctx.addIssue({code: 'custom', message: 'wait: command needs argv and in'})
+  })
+
+export const healStep = z.strictObject({
+  /** Undo faults now, mid-drill: `all`, or the names of faults injected earlier. */
+  heal: z.union([z.literal('all'), z.array(name('fault name')).min(1)], {error: 'heal must be "all" or a list of fault names'}),
 })
 
-export const WAIT_CONDITIONS = ['recovered', 'healthy'] as const
-export const waitStep = z.strictObject({
-  /** recovered: the probe has a stable run of successes after the last fault; healthy: the topology is ready again. */
-  wait: z.enum(WAIT_CONDITIONS, {error: `wait must be one of: ${WAIT_CONDITIONS.join(', ')}`}),
-  timeout: duration({positive: true}).default(60_000),
+export const runbookStep = z.strictObject({
+  /** A runbook action, timed as its own phase: its title. */
+  runbook: z.string().min(1),
+  ...commandFields,
+  expect_exit: z.int().default(0),
+  /** The drill measures RTO and RPO from this step when no fault came before it (e.g. a planned switchover). */
+  disruptive: z.boolean().default(false),
+})
+
+export const assertStep = z.strictObject({
+  /** A check whose result must match; a mismatch fails the drill as an objective of its own. */
+  assert: z.string().min(1),
+  ...commandFields,
+  expect: z
+    .strictObject({
+      exit: z.int().default(0),
+      /** A regular expression the command's standard output must match. */
+      stdout: z.string().optional(),
+    })
+    .default({exit: 0}),
 })
 
 /** The key that names a step's kind, and the schema for that kind. */
-export const STEP_KINDS = {sleep: sleepStep, fault: faultStep, wait: waitStep} as const
+export const STEP_KINDS = {sleep: sleepStep, fault: faultStep, wait: waitStep, heal: healStep, runbook: runbookStep, assert: assertStep} as const
 export type StepKind = keyof typeof STEP_KINDS
-export const stepSchema = z.union([sleepStep, faultStep, waitStep])
-export type Step =
-  | ({kind: 'sleep'} & z.output<typeof sleepStep>)
-  | ({kind: 'fault'} & z.output<typeof faultStep>)
-  | ({kind: 'wait'} & z.output<typeof waitStep>)
+export const stepSchema = z.union([sleepStep, faultStep, waitStep, healStep, runbookStep, assertStep])
+export type SleepStep = {kind: 'sleep'} & z.output<typeof sleepStep>
+export type FaultStep = {kind: 'fault'} & z.output<typeof faultStep>
+export type WaitStep = {kind: 'wait'} & z.output<typeof waitStep>
+export type HealStep = {kind: 'heal'} & z.output<typeof healStep>
+export type RunbookStep = {kind: 'runbook'} & z.output<typeof runbookStep>
+export type AssertStep = {kind: 'assert'} & z.output<typeof assertStep>
+export type Step = SleepStep | FaultStep | WaitStep | HealStep | RunbookStep | AssertStep
 
 export const VANTAGES = ['wan', 'site'] as const
 
@@ -73,11 +145,16 @@ export const probeSchema = z.strictObject({
 export type ProbeSpec = z.output<typeof probeSchema>
 
 export const objectivesSchema = z
-  .strictObject({
-    rto: duration().optional(),
-    rpo: duration().optional(),
-  })
-  .refine((o) => o.rto !== undefined || o.rpo !== undefined, {error: 'declare at least one objective (rto, rpo)'})
+  .strictObject(
+    {
+      rto: duration().optional(),
+      rpo: duration().optional(),
+      /** false: no two nodes may acknowledge writes as primary in the same probe round. */
+      split_brain: z.literal(false, {error: 'split_brain can only be false (no split brain allowed)'}).optional(),
+    },
+    {error: 'objectives are required, e.g. {rto: 30s, rpo: 0s}'},
+  )
+  .refine((o) => o.rto !== undefined || o.rpo !== undefined || o.split_brain !== undefined, {error: 'declare at least one objective (rto, rpo, split_brain)'})
 
 export const drillSchema = z.strictObject({
   name: name('drill name'),

@@ -12,7 +12,7 @@ export interface Drill {
   sha256: string
   name: string
   description?: string
-  objectives: {rtoMs?: number; rpoMs?: number}
+  objectives: {rtoMs?: number; rpoMs?: number; splitBrain?: false}
   probe: ProbeSpec
   steps: Step[]
 }
@@ -76,9 +76,24 @@ export function loadDrill(file: string, opts: {topology?: string} = {}): LoadedD
     if (!services.has(spec.probe.service)) {
       issues.push(source.issue(['probe', 'service'], `service "${spec.probe.service}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
     }
+    const faultNames = new Set<string>()
     steps.forEach((step, i) => {
-      if (step.kind !== 'fault') return
-      issues.push(...checkTarget(step.target, ['steps', i, 'target'], topology, services, sites, source))
+      const at = ['steps', i]
+      if (step.kind === 'fault') {
+        issues.push(...checkTarget(step.target, [...at, 'target'], topology, services, sites, source))
+        faultNames.add(step.name ?? `${step.fault}-${i + 1}`)
+      }
+      if ((step.kind === 'runbook' || step.kind === 'assert' || step.kind === 'wait') && step.in !== undefined && step.in !== 'host') {
+        issues.push(...checkTarget(step.in, [...at, 'in'], topology, services, sites, source))
+      }
+      if (step.kind === 'wait' && step.site !== undefined && !sites.has(step.site)) {
+        issues.push(source.issue([...at, 'site'], `site "${step.site}" is not in topology ${topology.project} (sites: ${[...sites].join(', ')})`))
+      }
+      if (step.kind === 'heal' && step.heal !== 'all') {
+        for (const [j, n] of step.heal.entries()) {
+          if (!faultNames.has(n)) issues.push(source.issue([...at, 'heal', j], `no fault named "${n}" comes before this step (named so far: ${[...faultNames].join(', ') || 'none'})`))
+        }
+      }
     })
   }
 
@@ -89,7 +104,7 @@ export function loadDrill(file: string, opts: {topology?: string} = {}): LoadedD
       sha256: source.sha256,
       name: spec.name,
       description: spec.description,
-      objectives: {rtoMs: spec.objectives.rto, rpoMs: spec.objectives.rpo},
+      objectives: {rtoMs: spec.objectives.rto, rpoMs: spec.objectives.rpo, splitBrain: spec.objectives.split_brain},
       probe: spec.probe,
       steps,
     },

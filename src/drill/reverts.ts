@@ -3,6 +3,8 @@ import {errorMessage} from '../errors.js'
 export interface Revert {
   description: string
   run: () => Promise<void>
+  /** The fault's name, so a `heal` step can undo it before the drill ends. */
+  name?: string
 }
 
 export interface RevertOutcome {
@@ -30,10 +32,13 @@ export class RevertStack {
     return this.stack.map((r) => r.description)
   }
 
-  async unwind(timeoutMs: number, onOutcome: (o: RevertOutcome) => void = () => {}): Promise<RevertOutcome[]> {
+  /** Undo every fault (newest first), or only the named ones. */
+  async unwind(timeoutMs: number, onOutcome: (o: RevertOutcome) => void = () => {}, names?: readonly string[]): Promise<RevertOutcome[]> {
     const outcomes: RevertOutcome[] = []
-    while (this.stack.length > 0) {
-      const revert = this.stack.pop()!
+    const chosen = names ? this.stack.filter((r) => r.name !== undefined && names.includes(r.name)) : [...this.stack]
+    for (const r of chosen) this.stack.splice(this.stack.indexOf(r), 1)
+    while (chosen.length > 0) {
+      const revert = chosen.pop()!
       let outcome: RevertOutcome
       try {
         await withTimeout(revert.run(), timeoutMs, `revert "${revert.description}" took longer than ${timeoutMs} ms`)

@@ -3,17 +3,18 @@ import type {Step} from '../config/drill.js'
 import {formatMs} from '../config/duration.js'
 import {DrillAbortedError, errorMessage} from '../errors.js'
 import type {Engine, EngineInfo} from '../engine/engine.js'
-import {describeSelector, selectTargets} from '../faults/targets.js'
-import {killFault} from '../faults/kill.js'
 import {grade, type Grade} from '../grade/grade.js'
-import {measure, type Measurements} from '../measure/measure.js'
+import {measure, splitBrain, type Measurements, type SplitBrain} from '../measure/measure.js'
 import {PostgresWriteProbe, type ProbeNode} from '../probes/postgres-write-probe.js'
 import type {Sample} from '../probes/sample.js'
+import {SplitBrainWatch} from '../probes/split-brain-watch.js'
 import {waitHealthy} from '../topology/lifecycle.js'
+import {networkName} from '../topology/model.js'
 import {observe} from '../topology/observe.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {systemClock, type Clock} from '../util/time.js'
 import {RevertStack, type RevertOutcome} from './reverts.js'
+import {describeStep, runStep, type StepContext} from './steps.js'
 import {Timeline, type TimelineEvent} from './timeline.js'
 
 export interface RunContext {
@@ -44,9 +45,9 @@ export interface DrillResult {
   topology_file: string
   topology_sha256: string
   verdict: Grade['verdict']
-  objectives: {rto_ms: number | null; rpo_ms: number | null}
+  objectives: {rto_ms: number | null; rpo_ms: number | null; split_brain: false | null}
   results: Grade['results']
-  measurements: Omit<Measurements, 'phases'>
+  measurements: Omit<Measurements, 'phases'> & {split_brain: SplitBrain | null}
   probe: {kind: string; service: string; interval_ms: number; timeout_ms: number; stable_samples: number; vantage: string; samples: number}
   started_at: string
   finished_at: string
@@ -61,8 +62,6 @@ export interface DrillResult {
 
 const REVERT_TIMEOUT_MS = 30_000
 const READ_BACK_TIMEOUT_MS = 30_000
-/** A fault that shows no effect for this long counts as recovered once the probe is stable. */
-const NO_IMPACT_GRACE_MS = 2000
 
 /** Run one drill against a topology that is up and healthy; always reverts what it injected. */
 export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<DrillResult> {
@@ -73,22 +72,39 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   const timeline = new Timeline(clock)
   const reverts = new RevertStack()
   const steps: StepRecord[] = drill.steps.map((s, index) => ({index, kind: s.kind, description: describeStep(s), status: 'skipped'}))
-  let faultAt: number | undefined
   let readBack: Set<number> | undefined
-  let revertOutcomes: RevertOutcome[] = []
   timeline.record('run-start', `drill ${drill.name} on topology ${topology.project} (run ${ctx.runId})`)
 
-  const resolveNodes = async (): Promise<ProbeNode[]> => {
+  // The write probe stands on the WAN; the split-brain watch stands inside each node's own site.
+  const nodesOn = (vantage: 'wan' | 'site') => async (): Promise<ProbeNode[]> => {
     const seen = await observe(topology, engine)
     return seen.instances
-      .filter((o) => o.instance.service === drill.probe.service && o.address)
-      .map((o) => ({name: o.instance.hostname, address: o.address!}))
+      .filter((o) => o.instance.service === drill.probe.service && o.container)
+      .map((o) => ({name: o.instance.hostname, address: vantage === 'wan' ? o.address : o.container!.addresses[networkName(topology.project, o.instance.site)]}))
+      .filter((n): n is ProbeNode => n.address !== undefined)
   }
-  const probe = new PostgresWriteProbe(drill.probe, ctx.runId, resolveNodes, clock)
+  const probe = new PostgresWriteProbe(drill.probe, ctx.runId, nodesOn('wan'), clock)
+  const watch = drill.objectives.splitBrain === false ? new SplitBrainWatch(drill.probe, ctx.runId, nodesOn('site'), clock) : undefined
+  const stepContext: StepContext = {
+    topology,
+    engine,
+    clock,
+    timeline,
+    reverts,
+    samples: probe.samples,
+    stableSamples: drill.probe.stable_samples,
+    signal: ctx.signal,
+    anchor: {},
+    asserts: [],
+    revertOutcomes: [],
+  }
 
   try {
-    await progress.phase(`Start ${drill.probe.kind} probe on ${drill.probe.service} every ${formatMs(drill.probe.interval)}`, () => probe.start())
-    timeline.record('probe-start', `${drill.probe.kind} on ${drill.probe.service}, interval ${drill.probe.interval} ms, vantage ${drill.probe.vantage}`)
+    await progress.phase(`Start ${drill.probe.kind} probe on ${drill.probe.service} every ${formatMs(drill.probe.interval)}`, async () => {
+      await probe.start()
+      await watch?.start()
+    })
+    timeline.record('probe-start', `${drill.probe.kind} on ${drill.probe.service}, interval ${drill.probe.interval} ms, vantage ${drill.probe.vantage}${watch ? '; split-brain watch on every node from inside its site' : ''}`)
 
     for (const [index, step] of drill.steps.entries()) {
       ctx.signal?.throwIfAborted()
@@ -97,76 +113,55 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
       const started = clock.now()
       record.started_ms = timeline.relative(started)
       timeline.record('step', title, started)
-      const outcome = await progress.phase(title, async (update) => {
-        switch (step.kind) {
-          case 'sleep':
-            await clock.sleep(step.sleep, ctx.signal)
-            return 'done' as const
-          case 'fault': {
-            const seen = await observe(topology, engine)
-            const targets = selectTargets(step.target, seen.instances)
-            if (targets.length === 0) {
-              throw new DrillAbortedError(`step ${index + 1}: no running container matches ${describeSelector(step.target)} now`)
-            }
-            const fault = killFault(engine, targets.map((t) => ({id: t.container!.id, name: t.container!.name})), step.signal)
-            update(fault.description)
-            const at = timeline.record('fault', fault.description)
-            faultAt = at
-            const revert = await fault.inject()
-            timeline.record('fault-done', `${fault.description}: engine call returned`)
-            if (step.revert) reverts.push(revert)
-            return 'done' as const
-          }
-          case 'wait':
-            if (step.wait === 'healthy') {
-              await waitHealthy(topology, engine, {timeoutMs: step.timeout, clock, signal: ctx.signal})
-              return 'done' as const
-            }
-            return waitRecovered(probe.samples, faultAt ?? started, drill.probe.stable_samples, step.timeout, clock, ctx.signal, update)
-        }
-      })
+      const outcome = await progress.phase(title, (update) => runStep(step, index, stepContext, update))
       record.status = outcome
       record.duration_ms = Math.round(clock.now() - started)
       if (outcome === 'timed-out') {
-        timeline.record('wait-timeout', `${title}: not met within ${formatMs(step.kind === 'wait' ? step.timeout : 0)}; remaining steps skipped`)
+        timeline.record('wait-timeout', `${title}: not met in time; remaining steps skipped`)
         break
       }
     }
   } finally {
     await probe.stop().catch(() => {})
+    await watch?.stop().catch(() => {})
     timeline.record('probe-stop', `${probe.samples.length} samples`)
-    if (!ctx.signal?.aborted && probe.samples.length > 0) {
-      try {
-        const back = await progress.phase('Read back every write from the primary', () => probe.readBack(READ_BACK_TIMEOUT_MS))
-        if (back) {
-          readBack = back.seqs
-          timeline.record('read-back', `${back.seqs.size} rows read back from ${back.node}`)
-        } else {
-          timeline.record('read-back', 'no node accepted the read-back')
+    // Undo first: a fault still in place (an isolated site) can hide the rows being read back.
+    if (reverts.size > 0) {
+      const outcomes = await progress.phase(`Revert ${reverts.size} fault(s)`, () =>
+        reverts.unwind(REVERT_TIMEOUT_MS, (o) => timeline.record(o.ok ? 'revert' : 'revert-failed', o.ok ? o.description : `${o.description}: ${o.error}`)),
+      )
+      stepContext.revertOutcomes.push(...outcomes)
+    }
+    if (!ctx.signal?.aborted) {
+      await waitHealthy(topology, engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal: ctx.signal}).catch((error) =>
+        timeline.record('revert-failed', `topology not healthy again after the drill: ${errorMessage(error)}`),
+      )
+      if (probe.samples.length > 0) {
+        try {
+          const back = await progress.phase('Read back every write from the primary', () => probe.readBack(READ_BACK_TIMEOUT_MS))
+          if (back) {
+            readBack = back.seqs
+            timeline.record('read-back', `${back.seqs.size} rows read back from ${back.node}`)
+          } else {
+            timeline.record('read-back', 'no node accepted the read-back')
+          }
+        } catch (error) {
+          timeline.record('read-back', `read-back failed: ${errorMessage(error)}`)
         }
-      } catch (error) {
-        timeline.record('read-back', `read-back failed: ${errorMessage(error)}`)
       }
     }
     await probe.close()
-    if (reverts.size > 0) {
-      revertOutcomes = await progress.phase(`Revert ${reverts.size} fault(s)`, () =>
-        reverts.unwind(REVERT_TIMEOUT_MS, (o) => timeline.record(o.ok ? 'revert' : 'revert-failed', o.ok ? o.description : `${o.description}: ${o.error}`)),
-      )
-      if (!ctx.signal?.aborted) {
-        await waitHealthy(topology, engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal: ctx.signal}).catch((error) =>
-          timeline.record('revert-failed', `topology not healthy again after reverting: ${errorMessage(error)}`),
-        )
-      }
-    }
   }
 
   const finished = clock.now()
   timeline.record('run-end', 'drill finished', finished)
-  if (faultAt === undefined) throw new DrillAbortedError(`drill ${drill.name} injected no fault, so there is nothing to measure`)
+  const faultAt = stepContext.anchor.at
+  if (faultAt === undefined) throw new DrillAbortedError(`drill ${drill.name} injected no fault and ran no disruptive runbook, so there is nothing to measure`)
   const m = measure({samples: probe.samples, faultAt, readBack, stableSamples: drill.probe.stable_samples, intervalMs: drill.probe.interval})
   for (const p of m.phases) timeline.record(p.kind, p.detail, p.t)
-  const g = grade(drill.objectives, m)
+  const sb = watch ? splitBrain(watch.acks, drill.probe.interval) : undefined
+  if (sb && sb.first_at !== null) timeline.record('split-brain', `${sb.nodes.join(' and ')} acknowledged writes in the same period`, sb.first_at)
+  const g = grade(drill.objectives, m, {splitBrain: sb, asserts: stepContext.asserts})
   const {phases: _phases, ...measurements} = m
   return {
     run_id: ctx.runId,
@@ -177,9 +172,9 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     topology_file: topology.file,
     topology_sha256: topology.sha256,
     verdict: g.verdict,
-    objectives: {rto_ms: drill.objectives.rtoMs ?? null, rpo_ms: drill.objectives.rpoMs ?? null},
+    objectives: {rto_ms: drill.objectives.rtoMs ?? null, rpo_ms: drill.objectives.rpoMs ?? null, split_brain: drill.objectives.splitBrain ?? null},
     results: g.results,
-    measurements,
+    measurements: {...measurements, split_brain: sb ? {...sb, first_at: sb.first_at === null ? null : timeline.relative(sb.first_at)} : null},
     probe: {
       kind: drill.probe.kind,
       service: drill.probe.service,
@@ -194,48 +189,8 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     duration_ms: Math.round(finished - timeline.origin),
     engine: ctx.engineInfo,
     steps,
-    reverts: revertOutcomes,
+    reverts: stepContext.revertOutcomes,
     timeline: timeline.list(),
     samples: probe.samples.map((s) => ({...s, start: timeline.relative(s.start), end: timeline.relative(s.end)})),
-  }
-}
-
-/** Wait until the probe, after a failure following the fault, shows a stable run of successes. */
-async function waitRecovered(
-  samples: readonly Sample[],
-  faultAt: number,
-  stable: number,
-  timeoutMs: number,
-  clock: Clock,
-  signal: AbortSignal | undefined,
-  update: (message: string) => void,
-): Promise<'done' | 'timed-out'> {
-  const deadline = clock.now() + timeoutMs
-  while (clock.now() < deadline) {
-    const after = samples.filter((s) => s.end >= faultAt)
-    const firstBad = after.find((s) => s.outcome !== 'ok')
-    const tail = after.slice(-stable)
-    const stableNow = tail.length === stable && tail.every((s) => s.outcome === 'ok')
-    if (stableNow && (firstBad ? tail[0]!.start > firstBad.start : clock.now() - faultAt >= NO_IMPACT_GRACE_MS)) return 'done'
-    const since = clock.now() - faultAt
-    const last = after.at(-1)
-    update(
-      firstBad
-        ? `failing since ${formatMs(clock.now() - firstBad.start)}; ${formatMs(since)} since the fault; last sample ${last?.outcome ?? 'none'}`
-        : `${formatMs(since)} since the fault; no failure seen yet`,
-    )
-    await clock.sleep(50, signal)
-  }
-  return 'timed-out'
-}
-
-function describeStep(step: Step): string {
-  switch (step.kind) {
-    case 'sleep':
-      return `sleep ${formatMs(step.sleep)}`
-    case 'fault':
-      return `${step.fault} (${step.signal}) ${describeSelector(step.target)}`
-    case 'wait':
-      return `wait until ${step.wait} (at most ${formatMs(step.timeout)})`
   }
 }

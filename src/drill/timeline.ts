@@ -15,6 +15,9 @@ export type EventKind =
   | 'read-back'
   | 'revert'
   | 'revert-failed'
+  | 'runbook'
+  | 'assert'
+  | 'split-brain'
   | 'run-end'
 
 export interface TimelineEvent {

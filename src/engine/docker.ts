@@ -1,4 +1,5 @@
 import {readdirSync} from 'node:fs'
+import {Writable} from 'node:stream'
 import path from 'node:path'
 
 import Docker from 'dockerode'
@@ -11,6 +12,7 @@ import type {
   ContainerSummary,
   Engine,
   EngineInfo,
+  ExecResult,
   ImageBuildRequest,
   NetworkSummary,
   VolumeSummary,
@@ -175,6 +177,72 @@ export class DockerEngine implements Engine {
 
   async killContainer(id: string, signal: string): Promise<void> {
     await this.call(`kill container ${id}`, () => this.docker.getContainer(id).kill({signal}))
+  }
+
+  async stopContainer(id: string, timeoutMs: number): Promise<void> {
+    try {
+      await this.call(`stop container ${id}`, () => this.docker.getContainer(id).stop({t: Math.ceil(timeoutMs / 1000)}))
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode === 304) return // already stopped
+      throw error
+    }
+  }
+
+  async restartContainer(id: string, timeoutMs: number): Promise<void> {
+    await this.call(`restart container ${id}`, () => this.docker.getContainer(id).restart({t: Math.ceil(timeoutMs / 1000)}))
+  }
+
+  async pauseContainer(id: string): Promise<void> {
+    await this.call(`pause container ${id}`, () => this.docker.getContainer(id).pause())
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    await this.call(`unpause container ${id}`, () => this.docker.getContainer(id).unpause())
+  }
+
+  async disconnect(network: string, containerId: string): Promise<void> {
+    await this.call(`disconnect ${containerId} from ${network}`, () => this.docker.getNetwork(network).disconnect({Container: containerId, Force: true}))
+  }
+
+  async connect(network: string, containerId: string, aliases: string[]): Promise<void> {
+    await this.call(`connect ${containerId} to ${network}`, () =>
+      this.docker.getNetwork(network).connect({Container: containerId, EndpointConfig: {Aliases: aliases}}),
+    )
+  }
+
+  async exec(containerId: string, argv: string[], opts: {user?: string; timeoutMs?: number} = {}): Promise<ExecResult> {
+    const exec = await this.call(`exec in ${containerId}`, () =>
+      this.docker.getContainer(containerId).exec({Cmd: argv, User: opts.user, AttachStdout: true, AttachStderr: true, Tty: false}),
+    )
+    const stream = await this.call(`exec in ${containerId}`, () => exec.start({hijack: true, stdin: false}))
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    const collect = (into: Buffer[]) => new Writable({write: (chunk: Buffer, _enc, done) => (into.push(chunk), done())})
+    this.docker.modem.demuxStream(stream, collect(out), collect(err))
+    const timeoutMs = opts.timeoutMs ?? 60_000
+    let timer: NodeJS.Timeout | undefined
+    try {
+      await Promise.race([
+        new Promise<void>((resolve, reject) => {
+          stream.on('end', resolve)
+          stream.on('close', resolve)
+          stream.on('error', reject)
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${argv.join(' ')} in ${containerId} took longer than ${timeoutMs} ms`)), timeoutMs)
+        }),
+      ])
+    } finally {
+      clearTimeout(timer)
+      stream.destroy()
+    }
+    // The stream can end a moment before the engine records the exit code.
+    let info = await this.call(`inspect exec in ${containerId}`, () => exec.inspect())
+    for (let i = 0; info.Running && i < 50; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      info = await this.call(`inspect exec in ${containerId}`, () => exec.inspect())
+    }
+    return {exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8')}
   }
 
   async removeContainer(id: string): Promise<void> {

@@ -95,9 +95,30 @@ export interface Containers {
 export interface ContainerLifecycle {
   killContainer(id: string, signal: string): Promise<void>
   startContainer(id: string): Promise<void>
+  /** Graceful stop: SIGTERM, then SIGKILL after the timeout. */
+  stopContainer(id: string, timeoutMs: number): Promise<void>
+  restartContainer(id: string, timeoutMs: number): Promise<void>
+  pauseContainer(id: string): Promise<void>
+  unpauseContainer(id: string): Promise<void>
 }
 
-export interface Engine extends EnginePing, ImageStore, Networks, Volumes, Containers, ContainerLifecycle {
+export interface NetworkAttachment {
+  disconnect(network: string, containerId: string): Promise<void>
+  connect(network: string, containerId: string, aliases: string[]): Promise<void>
+}
+
+export interface ExecResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+export interface ContainerExec {
+  /** Run argv inside a running container (never through a shell), as `user` (default: the image's). */
+  exec(containerId: string, argv: string[], opts?: {user?: string; timeoutMs?: number}): Promise<ExecResult>
+}
+
+export interface Engine extends EnginePing, ImageStore, Networks, Volumes, Containers, ContainerLifecycle, NetworkAttachment, ContainerExec {
   /** Let go of connections so the process can exit. */
   close(): void
 }

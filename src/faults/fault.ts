@@ -1,7 +1,14 @@
 import type {Revert} from '../drill/reverts.js'
 
+export interface Injected {
+  /** How to undo the fault; absent when there is nothing to undo (a restart, a killed process its supervisor restarts). */
+  revert?: Revert
+  /** What the injection observed, for the timeline (e.g. the spread of a power cut). */
+  detail?: string
+}
+
 /** A fault is a small value: it knows what it does, and injecting it returns how to undo it. */
 export interface Fault {
   readonly description: string
-  inject(): Promise<Revert>
+  inject(): Promise<Injected>
 }

@@ -1,25 +1,103 @@
 import type {ContainerLifecycle} from '../engine/engine.js'
 import type {Fault} from './fault.js'
 
-export interface KillTarget {
+export interface ContainerTarget {
   id: string
   name: string
 }
 
-/** Send a signal to containers (SIGKILL by default: the process dies with no chance to clean up). Undo: start them again. */
-export function killFault(engine: ContainerLifecycle, targets: readonly KillTarget[], signal: string): Fault {
-  if (targets.length === 0) throw new Error('kill needs at least one target')
-  const names = targets.map((t) => t.name).join(', ')
+function names(targets: readonly ContainerTarget[]): string {
+  return targets.map((t) => t.name).join(', ')
+}
+
+function requireTargets(kind: string, targets: readonly ContainerTarget[]): void {
+  if (targets.length === 0) throw new Error(`${kind} needs at least one target`)
+}
+
+/** Send a signal to containers (SIGKILL by default: no chance to clean up). Undo: start them again. */
+export function killFault(engine: Pick<ContainerLifecycle, 'killContainer' | 'startContainer'>, targets: readonly ContainerTarget[], signal: string): Fault {
+  requireTargets('kill', targets)
   return {
-    description: `${signal} ${names}`,
+    description: `${signal} ${names(targets)}`,
     async inject() {
       await Promise.all(targets.map((t) => engine.killContainer(t.id, signal)))
+      return {revert: {description: `start ${names(targets)}`, run: () => startAll(engine, targets)}}
+    },
+  }
+}
+
+/**
+ * A site loses power: every container of the site is killed at once, as close to simultaneous as the
+ * engine allows. The spread between the first and the last kill is recorded. Undo: power back on.
+ */
+export function powerCutFault(
+  engine: Pick<ContainerLifecycle, 'killContainer' | 'startContainer'>,
+  site: string,
+  targets: readonly ContainerTarget[],
+  now: () => number,
+): Fault {
+  requireTargets('power-cut', targets)
+  return {
+    description: `power cut of site ${site}: SIGKILL ${names(targets)}`,
+    async inject() {
+      const done = await Promise.all(
+        targets.map(async (t) => {
+          await engine.killContainer(t.id, 'SIGKILL')
+          return now()
+        }),
+      )
+      const spread = Math.max(...done) - Math.min(...done)
       return {
-        description: `start ${names}`,
-        run: async () => {
-          await Promise.all(targets.map((t) => engine.startContainer(t.id)))
+        detail: `${targets.length} containers killed; spread between first and last kill completing: ${spread.toFixed(1)} ms`,
+        revert: {description: `power on site ${site}: start ${names(targets)}`, run: () => startAll(engine, targets)},
+      }
+    },
+  }
+}
+
+/** Graceful stop (SIGTERM, then SIGKILL after the timeout). Undo: start them again. */
+export function stopFault(engine: Pick<ContainerLifecycle, 'stopContainer' | 'startContainer'>, targets: readonly ContainerTarget[], timeoutMs: number): Fault {
+  requireTargets('stop', targets)
+  return {
+    description: `stop ${names(targets)} (timeout ${timeoutMs} ms)`,
+    async inject() {
+      await Promise.all(targets.map((t) => engine.stopContainer(t.id, timeoutMs)))
+      return {revert: {description: `start ${names(targets)}`, run: () => startAll(engine, targets)}}
+    },
+  }
+}
+
+/** Freeze every process of the containers (cgroup freezer). Undo: thaw them. */
+export function pauseFault(engine: Pick<ContainerLifecycle, 'pauseContainer' | 'unpauseContainer'>, targets: readonly ContainerTarget[]): Fault {
+  requireTargets('pause', targets)
+  return {
+    description: `pause ${names(targets)}`,
+    async inject() {
+      await Promise.all(targets.map((t) => engine.pauseContainer(t.id)))
+      return {
+        revert: {
+          description: `unpause ${names(targets)}`,
+          run: async () => {
+            await Promise.all(targets.map((t) => engine.unpauseContainer(t.id)))
+          },
         },
       }
     },
   }
+}
+
+/** Restart the containers; nothing to undo. */
+export function restartFault(engine: Pick<ContainerLifecycle, 'restartContainer'>, targets: readonly ContainerTarget[], timeoutMs: number): Fault {
+  requireTargets('restart', targets)
+  return {
+    description: `restart ${names(targets)}`,
+    async inject() {
+      await Promise.all(targets.map((t) => engine.restartContainer(t.id, timeoutMs)))
+      return {}
+    },
+  }
+}
+
+async function startAll(engine: Pick<ContainerLifecycle, 'startContainer'>, targets: readonly ContainerTarget[]): Promise<void> {
+  await Promise.all(targets.map((t) => engine.startContainer(t.id)))
 }

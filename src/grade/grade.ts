@@ -1,17 +1,23 @@
 import {formatMs} from '../config/duration.js'
-import type {Measurements} from '../measure/measure.js'
+import type {Measurements, SplitBrain} from '../measure/measure.js'
 
 export interface Objectives {
   rtoMs?: number
   rpoMs?: number
+  /** false: no split brain allowed. */
+  splitBrain?: false
 }
 
 export interface ObjectiveResult {
-  objective: 'rto' | 'rpo'
-  /** The objective, in milliseconds. */
-  target_ms: number
-  /** What was measured, in milliseconds; null when it could not be measured. */
+  /** rto, rpo, split_brain, or `assert: <title>`. */
+  objective: string
+  /** The objective in milliseconds (rto, rpo); null for the others. */
+  target_ms: number | null
+  /** What was measured in milliseconds (rto, rpo); null when not measured or not a time. */
   measured_ms: number | null
+  /** The objective and the measurement as a person reads them. */
+  target: string
+  measured: string
   met: boolean
   /** Why, in one sentence a person reads in a verdict table or a JUnit failure. */
   reason: string
@@ -22,29 +28,58 @@ export interface Grade {
   results: ObjectiveResult[]
 }
 
+/** An assert step's outcome, graded as an objective of its own. */
+export interface AssertOutcome {
+  title: string
+  met: boolean
+  measured: string
+  expected: string
+}
+
 /** Pure: objectives and measurements in, a verdict per objective and for the drill out. */
-export function grade(objectives: Objectives, m: Measurements): Grade {
+export function grade(objectives: Objectives, m: Measurements, extra: {splitBrain?: SplitBrain; asserts?: readonly AssertOutcome[]} = {}): Grade {
   const results: ObjectiveResult[] = []
   if (objectives.rtoMs !== undefined) {
     const target = objectives.rtoMs
+    const base = {objective: 'rto', target_ms: target, target: formatMs(target)}
     if (m.rto_ms === null) {
-      results.push({objective: 'rto', target_ms: target, measured_ms: null, met: false, reason: 'service never recovered during the drill'})
+      results.push({...base, measured_ms: null, measured: 'never recovered', met: false, reason: 'service never recovered during the drill'})
     } else {
       const met = m.rto_ms <= target
-      results.push({objective: 'rto', target_ms: target, measured_ms: m.rto_ms, met, reason: `recovered after ${formatMs(m.rto_ms)} (${met ? 'within' : 'over'} ${formatMs(target)})`})
+      results.push({
+        ...base,
+        measured_ms: m.rto_ms,
+        measured: `${formatMs(m.rto_ms)} ± ${formatMs(m.resolution_ms)}`,
+        met,
+        reason: `recovered after ${formatMs(m.rto_ms)} (${met ? 'within' : 'over'} ${formatMs(target)})`,
+      })
     }
   }
   if (objectives.rpoMs !== undefined) {
     const target = objectives.rpoMs
+    const base = {objective: 'rpo', target_ms: target, target: formatMs(target)}
     if (m.rpo_ms === null || m.lost_writes === null) {
-      results.push({objective: 'rpo', target_ms: target, measured_ms: null, met: false, reason: 'written data could not be read back, so loss is unknown'})
-    } else if (m.lost_writes > 0 && target === 0) {
-      results.push({objective: 'rpo', target_ms: target, measured_ms: m.rpo_ms, met: false, reason: `${m.lost_writes} acknowledged writes lost; the objective allows none`})
+      results.push({...base, measured_ms: null, measured: 'unknown', met: false, reason: 'written data could not be read back, so loss is unknown'})
     } else {
-      const met = m.rpo_ms <= target
-      const loss = m.lost_writes === 0 ? 'no acknowledged write lost' : `${m.lost_writes} acknowledged writes lost, the oldest acknowledged ${formatMs(m.rpo_ms)} before the fault`
-      results.push({objective: 'rpo', target_ms: target, measured_ms: m.rpo_ms, met, reason: `${loss} (${met ? 'within' : 'over'} ${formatMs(target)})`})
+      const measured = `${formatMs(m.rpo_ms)} (${m.lost_writes} lost)`
+      if (m.lost_writes > 0 && target === 0) {
+        results.push({...base, measured_ms: m.rpo_ms, measured, met: false, reason: `${m.lost_writes} acknowledged writes lost; the objective allows none`})
+      } else {
+        const met = m.rpo_ms <= target
+        const loss = m.lost_writes === 0 ? 'no acknowledged write lost' : `${m.lost_writes} acknowledged writes lost, the oldest acknowledged ${formatMs(m.rpo_ms)} before the fault`
+        results.push({...base, measured_ms: m.rpo_ms, measured, met, reason: `${loss} (${met ? 'within' : 'over'} ${formatMs(target)})`})
+      }
     }
+  }
+  if (objectives.splitBrain === false) {
+    const sb = extra.splitBrain
+    const base = {objective: 'split_brain', target_ms: null, measured_ms: null, target: 'none'}
+    if (!sb) results.push({...base, measured: 'not watched', met: false, reason: 'the split-brain watch did not run'})
+    else if (sb.periods === 0) results.push({...base, measured: 'none', met: true, reason: 'never two nodes acknowledging writes in the same period'})
+    else results.push({...base, measured: `${sb.periods} period(s)`, met: false, reason: `${sb.nodes.join(' and ')} both acknowledged writes in ${sb.periods} period(s)`})
+  }
+  for (const a of extra.asserts ?? []) {
+    results.push({objective: `assert: ${a.title}`, target_ms: null, measured_ms: null, target: a.expected, measured: a.measured, met: a.met, reason: a.met ? 'as expected' : `expected ${a.expected}, got ${a.measured}`})
   }
   return {verdict: results.every((r) => r.met) ? 'pass' : 'fail', results}
 }

@@ -114,3 +114,35 @@ function findStableRun(samples: readonly Sample[], from: number, n: number): Sam
 function round(ms: number): number {
   return Math.round(ms * 100) / 100
 }
+
+export interface SplitBrain {
+  /** Periods (one probe interval each) in which two or more nodes acknowledged writes. */
+  periods: number
+  /** Start of the first such period, monotonic ms; null when none. */
+  first_at: number | null
+  nodes: string[]
+  /** Acknowledged watch writes per node. */
+  acks_per_node: Record<string, number>
+}
+
+/**
+ * Pure: split brain is two different nodes acknowledging writes as primary over the same period.
+ * The watch writes to every node each interval; acknowledgements are bucketed by the time they came
+ * back, one bucket per interval, and a bucket with acknowledgements from two nodes is split brain.
+ */
+export function splitBrain(acks: readonly {node: string; end: number}[], intervalMs: number): SplitBrain {
+  const buckets = new Map<number, Set<string>>()
+  const perNode: Record<string, number> = {}
+  for (const a of acks) {
+    const b = Math.floor(a.end / intervalMs)
+    buckets.set(b, (buckets.get(b) ?? new Set()).add(a.node))
+    perNode[a.node] = (perNode[a.node] ?? 0) + 1
+  }
+  const bad = [...buckets.entries()].filter(([, nodes]) => nodes.size > 1).sort(([a], [b]) => a - b)
+  return {
+    periods: bad.length,
+    first_at: bad.length > 0 ? bad[0]![0] * intervalMs : null,
+    nodes: [...new Set(bad.flatMap(([, nodes]) => [...nodes]))].sort(),
+    acks_per_node: perNode,
+  }
+}

@@ -4,6 +4,7 @@ import type {ProbeSpec} from '../config/drill.js'
 import {errorMessage} from '../errors.js'
 import {systemClock, type Clock} from '../util/time.js'
 import type {Sample} from './sample.js'
+import {SPLIT_BRAIN_TABLE} from './split-brain-watch.js'
 
 export interface ProbeNode {
   /** The node's name (its hostname, which is also its Patroni member name). */
@@ -52,6 +53,9 @@ export class PostgresWriteProbe {
     if (!primary) throw new Error(`no node of service ${this.spec.service} accepts writes: ${this.describeNodes()}`)
     await primary.client!.query(
       `CREATE TABLE IF NOT EXISTS ${PROBE_TABLE} (run_id text NOT NULL, seq bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (run_id, seq))`,
+    )
+    await primary.client!.query(
+      `CREATE TABLE IF NOT EXISTS ${SPLIT_BRAIN_TABLE} (run_id text NOT NULL, round bigint NOT NULL, node text NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
     )
     this.loop = this.run()
   }

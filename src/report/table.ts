@@ -18,16 +18,7 @@ export function verdictTable(results: readonly DrillResult[]): string {
     colWidths: [18, 11, 10, 26, 9, 50],
   })
   for (const r of results) {
-    const m = r.measurements
-    for (const o of r.results) {
-      const measured =
-        o.measured_ms === null
-          ? 'not measured'
-          : o.objective === 'rpo'
-            ? `${formatMs(o.measured_ms)} (${m.lost_writes ?? '?'} lost)`
-            : `${formatMs(o.measured_ms)} ± ${formatMs(m.resolution_ms)}`
-      table.push([r.drill, o.objective.toUpperCase(), formatMs(o.target_ms), measured, o.met ? 'PASS' : 'FAIL', o.reason])
-    }
+    for (const o of r.results) table.push([r.drill, o.objective.toUpperCase().replace('ASSERT:', 'assert:'), o.target, o.measured, o.met ? 'PASS' : 'FAIL', o.reason])
   }
   return table.toString()
 }

@@ -1,0 +1,211 @@
+import {execa} from 'execa'
+
+import type {AssertStep, FaultStep, Place, Step, WaitStep} from '../config/drill.js'
+import {formatMs} from '../config/duration.js'
+import {DrillAbortedError, errorMessage} from '../errors.js'
+import type {Engine, ExecResult} from '../engine/engine.js'
+import {buildFault} from '../faults/catalog.js'
+import {describeSelector, selectTargets} from '../faults/targets.js'
+import type {AssertOutcome} from '../grade/grade.js'
+import type {Sample} from '../probes/sample.js'
+import {waitHealthy} from '../topology/lifecycle.js'
+import type {Topology} from '../topology/model.js'
+import {observe} from '../topology/observe.js'
+import {pollUntil, type Clock} from '../util/time.js'
+import type {RevertOutcome, RevertStack} from './reverts.js'
+import type {Timeline} from './timeline.js'
+
+/** A fault that shows no effect for this long counts as recovered once the probe is stable. */
+const NO_IMPACT_GRACE_MS = 2000
+const REVERT_TIMEOUT_MS = 30_000
+
+export interface StepContext {
+  topology: Topology
+  engine: Engine
+  clock: Clock
+  timeline: Timeline
+  reverts: RevertStack
+  samples: readonly Sample[]
+  stableSamples: number
+  signal?: AbortSignal
+  /** The disruption the drill measures from: set by the first fault (or disruptive runbook). */
+  anchor: {at?: number}
+  asserts: AssertOutcome[]
+  revertOutcomes: RevertOutcome[]
+}
+
+export type StepStatus = 'done' | 'timed-out'
+
+/** Carry out one step. A step that cannot be carried out throws DrillAbortedError; a wait that times out returns 'timed-out'. */
+export async function runStep(step: Step, index: number, ctx: StepContext, update: (message: string) => void): Promise<StepStatus> {
+  switch (step.kind) {
+    case 'sleep':
+      await ctx.clock.sleep(step.sleep, ctx.signal)
+      return 'done'
+    case 'fault':
+      await injectFault(step, index, ctx, update)
+      return 'done'
+    case 'heal': {
+      const names = step.heal === 'all' ? undefined : step.heal
+      const outcomes = await ctx.reverts.unwind(REVERT_TIMEOUT_MS, (o) => ctx.timeline.record(o.ok ? 'revert' : 'revert-failed', o.ok ? `heal: ${o.description}` : `heal: ${o.description}: ${o.error}`), names)
+      ctx.revertOutcomes.push(...outcomes)
+      const failed = outcomes.filter((o) => !o.ok)
+      if (failed.length > 0) throw new DrillAbortedError(`step ${index + 1}: heal failed: ${failed.map((o) => `${o.description}: ${o.error}`).join('; ')}`)
+      update(outcomes.map((o) => o.description).join('; ') || 'nothing to heal')
+      return 'done'
+    }
+    case 'wait':
+      return waitFor(step, ctx, update)
+    case 'runbook': {
+      if (step.disruptive) {
+        // A disruptive runbook (a switchover, a manual promotion) is what the drill measures from when no fault came first.
+        const at = ctx.timeline.record('fault', `runbook "${step.runbook}" (disruptive)`)
+        ctx.anchor.at ??= at
+      }
+      const result = await runCommand(step, ctx)
+      const detail = `runbook "${step.runbook}": exit ${result.exitCode}${result.stderr.trim() ? `; ${lastLine(result.stderr)}` : ''}`
+      ctx.timeline.record('runbook', detail)
+      if (result.exitCode !== step.expect_exit) {
+        throw new DrillAbortedError(`step ${index + 1}: runbook "${step.runbook}" exited ${result.exitCode} (expected ${step.expect_exit}): ${lastLine(result.stderr || result.stdout)}`)
+      }
+      return 'done'
+    }
+    case 'assert': {
+      ctx.asserts.push(await checkAssert(step, ctx))
+      return 'done'
+    }
+  }
+}
+
+async function injectFault(step: FaultStep, index: number, ctx: StepContext, update: (message: string) => void): Promise<void> {
+  const seen = await observe(ctx.topology, ctx.engine)
+  const targets = selectTargets(step.target, seen.instances)
+  if (targets.length === 0) throw new DrillAbortedError(`step ${index + 1}: no running container matches ${describeSelector(step.target)} now`)
+  const fault = buildFault(step, targets, ctx.topology, ctx.engine, () => ctx.clock.now())
+  update(fault.description)
+  const at = ctx.timeline.record('fault', fault.description)
+  ctx.anchor.at ??= at
+  const injected = await fault.inject()
+  ctx.timeline.record('fault-done', `${fault.description}: engine call returned${injected.detail ? `; ${injected.detail}` : ''}`)
+  if (injected.revert && step.revert) ctx.reverts.push({...injected.revert, name: step.name ?? `${step.fault}-${index + 1}`})
+}
+
+async function waitFor(step: WaitStep, ctx: StepContext, update: (message: string) => void): Promise<StepStatus> {
+  switch (step.wait) {
+    case 'healthy':
+      try {
+        await waitHealthy(ctx.topology, ctx.engine, {timeoutMs: step.timeout, clock: ctx.clock, signal: ctx.signal})
+        return 'done'
+      } catch (error) {
+        if (ctx.signal?.aborted) throw error
+        update(errorMessage(error).split('\n')[0]!)
+        return 'timed-out'
+      }
+    case 'recovered':
+      return waitRecovered(ctx.samples, ctx.anchor.at ?? ctx.clock.now(), ctx.stableSamples, step.timeout, ctx.clock, ctx.signal, update)
+    case 'role': {
+      const found = await pollUntil(
+        async () => {
+          const seen = await observe(ctx.topology, ctx.engine)
+          const holder = seen.instances.find((o) => o.role === step.role && o.instance.site === step.site && (!step.service || o.instance.service === step.service))
+          update(`${step.role} on ${step.site}: ${holder ? 'yes' : 'not yet'}`)
+          return holder ? true : undefined
+        },
+        {timeoutMs: step.timeout, intervalMs: 250, clock: ctx.clock, signal: ctx.signal},
+      )
+      return found ? 'done' : 'timed-out'
+    }
+    case 'command': {
+      const ok = await pollUntil(
+        async () => {
+          const r = await runCommand({argv: step.argv!, in: step.in!, user: step.user, timeout: step.timeout}, ctx).catch((error) => ({exitCode: -1, stdout: '', stderr: errorMessage(error)}))
+          update(`${step.argv!.join(' ')}: exit ${r.exitCode}`)
+          return r.exitCode === 0 ? true : undefined
+        },
+        {timeoutMs: step.timeout, intervalMs: 500, clock: ctx.clock, signal: ctx.signal},
+      )
+      return ok ? 'done' : 'timed-out'
+    }
+  }
+}
+
+async function checkAssert(step: AssertStep, ctx: StepContext): Promise<AssertOutcome> {
+  const expected = `exit ${step.expect.exit}${step.expect.stdout ? ` and output matching /${step.expect.stdout}/` : ''}`
+  let r: ExecResult
+  try {
+    r = await runCommand(step, ctx)
+  } catch (error) {
+    return {title: step.assert, met: false, measured: errorMessage(error), expected}
+  }
+  const matches = step.expect.stdout === undefined || new RegExp(step.expect.stdout, 'm').test(r.stdout)
+  const met = r.exitCode === step.expect.exit && matches
+  ctx.timeline.record('assert', `assert "${step.assert}": ${met ? 'met' : 'not met'} (exit ${r.exitCode})`)
+  return {title: step.assert, met, measured: `exit ${r.exitCode}, output ${JSON.stringify(lastLine(r.stdout))}`, expected}
+}
+
+/** Run argv on the host or in the one container `in` picks now; never through a shell. */
+export async function runCommand(cmd: {argv: string[]; in: Place; user?: string; timeout: number}, ctx: Pick<StepContext, 'topology' | 'engine'>): Promise<ExecResult> {
+  if (cmd.in === 'host') {
+    const r = await execa(cmd.argv[0]!, cmd.argv.slice(1), {reject: false, timeout: cmd.timeout, stdin: 'ignore'})
+    return {exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr || (r.timedOut ? `timed out after ${cmd.timeout} ms` : r.message ?? ''))}
+  }
+  const seen = await observe(ctx.topology, ctx.engine)
+  const targets = selectTargets(cmd.in, seen.instances)
+  if (targets.length !== 1) {
+    throw new DrillAbortedError(
+      `${describeSelector(cmd.in)} must pick exactly one running container to run ${cmd.argv[0]} in; it picks ${targets.length}${targets.length > 0 ? ` (${targets.map((t) => t.instance.containerName).join(', ')})` : ''}`,
+    )
+  }
+  return ctx.engine.exec(targets[0]!.container!.id, cmd.argv, {user: cmd.user, timeoutMs: cmd.timeout})
+}
+
+/** Wait until the probe, after a failure following the disruption, shows a stable run of successes. */
+async function waitRecovered(
+  samples: readonly Sample[],
+  faultAt: number,
+  stable: number,
+  timeoutMs: number,
+  clock: Clock,
+  signal: AbortSignal | undefined,
+  update: (message: string) => void,
+): Promise<StepStatus> {
+  const deadline = clock.now() + timeoutMs
+  while (clock.now() < deadline) {
+    const after = samples.filter((s) => s.end >= faultAt)
+    const firstBad = after.find((s) => s.outcome !== 'ok')
+    const tail = after.slice(-stable)
+    const stableNow = tail.length === stable && tail.every((s) => s.outcome === 'ok')
+    if (stableNow && (firstBad ? tail[0]!.start > firstBad.start : clock.now() - faultAt >= NO_IMPACT_GRACE_MS)) return 'done'
+    const since = clock.now() - faultAt
+    const last = after.at(-1)
+    update(
+      firstBad
+        ? `failing since ${formatMs(clock.now() - firstBad.start)}; ${formatMs(since)} since the fault; last sample ${last?.outcome ?? 'none'}`
+        : `${formatMs(since)} since the fault; no failure seen yet`,
+    )
+    await clock.sleep(50, signal)
+  }
+  return 'timed-out'
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1)?.slice(0, 200) ?? ''
+}
+
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case 'sleep':
+      return `sleep ${formatMs(step.sleep)}`
+    case 'fault':
+      return `${step.fault}${step.fault === 'kill' || step.fault === 'process-kill' ? ` (${step.signal})` : ''} ${describeSelector(step.target)}`
+    case 'wait':
+      return `wait until ${step.wait === 'role' ? `${step.role} on ${step.site}` : step.wait === 'command' ? `${step.argv!.join(' ')} succeeds` : step.wait} (at most ${formatMs(step.timeout)})`
+    case 'heal':
+      return `heal ${step.heal === 'all' ? 'every fault' : step.heal.join(', ')}`
+    case 'runbook':
+      return `runbook: ${step.runbook}`
+    case 'assert':
+      return `assert: ${step.assert}`
+  }
+}
+

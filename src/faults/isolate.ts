@@ -1,0 +1,41 @@
+import type {NetworkAttachment} from '../engine/engine.js'
+import type {Fault} from './fault.js'
+
+export interface AttachedTarget {
+  id: string
+  name: string
+  /** DNS aliases to restore on reconnect. */
+  aliases: string[]
+}
+
+/**
+ * Cut a site off the WAN, both directions: its containers leave the WAN network (the site network
+ * stays, so the site still works inside). Undo: reattach them with their aliases.
+ */
+export function isolateFault(engine: NetworkAttachment, site: string, wanNetwork: string, targets: readonly AttachedTarget[]): Fault {
+  if (targets.length === 0) throw new Error('isolate needs at least one container on the site')
+  return {
+    description: `isolate site ${site} from the WAN (${targets.map((t) => t.name).join(', ')})`,
+    async inject() {
+      const cut: AttachedTarget[] = []
+      try {
+        for (const t of targets) {
+          await engine.disconnect(wanNetwork, t.id)
+          cut.push(t)
+        }
+      } catch (error) {
+        // Half-injected: undo what was cut before reporting.
+        await Promise.allSettled(cut.map((t) => engine.connect(wanNetwork, t.id, t.aliases)))
+        throw error
+      }
+      return {
+        revert: {
+          description: `reconnect site ${site} to the WAN`,
+          run: async () => {
+            await Promise.all(cut.map((t) => engine.connect(wanNetwork, t.id, t.aliases)))
+          },
+        },
+      }
+    },
+  }
+}

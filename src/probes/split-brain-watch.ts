@@ -1,0 +1,103 @@
+import pg from 'pg'
+
+import type {ProbeSpec} from '../config/drill.js'
+import {systemClock, type Clock} from '../util/time.js'
+import type {ProbeNode} from './postgres-write-probe.js'
+
+export const SPLIT_BRAIN_TABLE = 'firedrill_split_brain'
+
+/** One write the watch attempted on one node (monotonic ms). */
+export interface WatchAck {
+  node: string
+  start: number
+  end: number
+}
+
+/**
+ * Watches for two primaries at once. Every interval it writes to every node directly, from inside
+ * each node's own site (its site-network address), so an isolated old primary is still reached.
+ * Acknowledged writes are collected; `splitBrain` (measure/) decides whether two nodes acted as
+ * primary in the same period. A write to a node that has not answered yet is not repeated.
+ */
+export class SplitBrainWatch {
+  readonly acks: WatchAck[] = []
+  private readonly clients = new Map<string, pg.Client>()
+  private readonly busy = new Set<string>()
+  private timer?: NodeJS.Timeout
+  private round = 0
+  private nodes: ProbeNode[] = []
+
+  constructor(
+    private readonly spec: ProbeSpec,
+    private readonly runId: string,
+    private readonly resolveNodes: () => Promise<ProbeNode[]>,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async start(): Promise<void> {
+    this.nodes = await this.resolveNodes()
+    this.timer = setInterval(() => this.tick(), this.spec.interval)
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer)
+    const deadline = this.clock.now() + this.spec.timeout
+    while (this.busy.size > 0 && this.clock.now() < deadline) await this.clock.sleep(20)
+    await Promise.all([...this.clients.values()].map((c) => this.destroy(c)))
+    this.clients.clear()
+  }
+
+  private tick(): void {
+    const round = ++this.round
+    for (const node of this.nodes) {
+      if (this.busy.has(node.name)) continue
+      this.busy.add(node.name)
+      void this.write(node, round).finally(() => this.busy.delete(node.name))
+    }
+  }
+
+  private async write(node: ProbeNode, round: number): Promise<void> {
+    const start = this.clock.now()
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const client = await this.client(node)
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), this.spec.timeout)))
+      await Promise.race([client.query(`INSERT INTO ${SPLIT_BRAIN_TABLE} (run_id, round, node) VALUES ($1, $2, $3)`, [this.runId, round, node.name]), timeout])
+      this.acks.push({node: node.name, start, end: this.clock.now()})
+    } catch (error) {
+      // A replica refuses (read-only) and keeps its connection; anything else drops it.
+      if ((error as {code?: string}).code !== '25006') {
+        const client = this.clients.get(node.name)
+        this.clients.delete(node.name)
+        if (client) await this.destroy(client)
+      }
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private async client(node: ProbeNode): Promise<pg.Client> {
+    const known = this.clients.get(node.name)
+    if (known) return known
+    const client = new pg.Client({
+      host: node.address,
+      port: this.spec.port,
+      user: this.spec.user,
+      password: this.spec.password,
+      database: this.spec.database,
+      connectionTimeoutMillis: this.spec.timeout,
+      application_name: 'firedrill-split-brain-watch',
+    })
+    client.on('error', () => {
+      if (this.clients.get(node.name) === client) this.clients.delete(node.name)
+    })
+    await client.connect()
+    this.clients.set(node.name, client)
+    return client
+  }
+
+  private async destroy(client: pg.Client): Promise<void> {
+    ;(client as unknown as {connection?: {stream?: {destroy(): void}}}).connection?.stream?.destroy()
+    await client.end().catch(() => {})
+  }
+}
