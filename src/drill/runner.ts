@@ -118,6 +118,7 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
       record.duration_ms = Math.round(clock.now() - started)
       if (outcome === 'timed-out') {
         timeline.record('wait-timeout', `${title}: not met in time; remaining steps skipped`)
+        progress.log(`✖ ${title}: not met in time; the remaining steps are skipped and the drill fails`)
         break
       }
     }
@@ -161,7 +162,10 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   for (const p of m.phases) timeline.record(p.kind, p.detail, p.t)
   const sb = watch ? splitBrain(watch.acks, drill.probe.interval) : undefined
   if (sb && sb.first_at !== null) timeline.record('split-brain', `${sb.nodes.join(' and ')} acknowledged writes in the same period`, sb.first_at)
-  const g = grade(drill.objectives, m, {splitBrain: sb, asserts: stepContext.asserts})
+  const unfinished = steps
+    .filter((s) => s.status === 'timed-out')
+    .map((s) => ({title: `step ${s.index + 1}`, reason: `${s.description}: not met in time; the steps after it were skipped`}))
+  const g = grade(drill.objectives, m, {splitBrain: sb, asserts: stepContext.asserts, unfinished})
   const {phases: _phases, ...measurements} = m
   return {
     run_id: ctx.runId,

@@ -15,12 +15,17 @@ export function verdictTable(results: readonly DrillResult[]): string {
     style: plain,
     chars,
     wordWrap: true,
-    colWidths: [18, 11, 10, 26, 9, 50],
+    colWidths: [18, 22, 12, 24, 9, 46],
   })
   for (const r of results) {
-    for (const o of r.results) table.push([r.drill, o.objective.toUpperCase().replace('ASSERT:', 'assert:'), o.target, o.measured, o.met ? 'PASS' : 'FAIL', o.reason])
+    for (const o of r.results) table.push([r.drill, objectiveLabel(o.objective), o.target, o.measured, o.met ? 'PASS' : 'FAIL', o.reason])
   }
   return table.toString()
+}
+
+const LABELS: Record<string, string> = {rto: 'RTO', rpo: 'RPO', split_brain: 'split brain'}
+function objectiveLabel(objective: string): string {
+  return LABELS[objective] ?? objective
 }
 
 /** One summary line per drill below the table. */
