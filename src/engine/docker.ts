@@ -107,8 +107,9 @@ export class DockerEngine implements Engine {
     await this.ignoreNotFound(`remove network ${id}`, () => this.docker.getNetwork(id).remove())
   }
 
-  async createVolume(req: {name: string; labels: Record<string, string>}): Promise<void> {
-    await this.call(`create volume ${req.name}`, () => this.docker.createVolume({Name: req.name, Labels: req.labels}))
+  async createVolume(req: {name: string; labels: Record<string, string>; sizeBytes?: number}): Promise<void> {
+    const sized = req.sizeBytes === undefined ? {} : {Driver: 'local', DriverOpts: {type: 'tmpfs', device: 'tmpfs', o: `size=${req.sizeBytes}`}}
+    await this.call(`create volume ${req.name}`, () => this.docker.createVolume({Name: req.name, Labels: req.labels, ...sized}))
   }
 
   async listVolumes(labelFilters: string[]): Promise<VolumeSummary[]> {

@@ -47,7 +47,8 @@ export interface VolumeSummary {
 }
 
 export interface Volumes {
-  createVolume(req: {name: string; labels: Labels}): Promise<void>
+  /** With sizeBytes, a tmpfs of that size (the local driver's tmpfs type): in memory, emptied when its container stops. */
+  createVolume(req: {name: string; labels: Labels; sizeBytes?: number}): Promise<void>
   listVolumes(labelFilters: string[]): Promise<VolumeSummary[]>
   removeVolume(name: string): Promise<void>
 }

@@ -3,6 +3,7 @@ import type {ContainerExec, ContainerLifecycle, NetworkAttachment} from '../engi
 import {networkName, type Topology} from '../topology/model.js'
 import type {ObservedInstance} from '../topology/observe.js'
 import type {Fault} from './fault.js'
+import {diskFullFault} from './disk-full.js'
 import {isolateFault} from './isolate.js'
 import {killFault, pauseFault, powerCutFault, restartFault, stopFault} from './kill.js'
 import {processKillFault} from './process-kill.js'
@@ -32,5 +33,7 @@ export function buildFault(step: FaultStep, targets: readonly ObservedInstance[]
       )
     case 'process-kill':
       return processKillFault(engine, containers, step.process, step.signal)
+    case 'disk-full':
+      return diskFullFault(engine, containers, step.path!, step.max_fill)
   }
 }
