@@ -28,12 +28,12 @@ Exit codes:
 ${BaseCommand.exitCodeHelp}`
   static override examples = [
     '<%= config.bin %> run drills/kill-primary.yaml',
-    '<%= config.bin %> run drills/*.yaml --ci --json',
+    '<%= config.bin %> run drills/ --ci --json',
     '<%= config.bin %> run drills/kill-primary.yaml --repeat 5 --grade-on p95',
   ]
   static override strict = false
   static override args = {
-    drill: Args.string({description: 'Drill file(s) (YAML).', required: true}),
+    drill: Args.string({description: 'Drill files or directories of drills (YAML); policy files among them are skipped.', required: true}),
   }
   static override flags = {
     topology: Flags.string({char: 't', description: 'Run against this topology file instead of the one each drill names.'}),

@@ -1,6 +1,10 @@
 import {randomBytes} from 'node:crypto'
 
+import path from 'node:path'
+
 import {loadDrill, type LoadedDrill, type LoadOptions} from '../config/load-drill.js'
+import {kindOf, yamlFiles} from '../config/validate.js'
+import {YamlSource} from '../config/yaml-source.js'
 import {ConfigError, type ConfigIssue} from '../errors.js'
 import {gradeRepeat, type GradeOn, type RepeatGrade} from '../grade/repeat.js'
 import type {Engine} from '../engine/engine.js'
@@ -35,12 +39,17 @@ export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`
 }
 
-/** Validate every drill first, reporting the problems of every file at once; nothing starts on bad input. */
-export function loadDrills(files: readonly string[], opts: LoadOptions = {}): LoadedDrill[] {
+/**
+ * Validate every drill first, reporting the problems of every file at once; nothing starts on bad
+ * input. Directories stand for the drills in them; policy files among the paths (drills/policy.yaml,
+ * matched by drills/*.yaml) are skipped: they hold objectives, not steps.
+ */
+export function loadDrills(paths: readonly string[], opts: LoadOptions = {}): LoadedDrill[] {
   const loaded: LoadedDrill[] = []
   const issues: ConfigIssue[] = []
-  for (const file of files) {
+  for (const file of yamlFiles(paths)) {
     try {
+      if (isPolicyFile(file)) continue
       loaded.push(loadDrill(file, opts))
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
@@ -48,7 +57,12 @@ export function loadDrills(files: readonly string[], opts: LoadOptions = {}): Lo
     }
   }
   if (issues.length > 0) throw new ConfigError(issues)
+  if (loaded.length === 0) throw new ConfigError([{file: paths.join(', '), field: '', message: 'no drill found there'}])
   return loaded
+}
+
+function isPolicyFile(file: string): boolean {
+  return kindOf(YamlSource.read(path.resolve(file)).value) === 'policy'
 }
 
 /** Run every drill (each `repeat` times) and grade it; with one run, the run's own grade. */
