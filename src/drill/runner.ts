@@ -15,7 +15,7 @@ import {observe} from '../topology/observe.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {systemClock, type Clock} from '../util/time.js'
 import {RevertStack, type RevertOutcome} from './reverts.js'
-import {describeStep, runStep, type Operator, type StepContext} from './steps.js'
+import {describeStep, liveStatus, runStep, type Operator, type StepContext} from './steps.js'
 import {Timeline, type TimelineEvent} from './timeline.js'
 
 export interface RunContext {
@@ -125,7 +125,21 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
       const outcome =
         step.kind === 'manual' && ctx.operator
           ? await runStep(step, index, stepContext, progress.log)
-          : await progress.phase(title, (update) => runStep(step, index, stepContext, update))
+          : await progress.phase(title, async (update) => {
+              // Every step shows the live state next to its own news; a step with no news of its own (a sleep) shows it alone.
+              const live = () => liveStatus(probe.samples, stepContext.anchor.at, clock.now())
+              let news = ''
+              const show = () => update(news ? `${news} · ${live()}` : live())
+              const ticker = setInterval(show, 500)
+              try {
+                return await runStep(step, index, stepContext, (message) => {
+                  news = message
+                  show()
+                })
+              } finally {
+                clearInterval(ticker)
+              }
+            })
       record.status = outcome
       record.duration_ms = Math.round(clock.now() - started)
       if (outcome === 'timed-out') {

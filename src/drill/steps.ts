@@ -219,16 +219,25 @@ async function waitRecovered(
     const tail = after.slice(-stable)
     const stableNow = tail.length === stable && tail.every((s) => s.outcome === 'ok')
     if (stableNow && (firstBad ? tail[0]!.start > firstBad.start : clock.now() - faultAt >= NO_IMPACT_GRACE_MS)) return 'done'
-    const since = clock.now() - faultAt
-    const last = after.at(-1)
-    update(
-      firstBad
-        ? `failing since ${formatMs(clock.now() - firstBad.start)}; ${formatMs(since)} since the fault; last sample ${last?.outcome ?? 'none'}`
-        : `${formatMs(since)} since the fault; no failure seen yet`,
-    )
+    update(firstBad ? `waiting for ${stable} successive acknowledged writes` : 'no failure seen yet')
     await clock.sleep(50, signal)
   }
   return 'timed-out'
+}
+
+/** The live state a person watching a drill wants: writes per second, failing since when, time since the fault. */
+export function liveStatus(samples: readonly Sample[], faultAt: number | undefined, now: number): string {
+  const recent = samples.filter((s) => s.end >= now - 1000)
+  const okPerSecond = recent.filter((s) => s.outcome === 'ok').length
+  const parts = [`${okPerSecond} writes/s`]
+  const last = samples.at(-1)
+  if (last && last.outcome !== 'ok') {
+    let i = samples.length - 1
+    while (i > 0 && samples[i - 1]!.outcome !== 'ok') i--
+    parts.push(`failing for ${formatMs(now - samples[i]!.start)}`)
+  }
+  if (faultAt !== undefined) parts.push(`${formatMs(now - faultAt)} since the fault`)
+  return parts.join(', ')
 }
 
 function lastLine(text: string): string {

@@ -5,6 +5,7 @@ import {describe, expect, it} from 'vitest'
 import {terminalOperator} from '../../src/cli/terminal-operator.js'
 import {formatBytes, parseDf} from '../../src/faults/disk-full.js'
 import type {ObjectiveResult} from '../../src/grade/grade.js'
+import {liveStatus} from '../../src/drill/steps.js'
 import {gradeRepeat, percentile, stats, type RepeatedRun} from '../../src/grade/repeat.js'
 
 function run(rto: number | null, opts: {lost?: number; rtoTarget?: number} = {}): RepeatedRun {
@@ -103,5 +104,14 @@ describe('the operator at a terminal', () => {
     const waiting = terminalOperator('carol', b.input, b.output).confirm(step, controller.signal)
     controller.abort(new Error('SIGINT'))
     await expect(waiting).rejects.toThrow('SIGINT')
+  })
+})
+
+describe('the live state shown while a drill runs', () => {
+  const s = (start: number, outcome: 'ok' | 'failed' | 'indeterminate') => ({seq: start, start, end: start + 5, outcome, node: 'n'}) as never
+  it('writes per second over the last second, failing for how long, time since the fault', () => {
+    const samples = [s(0, 'ok'), s(100, 'ok'), s(900, 'ok'), s(1000, 'failed'), s(1100, 'indeterminate')]
+    expect(liveStatus(samples, 950, 1500)).toBe('1 writes/s, failing for 500 ms, 550 ms since the fault')
+    expect(liveStatus(samples.slice(0, 3), undefined, 1000)).toBe('3 writes/s')
   })
 })
