@@ -5,8 +5,8 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {loadDrill} from '../../src/config/load-drill.js'
 import {validateFile} from '../../src/config/validate.js'
-import {ConfigError, type ConfigIssue} from '../../src/errors.js'
 import {DEFAULT_DRILLS_DIR, DEFAULT_TOPOLOGY, PACKAGE_ROOT} from '../../src/paths.js'
+import {issuesOf} from '../support/config.js'
 import {MINIMAL_DRILL, tempDir} from '../support/files.js'
 
 let tmp: ReturnType<typeof tempDir>
@@ -15,15 +15,6 @@ beforeEach(() => {
 })
 afterEach(() => tmp.cleanup())
 
-function issuesOf(fn: () => unknown): ConfigIssue[] {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError)
-    return (error as ConfigError).issues
-  }
-  throw new Error('expected a ConfigError')
-}
 
 const load = (text: string, opts: {ci?: boolean} = {}) => loadDrill(tmp.write('drill.yaml', text), {topology: DEFAULT_TOPOLOGY, ...opts})
 const drillIssues = (text: string, opts: {ci?: boolean} = {}) => issuesOf(() => load(text, opts))
