@@ -1,5 +1,6 @@
 import {z} from 'zod'
 
+import {FREQUENCIES} from '../history/calendar.js'
 import {argv, duration, name} from './common.js'
 
 export const CLUSTER_ROLES = ['leader', 'sync_standby', 'replica'] as const
@@ -161,6 +162,8 @@ export const drillSchema = z.strictObject({
   description: z.string().optional(),
   /** The topology file, relative to this drill file. Default: the embedded bank-3site topology. */
   topology: z.string().optional(),
+  /** How often the drill must be run (firedrill plan and the period report hold it to this). */
+  frequency: z.enum(FREQUENCIES, {error: `frequency must be one of: ${FREQUENCIES.join(', ')}`}).optional(),
   objectives: objectivesSchema,
   probe: probeSchema,
   steps: z.array(z.record(z.string(), z.unknown(), {error: 'each step must be a mapping such as {sleep: 3s}'})).min(1, {error: 'a drill needs at least one step'}),

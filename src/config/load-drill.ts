@@ -1,6 +1,7 @@
 import path from 'node:path'
 
 import {ConfigError, type ConfigIssue} from '../errors.js'
+import type {Frequency} from '../history/calendar.js'
 import {DEFAULT_TOPOLOGY} from '../paths.js'
 import type {Topology} from '../topology/model.js'
 import {drillSchema, STEP_KINDS, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
@@ -12,6 +13,7 @@ export interface Drill {
   sha256: string
   name: string
   description?: string
+  frequency?: Frequency
   objectives: {rtoMs?: number; rpoMs?: number; splitBrain?: false}
   probe: ProbeSpec
   steps: Step[]
@@ -104,6 +106,7 @@ export function loadDrill(file: string, opts: {topology?: string} = {}): LoadedD
       sha256: source.sha256,
       name: spec.name,
       description: spec.description,
+      frequency: spec.frequency,
       objectives: {rtoMs: spec.objectives.rto, rpoMs: spec.objectives.rpo, splitBrain: spec.objectives.split_brain},
       probe: spec.probe,
       steps,

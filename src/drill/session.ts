@@ -13,6 +13,8 @@ export interface SessionOptions {
   keep?: boolean
   buildArgs?: Record<string, string>
   progress?: Progress
+  /** Called with each drill's result while its topology is still up (evidence: logs and inspect output). */
+  onResult?: (result: DrillResult, loaded: LoadedDrill) => Promise<void>
 }
 
 export function newRunId(now = new Date()): string {
@@ -39,7 +41,9 @@ export async function runSession(drills: readonly LoadedDrill[], opts: SessionOp
           broughtUp.set(topology.file, result.created ? topology.project : '')
         }
         signal.throwIfAborted()
-        results.push(await runDrill(loaded, {engine: opts.engine, engineInfo, runId: newRunId(), progress, signal}))
+        const result = await runDrill(loaded, {engine: opts.engine, engineInfo, runId: newRunId(), progress, signal})
+        results.push(result)
+        await opts.onResult?.(result, loaded)
       }
       return results
     } finally {

@@ -49,3 +49,11 @@ export function statusTable(instances: readonly ObservedInstance[]): string {
   }
   return table.toString()
 }
+
+/** Where a run's evidence went, in one or two lines. */
+export function evidenceSummary(rec: {dir: string; files: number; bytes: number; signed: boolean; keyid: string | null; write_ms: number; reports: Record<string, string | undefined>}): string {
+  const size = rec.bytes >= 1024 * 1024 ? `${(rec.bytes / 1024 / 1024).toFixed(1)} MiB` : `${(rec.bytes / 1024).toFixed(0)} KiB`
+  const lines = [`  evidence ${rec.dir} (${rec.files} files, ${size}, written in ${formatMs(rec.write_ms)}; ${rec.signed ? `signed by key ${rec.keyid?.slice(0, 16)}…` : 'UNSIGNED'})`]
+  for (const [kind, file] of Object.entries(rec.reports)) if (file) lines.push(`  ${kind} report ${file}`)
+  return lines.join('\n')
+}
