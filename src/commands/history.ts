@@ -1,5 +1,4 @@
 import {Flags} from '@oclif/core'
-import Table from 'cli-table3'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {formatMs, parseDuration} from '../config/duration.js'
@@ -7,7 +6,8 @@ import {ConfigError} from '../errors.js'
 import {historyDbPath} from '../evidence/home.js'
 import {parseDay} from '../history/calendar.js'
 import {HistoryStore} from '../history/store.js'
-import {DEFAULT_MARGIN, parseMargin, sparkline, withTrend, type TrendRow} from '../history/trend.js'
+import {DEFAULT_MARGIN, parseMargin, withTrend, type TrendRow} from '../history/trend.js'
+import {historyTable} from '../report/table.js'
 
 export default class History extends BaseCommand<typeof History> {
   static override summary = 'Past runs: verdicts, the RTO trend, and regressions.'
@@ -42,26 +42,7 @@ ${BaseCommand.exitCodeHelp}`
       this.log('No runs recorded yet.')
       return {runs: []}
     }
-    const table = new Table({head: ['started (UTC)', 'drill', 'run', 'verdict', 'RTO', 'median before', 'lost', 'trend'], style: {head: [], border: []}})
-    for (const r of rows) {
-      table.push([
-        r.started_at.slice(0, 16).replace('T', ' '),
-        r.drill,
-        r.run_id,
-        r.verdict.toUpperCase(),
-        r.rto_ms === null ? 'never recovered' : formatMs(r.rto_ms),
-        r.baseline_rto_ms === null ? '–' : formatMs(r.baseline_rto_ms),
-        r.lost_writes === null ? '?' : String(r.lost_writes),
-        r.regression ? 'REGRESSION' : '',
-      ])
-    }
-    const lines = [table.toString()]
-    for (const drill of [...new Set(rows.map((r) => r.drill))]) {
-      const mine = rows.filter((r) => r.drill === drill)
-      lines.push(`${drill}: RTO trend ${sparkline(mine.map((r) => r.rto_ms))} (${mine.length} runs, ${mine.filter((r) => r.verdict === 'pass').length} passed)`)
-    }
-    for (const r of rows.filter((x) => x.regression)) lines.push(`regression: ${r.drill} ${r.run_id}: ${r.regression_reason}`)
-    this.log(lines.join('\n'))
+    this.log(historyTable(rows))
     return {runs: rows}
   }
 }

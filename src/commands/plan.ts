@@ -1,5 +1,4 @@
 import {Args, Flags} from '@oclif/core'
-import Table from 'cli-table3'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {ConfigError, ExitCode} from '../errors.js'
@@ -7,6 +6,7 @@ import {historyDbPath} from '../evidence/home.js'
 import {isOverdue, parseDay, plan, type PlanRow} from '../history/calendar.js'
 import {scheduledDrills} from '../history/drills.js'
 import {HistoryStore} from '../history/store.js'
+import {planTable} from '../report/table.js'
 
 export default class Plan extends BaseCommand<typeof Plan> {
   static override summary = "The drill calendar: each drill's last run, when it is next due, and which are overdue."
@@ -45,18 +45,7 @@ Exit codes:
     }
     const overdue = rows.filter(isOverdue).map((r) => r.drill)
     if (this.flags.check && overdue.length > 0) process.exitCode = ExitCode.ObjectiveMissed
-    const table = new Table({head: ['drill', 'frequency', 'last run (UTC)', 'verdict', 'next due', 'status'], style: {head: [], border: []}})
-    for (const r of rows) {
-      table.push([
-        r.drill,
-        r.frequency ?? '–',
-        r.last_run ? r.last_run.slice(0, 16).replace('T', ' ') : 'never',
-        r.last_verdict?.toUpperCase() ?? '',
-        r.next_due ?? '–',
-        r.status === 'overdue' ? `OVERDUE (${r.days_overdue} days)` : r.status === 'never run' ? 'OVERDUE (never run)' : r.status === 'due' ? `due in ${-(r.days_overdue ?? 0)} days` : r.status,
-      ])
-    }
-    this.log(`${table.toString()}\n${overdue.length === 0 ? 'Nothing overdue.' : `${overdue.length} overdue: ${overdue.join(', ')}`}`)
+    this.log(planTable(rows, overdue))
     return {drills: rows, overdue}
   }
 }
