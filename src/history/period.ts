@@ -84,10 +84,11 @@ export function renderPeriodMarkdown(p: PeriodReport): string {
   }
   const failures = p.runs.filter((r) => r.verdict === 'fail')
   out.push('', '## Failures and follow-up', '')
-  if (failures.length === 0) out.push('No run failed in this period.')
+  if (failures.length === 0) out.push('No run failed in this period.', '')
   for (const r of failures) {
     out.push(`### ${r.drill}, run \`${r.run_id}\` (${r.started_at.slice(0, 10)})`, '')
     for (const o of r.results.filter((x) => !x.met)) out.push(`- ${o.objective}: measured ${o.measured}, objective ${o.target}: ${o.reason}`)
+    if (r.bundle) out.push(`- Evidence: \`${r.bundle}\``)
     if (r.notes.length === 0) out.push('- **No follow-up recorded.** Add one with `firedrill note RUN_ID "..."`.')
     for (const n of r.notes) out.push(`- Follow-up (${n.at.slice(0, 10)}, ${n.author}): ${n.text}`)
     out.push('')
@@ -137,6 +138,7 @@ ${r.results
   .filter((o) => !o.met)
   .map((o) => `<li>${esc(o.objective)}: measured ${esc(o.measured)}, objective ${esc(o.target)}: ${esc(o.reason)}</li>`)
   .join('')}
+${r.bundle ? `<li>Evidence: <code>${esc(r.bundle)}</code></li>` : ''}
 ${r.notes.length === 0 ? '<li class="st failed">No follow-up recorded.</li>' : r.notes.map((n) => `<li class="followup">Follow-up (${esc(n.at.slice(0, 10))}, ${esc(n.author)}): ${esc(n.text)}</li>`).join('')}
 </ul>`,
   )
