@@ -1,17 +1,6 @@
-import {userInfo} from 'node:os'
 import {createInterface} from 'node:readline'
 
 import type {Operator} from '../drill/steps.js'
-
-/** Who is running the drill: --operator, else the login name. */
-export function operatorName(flag?: string): string {
-  if (flag) return flag
-  try {
-    return userInfo().username
-  } catch {
-    return process.env.USER ?? 'unknown'
-  }
-}
 
 /**
  * The operator at a terminal: a manual step's instructions are printed on `output` and the answer

@@ -20,6 +20,8 @@ export interface SessionOptions {
   keep?: boolean
   buildArgs?: Record<string, string>
   progress?: Progress
+  /** Called with each run's result while its topology is still up (evidence: logs and inspect output). */
+  onResult?: (result: DrillResult, loaded: LoadedDrill) => Promise<void>
   /** The person confirming manual steps; absent when nobody is at a terminal. */
   operator?: Operator
   /** Run each drill this many times (the topology healthy again between runs). */
@@ -95,7 +97,9 @@ export async function runSession(drills: readonly LoadedDrill[], opts: SessionOp
           signal.throwIfAborted()
           if ((opts.repeat ?? 1) > 1) progress.log(`Run ${n} of ${opts.repeat} of drill ${loaded.drill.name}`)
           // Every run ends with its faults reverted and the topology healthy again (or says why not).
-          results.push(await runDrill(loaded, {engine: opts.engine, engineInfo, runId: newRunId(), progress, signal, operator: opts.operator}))
+          const result = await runDrill(loaded, {engine: opts.engine, engineInfo, runId: newRunId(), progress, signal, operator: opts.operator})
+          results.push(result)
+          await opts.onResult?.(result, loaded)
         }
       }
       return results

@@ -257,6 +257,31 @@ export class DockerEngine implements Engine {
     return demux(buffer as unknown as Buffer)
   }
 
+  async inspectContainer(id: string): Promise<unknown> {
+    return this.call(`inspect container ${id}`, () => this.docker.getContainer(id).inspect())
+  }
+
+  async inspectNetwork(id: string): Promise<unknown> {
+    return this.call(`inspect network ${id}`, () => this.docker.getNetwork(id).inspect())
+  }
+
+  async inspectImage(ref: string): Promise<{id: string; repoDigests: string[]; created?: string} | undefined> {
+    try {
+      const info = await this.call(`inspect image ${ref}`, () => this.docker.getImage(ref).inspect())
+      return {id: info.Id, repoDigests: info.RepoDigests ?? [], created: info.Created}
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw error
+    }
+  }
+
+  async fullLogs(id: string): Promise<string> {
+    const buffer = await this.call(`read logs of ${id}`, () =>
+      this.docker.getContainer(id).logs({stdout: true, stderr: true, timestamps: true, follow: false}),
+    )
+    return demux(buffer as unknown as Buffer)
+  }
+
   async listContainers(labelFilters: string[]): Promise<ContainerSummary[]> {
     const list = await this.call('list containers', () => this.docker.listContainers({all: true, filters: {label: labelFilters}}))
     return list.map((c) => summarize(c))

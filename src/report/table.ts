@@ -4,6 +4,8 @@ import {formatMs} from '../config/duration.js'
 import type {DrillResult} from '../drill/runner.js'
 import type {DrillOutcome} from '../drill/session.js'
 import type {Stats} from '../grade/repeat.js'
+import type {PlanRow} from '../history/calendar.js'
+import {sparkline, type TrendRow} from '../history/trend.js'
 import type {ObservedInstance} from '../topology/observe.js'
 
 const plain = {head: [], border: []}
@@ -69,4 +71,52 @@ export function statusTable(instances: readonly ObservedInstance[]): string {
     ])
   }
   return table.toString()
+}
+
+/** Where a run's evidence went, in one or two lines. */
+export function evidenceSummary(rec: {dir: string; files: number; bytes: number; signed: boolean; keyid: string | null; write_ms: number; reports: Record<string, string | undefined>}): string {
+  const size = rec.bytes >= 1024 * 1024 ? `${(rec.bytes / 1024 / 1024).toFixed(1)} MiB` : `${(rec.bytes / 1024).toFixed(0)} KiB`
+  const lines = [`  evidence ${rec.dir} (${rec.files} files, ${size}, written in ${formatMs(rec.write_ms)}; ${rec.signed ? `signed by key ${rec.keyid?.slice(0, 16)}…` : 'UNSIGNED'})`]
+  for (const [kind, file] of Object.entries(rec.reports)) if (file) lines.push(`  ${kind} report ${file}`)
+  return lines.join('\n')
+}
+
+/** Runs oldest first with the RTO against the median of earlier runs, then a trend line per drill and the regressions. */
+export function historyTable(rows: readonly TrendRow[]): string {
+  const table = new Table({head: ['started (UTC)', 'drill', 'run', 'verdict', 'RTO', 'median before', 'lost', 'trend'], style: plain, chars})
+  for (const r of rows) {
+    table.push([
+      r.started_at.slice(0, 16).replace('T', ' '),
+      r.drill,
+      r.run_id,
+      r.verdict.toUpperCase(),
+      r.rto_ms === null ? 'never recovered' : formatMs(r.rto_ms),
+      r.baseline_rto_ms === null ? '–' : formatMs(r.baseline_rto_ms),
+      r.lost_writes === null ? '?' : String(r.lost_writes),
+      r.regression ? 'REGRESSION' : '',
+    ])
+  }
+  const lines = [table.toString()]
+  for (const drill of [...new Set(rows.map((r) => r.drill))]) {
+    const mine = rows.filter((r) => r.drill === drill)
+    lines.push(`${drill}: RTO trend ${sparkline(mine.map((r) => r.rto_ms))} (${mine.length} runs, ${mine.filter((r) => r.verdict === 'pass').length} passed)`)
+  }
+  for (const r of rows.filter((x) => x.regression)) lines.push(`regression: ${r.drill} ${r.run_id}: ${r.regression_reason}`)
+  return lines.join('\n')
+}
+
+/** The drill calendar. */
+export function planTable(rows: readonly PlanRow[], overdue: readonly string[]): string {
+  const table = new Table({head: ['drill', 'frequency', 'last run (UTC)', 'verdict', 'next due', 'status'], style: plain, chars})
+  for (const r of rows) {
+    table.push([
+      r.drill,
+      r.frequency ?? '–',
+      r.last_run ? r.last_run.slice(0, 16).replace('T', ' ') : 'never',
+      r.last_verdict?.toUpperCase() ?? '',
+      r.next_due ?? '–',
+      r.status === 'overdue' ? `OVERDUE (${r.days_overdue} days)` : r.status === 'never run' ? 'OVERDUE (never run)' : r.status === 'due' ? `due in ${-(r.days_overdue ?? 0)} days` : r.status,
+    ])
+  }
+  return `${table.toString()}\n${overdue.length === 0 ? 'Nothing overdue.' : `${overdue.length} overdue: ${overdue.join(', ')}`}`
 }
