@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand, buildArgFlag, parseBuildArgs} from '../cli/base-command.js'
 import {terminalOperator} from '../cli/terminal-operator.js'
 import type {DrillResult} from '../drill/runner.js'
+import {withProjectLocks} from '../drill/lock.js'
 import {loadDrills, runDrills, type DrillOutcome} from '../drill/session.js'
 import {ExitCode} from '../errors.js'
 import {operatorOf} from '../evidence/environment.js'
@@ -82,9 +83,11 @@ ${BaseCommand.exitCodeHelp}`
       pdf: this.flags.pdf,
     })
     for (const warning of drills.flatMap((d) => d.warnings)) this.warn(warning)
-    const engine = await this.engine()
     const progress = this.progress()
-    const outcomes = await runDrills(drills, {
+    // One drill per topology at a time: taken before the engine is even asked.
+    const outcomes = await withProjectLocks(drills.map((d) => d.topology.project), async () => {
+      const engine = await this.engine()
+      return runDrills(drills, {
       engine,
       keep: this.flags.keep,
       buildArgs: parseBuildArgs(this.flags['build-arg']),
@@ -93,7 +96,8 @@ ${BaseCommand.exitCodeHelp}`
       repeat: this.flags.repeat,
       gradeOn: this.flags['grade-on'],
       onResult: (result, loaded) => progress.phase(`Write evidence of ${result.drill}`, () => evidence.record(result, loaded, engine)).then(() => undefined),
-    })
+      })
+    }, progress.log)
     process.exitCode = outcomes.every((o) => o.verdict === 'pass') ? ExitCode.Pass : ExitCode.ObjectiveMissed
     // Evidence is recorded run by run, in the order the runs happened.
     const byRun = new Map(outcomes.flatMap((o) => o.runs).map((r, i) => [r.run_id, evidence.records[i]] as const))
