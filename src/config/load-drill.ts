@@ -128,10 +128,10 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
         faultNames.add(step.name ?? `${step.fault}-${i + 1}`)
       }
       if ((step.kind === 'runbook' || step.kind === 'assert' || step.kind === 'wait') && step.in !== undefined && step.in !== 'host') {
-        issues.push(...checkTarget(step.in, [...at, 'in'], topology, services, sites, source))
+        issues.push(...checkPlace(step.in, [...at, 'in'], topology, services, sites, source))
       }
       if (step.kind === 'manual' && step.ci !== undefined && step.ci.in !== 'host') {
-        issues.push(...checkTarget(step.ci.in, [...at, 'ci', 'in'], topology, services, sites, source))
+        issues.push(...checkPlace(step.ci.in, [...at, 'ci', 'in'], topology, services, sites, source))
       }
       if (step.kind === 'fault' && step.fault === 'disk-full') {
         const targeted = topology.instances.filter((inst) => (!step.target.service || inst.service === step.target.service) && (!step.target.site || inst.site === step.target.site))
@@ -178,6 +178,26 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
 function isUnder(file: string, dir: string): boolean {
   const rel = path.posix.relative(dir, file)
   return rel === '' || (!rel.startsWith('..') && !path.posix.isAbsolute(rel))
+}
+
+/** Where a command runs: a target that must pick exactly one container (a role picks one when the step runs). */
+function checkPlace(
+  target: TargetSelector,
+  at: (string | number)[],
+  topology: Topology,
+  services: Set<string>,
+  sites: Set<string>,
+  source: YamlSource,
+): ConfigIssue[] {
+  const issues = checkTarget(target, at, topology, services, sites, source)
+  if (issues.length > 0 || target.role) return issues
+  const picked = topology.instances.filter((i) => (!target.service || i.service === target.service) && (!target.site || i.site === target.site))
+  if (picked.length > 1) {
+    issues.push(
+      source.issue(at, `picks ${picked.length} containers (${picked.map((i) => i.containerName).join(', ')}); a command runs in exactly one: add a site, a service or a role`),
+    )
+  }
+  return issues
 }
 
 function checkTarget(

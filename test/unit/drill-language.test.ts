@@ -132,3 +132,14 @@ describe('the shipped drills', () => {
     expect(path.relative(PACKAGE_ROOT, DEFAULT_TOPOLOGY)).toBe('fixtures/topologies/bank-3site/topology.yaml')
   })
 })
+
+describe('where a command runs', () => {
+  it('must pick exactly one container', () => {
+    const step = `  - runbook: look around\n    argv: [hostname]\n    in: {service: postgres}\n`
+    expect(drillIssues(`${MINIMAL_DRILL}${step}`)).toEqual([
+      expect.objectContaining({line: 17, field: 'steps[3].in', message: expect.stringMatching(/^picks 3 containers \(fd-bank-3site-postgres-seoul, .*\); a command runs in exactly one/)}),
+    ])
+    expect(load(`${MINIMAL_DRILL}${step.replace('{service: postgres}', '{service: postgres, role: leader}')}`).drill.steps).toHaveLength(4)
+    expect(load(`${MINIMAL_DRILL}${step.replace('{service: postgres}', '{service: postgres, site: busan}')}`).drill.steps).toHaveLength(4)
+  })
+})
