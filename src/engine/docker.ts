@@ -19,6 +19,10 @@ import type {
 } from './engine.js'
 
 const NS_PER_MS = 1_000_000
+/** No engine call may hang a drill: one that takes longer than this (beyond its own stop timeout) means the engine is stuck. */
+const CALL_TIMEOUT_MS = 60_000
+/** Building an image installs packages: minutes, not seconds. */
+const BUILD_TIMEOUT_MS = 30 * 60_000
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
 
 /** The Docker engine behind the Engine interfaces; the only module that imports dockerode. */
@@ -60,6 +64,7 @@ export class DockerEngine implements Engine {
         {context: req.contextDir, src: listFiles(req.contextDir)},
         {t: req.ref, dockerfile: req.dockerfile, buildargs: req.args, labels: req.labels, rm: true, forcerm: true},
       ),
+      BUILD_TIMEOUT_MS,
     )
     const tail: string[] = []
     await new Promise<void>((resolve, reject) => {
@@ -182,7 +187,7 @@ export class DockerEngine implements Engine {
 
   async stopContainer(id: string, timeoutMs: number): Promise<void> {
     try {
-      await this.call(`stop container ${id}`, () => this.docker.getContainer(id).stop({t: Math.ceil(timeoutMs / 1000)}))
+      await this.call(`stop container ${id}`, () => this.docker.getContainer(id).stop({t: Math.ceil(timeoutMs / 1000)}), timeoutMs + CALL_TIMEOUT_MS)
     } catch (error) {
       if ((error as {statusCode?: number}).statusCode === 304) return // already stopped
       throw error
@@ -190,7 +195,7 @@ export class DockerEngine implements Engine {
   }
 
   async restartContainer(id: string, timeoutMs: number): Promise<void> {
-    await this.call(`restart container ${id}`, () => this.docker.getContainer(id).restart({t: Math.ceil(timeoutMs / 1000)}))
+    await this.call(`restart container ${id}`, () => this.docker.getContainer(id).restart({t: Math.ceil(timeoutMs / 1000)}), timeoutMs + CALL_TIMEOUT_MS)
   }
 
   async pauseContainer(id: string): Promise<void> {
@@ -293,11 +298,27 @@ export class DockerEngine implements Engine {
     return c ? summarize(c) : undefined
   }
 
-  /** Run one engine call; an unreachable engine becomes EngineUnavailableError, anything else keeps its message with what we were doing. */
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Run one engine call, bounded in time: an unreachable or unanswering engine becomes
+   * EngineUnavailableError; anything else keeps its message with what we were doing.
+   */
+  private async call<T>(what: string, fn: () => Promise<T>, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
     try {
-      return await fn()
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new EngineUnavailableError(`the Docker engine at ${this.describeEndpoint()} did not answer within ${Math.round(timeoutMs / 1000)} s while trying to ${what}`, [
+                'check that dockerd is running and not stuck (docker info)',
+              ]),
+            ),
+          timeoutMs,
+        )
+      })
+      return await Promise.race([fn(), deadline])
     } catch (error) {
+      if (error instanceof EngineUnavailableError) throw error
       const code = (error as NodeJS.ErrnoException).code
       if (code && UNREACHABLE.has(code)) {
         throw new EngineUnavailableError(
@@ -313,6 +334,8 @@ export class DockerEngine implements Engine {
         throw wrapped
       }
       throw error
+    } finally {
+      clearTimeout(timer)
     }
   }
 
