@@ -3,7 +3,7 @@ import path from 'node:path'
 import {ConfigError, type ConfigIssue} from '../errors.js'
 import {DEFAULT_TOPOLOGY} from '../paths.js'
 import type {Topology} from '../topology/model.js'
-import {drillSchema, STEP_KINDS, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
+import {drillSchema, STEP_KINDS, WAN_PEER, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
 import {loadTopology} from './load-topology.js'
 import {YamlSource} from './yaml-source.js'
 
@@ -14,6 +14,8 @@ export interface Drill {
   description?: string
   objectives: {rtoMs?: number; rpoMs?: number; splitBrain?: false}
   probe: ProbeSpec
+  /** Standbys (by member name) whose replication lag is sampled, and how often. */
+  replicationLag?: {standbys: string[]; intervalMs: number}
   steps: Step[]
 }
 
@@ -76,11 +78,24 @@ export function loadDrill(file: string, opts: {topology?: string} = {}): LoadedD
     if (!services.has(spec.probe.service)) {
       issues.push(source.issue(['probe', 'service'], `service "${spec.probe.service}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
     }
+    for (const [j, site] of (spec.replication_lag?.sites ?? []).entries()) {
+      if (!topology.instances.some((i) => i.site === site && i.service === spec.probe.service)) {
+        issues.push(source.issue(['replication_lag', 'sites', j], `no ${spec.probe.service} instance on site "${site}" in topology ${topology.project}`))
+      }
+    }
     const faultNames = new Set<string>()
     steps.forEach((step, i) => {
       const at = ['steps', i]
       if (step.kind === 'fault') {
-        issues.push(...checkTarget(step.target, [...at, 'target'], topology, services, sites, source))
+        if (step.target) issues.push(...checkTarget(step.target, [...at, 'target'], topology, services, sites, source))
+        for (const [g, group] of (step.groups ?? []).entries()) {
+          for (const [k, site] of group.entries()) {
+            if (!sites.has(site)) issues.push(source.issue([...at, 'groups', g, k], `site "${site}" is not in topology ${topology.project} (sites: ${[...sites].join(', ')})`))
+          }
+        }
+        if (step.peer !== undefined && step.peer !== WAN_PEER && !sites.has(step.peer)) {
+          issues.push(source.issue([...at, 'peer'], `peer "${step.peer}" is neither wan nor a site of topology ${topology.project} (sites: ${[...sites].join(', ')})`))
+        }
         faultNames.add(step.name ?? `${step.fault}-${i + 1}`)
       }
       if ((step.kind === 'runbook' || step.kind === 'assert' || step.kind === 'wait') && step.in !== undefined && step.in !== 'host') {
@@ -106,6 +121,12 @@ export function loadDrill(file: string, opts: {topology?: string} = {}): LoadedD
       description: spec.description,
       objectives: {rtoMs: spec.objectives.rto, rpoMs: spec.objectives.rpo, splitBrain: spec.objectives.split_brain},
       probe: spec.probe,
+      replicationLag: spec.replication_lag
+        ? {
+            standbys: topology!.instances.filter((i) => i.service === spec.probe.service && spec.replication_lag!.sites.includes(i.site)).map((i) => i.hostname),
+            intervalMs: spec.replication_lag.interval,
+          }
+        : undefined,
       steps,
     },
     topology: topology!,

@@ -1,7 +1,9 @@
 import {randomBytes} from 'node:crypto'
 
+import {NETWORK_FAULTS} from '../config/drill.js'
 import {loadDrill, type LoadedDrill} from '../config/load-drill.js'
 import type {Engine} from '../engine/engine.js'
+import {ensureNetHelperImage} from '../faults/net-helper.js'
 import {bringUp, tearDown} from '../topology/lifecycle.js'
 import {interruptible} from '../util/interrupt.js'
 import {type Progress, silentProgress} from '../util/progress.js'
@@ -32,6 +34,9 @@ export async function runSession(drills: readonly LoadedDrill[], opts: SessionOp
     // Brought up here means taken down here (unless --keep); found up means left up.
     const broughtUp = new Map<string, string>()
     try {
+      if (drills.some((d) => d.drill.steps.some((s) => s.kind === 'fault' && NETWORK_FAULTS.includes(s.fault)))) {
+        await ensureNetHelperImage(opts.engine, {buildArgs: opts.buildArgs, progress})
+      }
       for (const loaded of drills) {
         const {topology} = loaded
         if (!broughtUp.has(topology.file)) {
