@@ -133,7 +133,8 @@ export class DockerEngine implements Engine {
     const container = await this.call(`create container ${req.name}`, () =>
       this.docker.createContainer({
         name: req.name,
-        Hostname: req.hostname,
+        // A container in another's network namespace has that one's hostname.
+        Hostname: typeof req.networkMode === 'object' ? undefined : req.hostname,
         Image: req.image,
         Cmd: req.command,
         User: req.user,
