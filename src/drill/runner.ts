@@ -147,6 +147,10 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     await probe.stop().catch(() => {})
     await watch?.stop().catch(() => {})
     await lagWatch?.stop().catch(() => {})
+    if (lagWatch) {
+      const errors = lagWatch.errors.length > 0 ? `; ${lagWatch.errors.length} failed reading(s), first: ${lagWatch.errors[0]}` : ''
+      timeline.record('probe-stop', `replication lag watch: ${lagWatch.samples.length} readings of ${drill.replicationLag!.standbys.join(', ')}${errors}`)
+    }
     timeline.record('probe-stop', `${probe.samples.length} samples`)
     // Undo first: a fault still in place (an isolated site) can hide the rows being read back.
     if (reverts.size > 0) {
@@ -200,7 +204,7 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     measurements: {
       ...measurements,
       split_brain: sb ? {...sb, first_at: sb.first_at === null ? null : timeline.relative(sb.first_at)} : null,
-      replication_lag: lagWatch ? summarizeLag(lagWatch.samples, drill.replicationLag!.standbys, faultAt) : null,
+      replication_lag: lagWatch ? summarizeLag(lagWatch.samples, drill.replicationLag!.standbys, faultAt, stepContext.healedAt) : null,
     },
     faults: stepContext.faults ?? [],
     probe: {

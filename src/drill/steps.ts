@@ -39,6 +39,8 @@ export interface StepContext {
   netHelpers?: NetHelpers
   /** Each fault injected, with what it recorded (the mechanism of a network fault). */
   faults?: FaultRecord[]
+  /** When the first heal step ran (monotonic ms). */
+  healedAt?: number
 }
 
 export interface FaultRecord {
@@ -64,6 +66,7 @@ export async function runStep(step: Step, index: number, ctx: StepContext, updat
       await injectFault(step, index, ctx, update)
       return 'done'
     case 'heal': {
+      ctx.healedAt ??= ctx.clock.now()
       const names = step.heal === 'all' ? undefined : step.heal
       const outcomes = await ctx.reverts.unwind(REVERT_TIMEOUT_MS, (o) => ctx.timeline.record(o.ok ? 'revert' : 'revert-failed', o.ok ? `heal: ${o.description}` : `heal: ${o.description}: ${o.error}`), names)
       ctx.revertOutcomes.push(...outcomes)

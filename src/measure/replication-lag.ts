@@ -17,17 +17,37 @@ export interface ReplicationLag {
   standby: string
   /** Before the first fault: the standby's usual lag. */
   baseline: LagSummary
-  /** From the first fault to the end of the drill's steps: the lag the degraded link exposed. */
-  after_fault: LagSummary
+  /** From the first fault until the first heal (or the end of the drill's steps): the lag the fault exposed. */
+  during_fault: LagSummary
+  /** After the first heal, when the drill healed before its end; null otherwise. */
+  after_heal: LagSummary | null
 }
 
-/** Pure: lag readings in, per standby the median / p95 / max before and after the fault out. */
-export function summarizeLag(samples: readonly LagSample[], standbys: readonly string[], faultAt: number | undefined): ReplicationLag[] {
+/** Pure: lag readings in, per standby the median / p95 / max before the fault, during it and after a heal out. */
+export function summarizeLag(samples: readonly LagSample[], standbys: readonly string[], faultAt: number | undefined, healedAt?: number): ReplicationLag[] {
+  const from = faultAt ?? Number.POSITIVE_INFINITY
+  const to = healedAt !== undefined && healedAt > from ? healedAt : Number.POSITIVE_INFINITY
   return standbys.map((standby) => {
     const mine = samples.filter((s) => s.standby === standby)
-    const cut = faultAt ?? Number.POSITIVE_INFINITY
-    return {standby, baseline: summary(mine.filter((s) => s.t < cut)), after_fault: summary(mine.filter((s) => s.t >= cut))}
+    return {
+      standby,
+      baseline: summary(mine.filter((s) => s.t < from)),
+      during_fault: summary(mine.filter((s) => s.t >= from && s.t < to)),
+      after_heal: to === Number.POSITIVE_INFINITY ? null : summary(mine.filter((s) => s.t >= to)),
+    }
   })
+}
+
+/** One line per standby for people: `busan lag: baseline median 2 ms; during the fault median 215 ms, p95 410 ms, max 1.02 s`. */
+export function describeLag(lag: readonly ReplicationLag[]): string[] {
+  const part = (title: string, s: LagSummary) =>
+    s.with_lag === 0 ? `${title} no reading` : `${title} median ${fmt(s.median_ms)}, p95 ${fmt(s.p95_ms)}, max ${fmt(s.max_ms)}${s.not_streaming ? ` (${s.not_streaming} not streaming)` : ''}`
+  return lag.map((l) => `${l.standby} replay lag: ${[part('baseline', l.baseline), part('during the fault', l.during_fault), ...(l.after_heal ? [part('after healing', l.after_heal)] : [])].join('; ')}`)
+}
+
+function fmt(ms: number | null): string {
+  if (ms === null) return '-'
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`
 }
 
 function summary(samples: readonly LagSample[]): LagSummary {

@@ -2,6 +2,7 @@ import Table from 'cli-table3'
 
 import {formatMs} from '../config/duration.js'
 import type {DrillResult} from '../drill/runner.js'
+import {describeLag} from '../measure/replication-lag.js'
 import type {ObservedInstance} from '../topology/observe.js'
 
 const plain = {head: [], border: []}
@@ -32,6 +33,8 @@ export function drillSummary(r: DrillResult): string {
       `${m.acked_writes} acknowledged, ${m.lost_writes ?? '?'} lost, ${m.indeterminate_writes} indeterminate` +
       (m.indeterminate_present === null ? '' : ` (${m.indeterminate_present} of them applied)`),
     `  run ${r.run_id}, probe ${r.probe.kind} on ${r.probe.service} from the ${r.probe.vantage}, ${r.probe.samples} samples`,
+    ...(r.measurements.replication_lag ? describeLag(r.measurements.replication_lag).map((line) => `  ${line}`) : []),
+    ...(r.faults ?? []).filter((f) => f.mechanism).map((f) => `  ${f.name}: network fault made with ${f.mechanism === 'netem' ? 'tc netem' : 'the NFQUEUE fallback (no netem in this kernel)'}`),
   ].join('\n')
 }
 

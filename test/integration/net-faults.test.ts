@@ -11,6 +11,7 @@ import {bringUp, tearDown} from '../../src/topology/lifecycle.js'
 import {networkName, type Topology} from '../../src/topology/model.js'
 import {labelled, NOTHING, testProject} from '../support/docker.js'
 import {tempDir} from '../support/files.js'
+import {netState as netStateOf} from '../support/net.js'
 
 /**
  * partition and degrade against real containers: three sites, one small HTTP server per site
@@ -130,14 +131,8 @@ for i in range(30):
   return Number(r.stdout.trim())
 }
 
-/** What is in a container's network namespace, seen from a throwaway helper. */
 async function netState(site: Site): Promise<{iptables: string; qdisc: string}> {
-  const h = await helpers.attach({id: node[site].id, name: node[site].name}, `inspect${Math.random().toString(36).slice(2, 6)}`)
-  try {
-    return {iptables: await h.must('iptables-save', 'iptables-save'), qdisc: await h.must('tc', 'tc qdisc show')}
-  } finally {
-    await h.remove()
-  }
+  return netStateOf(engine, project, node[site])
 }
 
 /** After a revert: no chain or rule of ours, no qdisc of ours, no helper, every container on its two networks. */

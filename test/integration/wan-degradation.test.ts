@@ -1,0 +1,81 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {DockerEngine} from '../../src/engine/docker.js'
+import {LABEL} from '../../src/engine/labels.js'
+import {networkName} from '../../src/topology/model.js'
+import {firedrill, firedrillInterrupted} from '../support/cli.js'
+import {labelled, NOTHING, testProject} from '../support/docker.js'
+import {embeddedTopologyAs, tempDir} from '../support/files.js'
+import {helpersLeft, netState} from '../support/net.js'
+
+const LONG = {timeout: 480_000}
+
+describe('wan-degradation on the real engine', () => {
+  const project = testProject()
+  const engine = new DockerEngine()
+  const tmp = tempDir()
+  let topology: string
+  beforeAll(() => {
+    topology = tmp.write(`${project}.yaml`, embeddedTopologyAs(project))
+  })
+  afterAll(async () => {
+    await firedrill(['down', '--project', project], LONG)
+    expect(await labelled(project)).toEqual(NOTHING)
+    engine.close()
+    tmp.cleanup()
+  })
+
+  /** Every container of the topology: no rule, chain or qdisc of firedrill's, on both its networks, no helper left. */
+  async function expectNetworkClean(): Promise<void> {
+    expect(await helpersLeft(engine, project)).toEqual([])
+    const containers = await engine.listContainers([`${LABEL.project}=${project}`])
+    expect(containers).toHaveLength(6)
+    for (const c of containers) {
+      const state = await netState(engine, project, c)
+      expect(state.iptables, c.name).not.toMatch(/FIREDRILL|NFQUEUE/)
+      expect(state.qdisc, c.name).not.toMatch(/ fd: /)
+      expect(Object.keys(c.addresses).sort(), c.name).toEqual([networkName(project, c.labels[LABEL.site]), networkName(project, undefined)].sort())
+    }
+  }
+
+  it('passes with writes unaffected, reports busan\'s lag exposure and the mechanism, and reverts cleanly (also on SIGTERM)', async () => {
+    const r = await firedrill(['run', 'drills/wan-degradation.yaml', '--topology', topology, '--json', '--keep'], LONG)
+    expect(r.stderr).toBe('')
+    expect(r.exitCode).toBe(0)
+    const result = JSON.parse(r.stdout.trim())
+    const m = result.measurements
+    console.log(
+      `wan-degradation: verdict ${result.verdict}, RTO ${m.rto_ms} ms, RPO ${m.rpo_ms} ms, ${m.acked_writes} acknowledged, ${m.failed_writes} failed, ${m.indeterminate_writes} indeterminate; lag ${JSON.stringify(m.replication_lag)}; faults ${JSON.stringify(result.faults)}`,
+    )
+    expect(result).toMatchObject({drill: 'wan-degradation', verdict: 'pass', objectives: {rto_ms: 0, rpo_ms: 0}})
+    // Unaffected: not one write failed, nothing lost.
+    expect(m.rto_ms).toBe(0)
+    expect(m.failed_writes).toBe(0)
+    expect(m.indeterminate_writes).toBe(0)
+    expect(m.lost_writes).toBe(0)
+    expect(m.acked_writes).toBeGreaterThan(250)
+    // busan's replay lag: about the added 200 ms while degraded, about nothing before and after.
+    const [busan] = m.replication_lag
+    expect(busan.standby).toBe('postgres-busan')
+    expect(busan.baseline.median_ms).toBeLessThan(50)
+    expect(busan.during_fault.median_ms).toBeGreaterThan(190)
+    expect(busan.during_fault.max_ms).toBeGreaterThanOrEqual(busan.during_fault.median_ms)
+    expect(busan.during_fault.samples).toBeGreaterThan(60)
+    expect(busan.after_heal.median_ms).toBeLessThan(50)
+    expect(result.faults).toEqual([expect.objectContaining({name: 'busan-wan', kind: 'degrade', mechanism: expect.stringMatching(/^(netem|nfqueue)$/)})])
+    const done = result.timeline.find((e: {kind: string}) => e.kind === 'fault-done')
+    expect(done.detail).toMatch(/mechanism (netem|nfqueue)/)
+    expect(result.reverts).toEqual([expect.objectContaining({ok: true})])
+    await expectNetworkClean()
+
+    // SIGTERM while degraded: exit 143, and the link is restored all the same.
+    const stopped = await firedrillInterrupted(['run', 'drills/wan-degradation.yaml', '--topology', topology, '--ci'], /Step 4\/6/, 'SIGTERM')
+    expect(stopped.exitCode).toBe(143)
+    expect(stopped.stderr).toMatch(/✔ Revert 1 fault\(s\)/)
+    await expectNetworkClean()
+
+    const down = await firedrill(['down', '--topology', topology, '--json'], LONG)
+    expect(down.exitCode).toBe(0)
+    expect(await labelled(project)).toEqual(NOTHING)
+  })
+})
