@@ -134,7 +134,7 @@ export class NetHelpers {
       capAdd: ['NET_ADMIN'],
       stopTimeoutMs: 2000,
     })
-    const helper = new NetHelper(this.engine, id, name)
+    const helper = new NetHelper(this.engine, id, name, command !== undefined)
     try {
       await this.engine.startContainer(id)
     } catch (error) {
@@ -150,6 +150,8 @@ export class NetHelper {
     private readonly engine: NetEngine,
     readonly id: string,
     readonly name: string,
+    /** Runs a program of ours (the delayer) that must be stopped gracefully; an idle helper is simply removed. */
+    private readonly graceful = false,
   ) {}
 
   /** Run a script with /bin/sh inside the helper (root; the namespace is the target's). */
@@ -181,11 +183,13 @@ export class NetHelper {
   /** Stop (a delayer releases what it holds on SIGTERM) and remove; returns its last output lines. */
   async remove(): Promise<string> {
     let logs = ''
-    try {
-      await this.engine.stopContainer(this.id, 2000)
-      logs = await this.engine.containerLogs(this.id, 5)
-    } catch {
-      // already gone or not started: removal below is what matters
+    if (this.graceful) {
+      try {
+        await this.engine.stopContainer(this.id, 2000)
+        logs = await this.engine.containerLogs(this.id, 5)
+      } catch {
+        // already gone or not started: removal below is what matters
+      }
     }
     await this.engine.removeContainer(this.id)
     return logs.trim()

@@ -38,7 +38,7 @@ describe('wan-degradation on the real engine', () => {
     }
   }
 
-  it('passes with writes unaffected, reports busan\'s lag exposure and the mechanism, and reverts cleanly (also on SIGTERM)', async () => {
+  it('passes with writes unaffected, reports busan\'s lag exposure and the mechanism, and reverts cleanly (also on SIGTERM); a partition drill through the same runner', async () => {
     const r = await firedrill(['run', 'drills/wan-degradation.yaml', '--topology', topology, '--json', '--keep'], LONG)
     expect(r.stderr).toBe('')
     expect(r.exitCode).toBe(0)
@@ -72,6 +72,44 @@ describe('wan-degradation on the real engine', () => {
     const stopped = await firedrillInterrupted(['run', 'drills/wan-degradation.yaml', '--topology', topology, '--ci'], /Step 4\/6/, 'SIGTERM')
     expect(stopped.exitCode).toBe(143)
     expect(stopped.stderr).toMatch(/✔ Revert 1 fault\(s\)/)
+    await expectNetworkClean()
+
+    // A partition through the whole runner: seoul cut off from the other two sites (both ways) while it
+    // serves; its Patroni loses the etcd quorum and demotes it, gyeonggi takes over; healed, seoul rejoins.
+    const partition = tmp.write(
+      'partition.yaml',
+      `name: seoul-partitioned
+objectives: {rto: 30s, rpo: 0s, split_brain: false}
+probe: {kind: postgres-write, service: postgres, password: firedrill, interval: 100ms, timeout: 1s}
+steps:
+  - runbook: seoul serves before the drill
+    argv: [bank-switchover, postgres-seoul, '90']
+    in: {service: postgres, site: busan}
+    timeout: 120s
+  - wait: healthy
+    timeout: 120s
+  - sleep: 2s
+  - fault: partition
+    name: seoul-cut
+    groups: [[seoul], [gyeonggi, busan]]
+  - wait: recovered
+    timeout: 60s
+  - heal: [seoul-cut]
+  - wait: role
+    role: sync_standby
+    site: seoul
+    timeout: 90s
+`,
+    )
+    const p = await firedrill(['run', partition, '--topology', topology, '--json'], LONG)
+    expect(p.stderr).toBe('')
+    const pr = JSON.parse(p.stdout.trim())
+    console.log(`partition drill: verdict ${pr.verdict}, RTO ${pr.measurements.rto_ms} ms, RPO ${pr.measurements.rpo_ms} ms, split brain ${JSON.stringify(pr.measurements.split_brain?.periods)}; ${pr.faults[0]?.detail}`)
+    expect(p.exitCode, JSON.stringify(pr.results)).toBe(0)
+    expect(pr.measurements.rto_ms).toBeGreaterThan(0)
+    expect(pr.faults[0]).toMatchObject({kind: 'partition', name: 'seoul-cut', mechanism: null})
+    expect(pr.faults[0].detail).toMatch(/iptables chain FIREDRILL-[0-9a-f]{6} on INPUT in 6 container\(s\)/)
+    expect(pr.steps.map((s: {status: string}) => s.status)).toEqual(Array(7).fill('done'))
     await expectNetworkClean()
 
     const down = await firedrill(['down', '--topology', topology, '--json'], LONG)

@@ -373,3 +373,44 @@ ${steps}`
     ])
   })
 })
+
+describe('the catalog aims network faults at the containers a step picked', () => {
+  const {topology} = loadDrill(path.join(PACKAGE_ROOT, 'drills', 'wan-degradation.yaml'))
+  const wan = 'fd-bank-3site-wan'
+  const observed = topology.instances.map((instance, i) => ({
+    instance,
+    container: {id: `c${i}`, name: instance.containerName, image: '', state: 'running' as const, health: 'healthy' as const, labels: {}, addresses: {[wan]: `10.0.0.${i + 1}`, [`fd-bank-3site-${instance.site}`]: `10.1.0.${i + 1}`}},
+  }))
+  const step = (extra: object) => ({kind: 'fault' as const, signal: 'SIGKILL', timeout: 10_000, process: 'postgres', revert: true, ...extra}) as never
+
+  it('degrade to a site peer matches that site\'s WAN addresses; to the WAN, everything over the WAN device', async () => {
+    const {engine, scripts} = fakeEngine((argv) => {
+      if (argv[2] === DETECT_SCRIPT) return {exitCode: 10}
+      if (argv[2] === 'ip -o -4 addr show') return {stdout: observed.map((o) => `9: eth1    inet ${o.container.addresses[wan]}/16 scope global eth1`).join('\n')}
+      return {}
+    })
+    const {buildFault} = await import('../../src/faults/catalog.js')
+    const net = {helpers: new NetHelpers(engine, {project: 'bank-3site', runId: 'r'}), observed}
+    const busanPg = observed.filter((o) => o.instance.site === 'busan' && o.instance.service === 'postgres')
+    const seoulAddresses = observed.filter((o) => o.instance.site === 'seoul').map((o) => o.container.addresses[wan])
+    await buildFault(step({fault: 'degrade', target: {site: 'busan', service: 'postgres'}, peer: 'seoul', loss: 1}), busanPg, topology, engine as never, () => 0, net).inject()
+    const apply = scripts.find((s) => s.startsWith('set -e'))!
+    for (const a of seoulAddresses) expect(apply).toContain(`-d ${a}/32 -m statistic`)
+    expect(apply).not.toContain('-o eth1')
+  })
+
+  it('partition: every container of the named sites, by its WAN address', async () => {
+    const {engine, scripts} = fakeEngine()
+    const {buildFault} = await import('../../src/faults/catalog.js')
+    const net = {helpers: new NetHelpers(engine, {project: 'bank-3site', runId: 'r'}), observed}
+    const fault = buildFault(step({fault: 'partition', groups: [['seoul'], ['busan']], direction: 'one-way'}), observed, topology, engine as never, () => 0, net)
+    const injected = await fault.inject()
+    expect(fault.description).toBe('partition [seoul] | [busan] (one-way: earlier groups cannot reach later ones)')
+    // busan's two containers each drop seoul's two WAN addresses; nobody else gets a rule.
+    const applies = scripts.filter((s) => s.startsWith('set -e'))
+    expect(applies).toHaveLength(2)
+    const seoul = observed.filter((o) => o.instance.site === 'seoul').map((o) => `-s ${o.container.addresses[wan]}/32 -j DROP`)
+    for (const a of applies) for (const rule of seoul) expect(a).toContain(rule)
+    expect(injected.detail).toMatch(/on INPUT in 2 container\(s\)/)
+  })
+})
