@@ -1,5 +1,6 @@
 import {z} from 'zod'
 
+import {cutPairs} from '../faults/net-rules.js'
 import {argv, duration, name} from './common.js'
 
 export const CLUSTER_ROLES = ['leader', 'sync_standby', 'replica'] as const
@@ -87,6 +88,9 @@ export const faultStep = z
     if (step.fault === 'partition') {
       if (step.target !== undefined) ctx.addIssue({code: 'custom', path: ['target'], message: 'partition acts on groups of sites: give groups, not target'})
       if (step.groups === undefined) ctx.addIssue({code: 'custom', path: ['groups'], message: 'partition needs groups, e.g. groups: [[seoul], [gyeonggi, busan]]'})
+      else if (step.groups.length >= 2 && cutPairs(step.groups, step.direction ?? 'both').length === 0) {
+        ctx.addIssue({code: 'custom', path: ['groups'], message: 'these groups cut no site off from another (every pair of sites shares a group)'})
+      }
       return
     }
     if (step.target === undefined) {

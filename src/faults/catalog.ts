@@ -57,9 +57,15 @@ export function buildFault(step: FaultStep, targets: readonly ObservedInstance[]
           ? ('all' as const)
           : ctx.observed.filter((o) => o.instance.site === peer && o.container?.addresses[wan]).map((o) => o.container!.addresses[wan]!)
       if (peerAddresses !== 'all' && peerAddresses.length === 0) throw new Error(`degrade: no container of site ${peer} is on the WAN now`)
+      // A target never degrades its traffic to itself (a leader selected by role may sit on the peer site).
       const degradeTargets = targets
         .filter((t) => t.container?.addresses[wan] !== undefined)
-        .map((t) => ({id: t.container!.id, name: t.container!.name, site: t.instance.site, service: t.instance.service, wanAddress: t.container!.addresses[wan]!, peers: peerAddresses}))
+        .map((t) => {
+          const own = t.container!.addresses[wan]!
+          return {id: t.container!.id, name: t.container!.name, site: t.instance.site, service: t.instance.service, wanAddress: own, peers: peerAddresses === 'all' ? peerAddresses : peerAddresses.filter((a) => a !== own)}
+        })
+        .filter((t) => t.peers === 'all' || t.peers.length > 0)
+      if (degradeTargets.length === 0) throw new Error(`degrade: the targets are the only containers of site ${peer} on the WAN; nothing to degrade between them`)
       return degradeFault(ctx.helpers, {latencyMs: step.latency, jitterMs: step.jitter, lossPercent: step.loss, rate: step.rate}, peer, degradeTargets, NetHelpers.newTag())
     }
   }

@@ -357,6 +357,11 @@ ${steps}`
     expect(byField['steps[4].latency']).toMatch(/latency only applies to degrade/)
   })
 
+  it('groups that cut nothing', () => {
+    const found = issues(drill(`  - fault: partition\n    groups: [[seoul, busan], [busan]]\n`))
+    expect(found).toEqual([expect.objectContaining({field: 'steps[0].groups', message: expect.stringMatching(/cut no site off from another/)})])
+  })
+
   it('sites and peers the topology does not have', () => {
     const found = issues(
       drill(`  - fault: partition
