@@ -92,7 +92,7 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   const watch = drill.objectives.splitBrain === false ? new SplitBrainWatch(drill.probe, ctx.runId, nodesOn('site'), clock) : undefined
   const lagWatch = drill.replicationLag ? new ReplicationLagWatch(drill.probe, drill.replicationLag.standbys, drill.replicationLag.intervalMs, nodesOn('wan'), clock) : undefined
   const netFaults = drill.steps.filter((s) => s.kind === 'fault' && NETWORK_FAULTS.includes(s.fault))
-  const netHelpers = netFaults.length > 0 ? new NetHelpers(engine, {project: topology.project, runId: ctx.runId}) : undefined
+  const netHelpers = new NetHelpers(engine, {project: topology.project, runId: ctx.runId})
   const stepContext: StepContext = {
     topology,
     engine,
@@ -110,7 +110,10 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   }
 
   try {
-    if (netHelpers) {
+    // A run that crashed mid-fault may have left network faults in place: undo them before measuring anything.
+    const healed = await netHelpers.healLeftovers()
+    if (healed.length > 0) timeline.record('revert', `network faults left by an earlier run: ${healed.join('; ')}`)
+    if (netFaults.length > 0) {
       // Before anything runs: the helper image is there, and (for degrade) which mechanism this kernel offers.
       await progress.phase('Prepare network faults', async (update) => {
         await netHelpers.requireImage()

@@ -19,6 +19,7 @@ export interface DegradeTarget extends NetTarget {
 export function degradeFault(helpers: NetHelpers, spec: DegradeSpec, peerName: string, targets: readonly DegradeTarget[], tag: string): Fault {
   if (targets.length === 0) throw new Error('degrade needs at least one target')
   const chain = chainName(tag)
+  // entry.dev is set only when this fault owns the device's root qdisc: a revert never removes another fault's.
   const label = `degrade ${targets.map((t) => t.name).join(', ')} ↔ ${peerName}: ${describeDegrade(spec)}`
   return {
     description: label,
@@ -47,12 +48,12 @@ export function degradeFault(helpers: NetHelpers, spec: DegradeSpec, peerName: s
             applied.push(entry)
             // The delayer's command does not depend on the device, so the helper can start with it.
             const plan0 = planDegrade(mechanism, spec, {dev: 'lo', peers: target.peers}, chain)
-            entry.helper = await helpers.attach(target, tag, delayer ? plan0.delayer : undefined)
+            entry.helper = await helpers.attach(target, tag, {command: delayer ? plan0.delayer : undefined, owns: {chain, qdisc: plan0.ownsQdisc}})
             const dev = deviceOf(await entry.helper.must('ip addr', 'ip -o -4 addr show'), target.wanAddress)
             if (!dev) throw new Error(`no device of ${target.name} holds its WAN address ${target.wanAddress}`)
             const plan = planDegrade(mechanism, spec, {dev, peers: target.peers}, chain)
             await entry.helper.must(`check ${dev}`, plan.check)
-            entry.dev = dev
+            if (plan.ownsQdisc) entry.dev = dev
             if (delayer) await entry.helper.waitQueueBound(DELAY_QUEUE)
             await entry.helper.must(`degrade ${dev}`, plan.apply)
             summaries.push(`${target.name}: ${plan.summary}`)

@@ -1,12 +1,12 @@
 import {randomBytes} from 'node:crypto'
 import path from 'node:path'
 
-import {EnvironmentError} from '../errors.js'
+import {EnvironmentError, errorMessage} from '../errors.js'
 import type {ContainerExec, ContainerLifecycle, Containers, ExecResult, ImageStore} from '../engine/engine.js'
 import {LABEL, type Labels} from '../engine/labels.js'
 import {PACKAGE_ROOT} from '../paths.js'
 import {type Progress, silentProgress} from '../util/progress.js'
-import {DETECT_SCRIPT, mechanismFromExit, type NetMechanism} from './net-rules.js'
+import {DETECT_SCRIPT, mechanismFromExit, QDISC_HANDLE, recoverScript, type NetMechanism} from './net-rules.js'
 
 /** The helper image: iproute2, iptables and firedrill-delayer (fixtures/net-helper). */
 export const NET_HELPER_IMAGE = 'firedrill/net-helper:1'
@@ -32,7 +32,7 @@ export async function ensureNetHelperImage(
   )
 }
 
-export type NetEngine = Pick<Containers, 'createContainer' | 'startContainer' | 'removeContainer' | 'containerLogs'> &
+export type NetEngine = Pick<Containers, 'createContainer' | 'startContainer' | 'removeContainer' | 'containerLogs' | 'listContainers'> &
   Pick<ContainerLifecycle, 'stopContainer'> &
   Pick<ImageStore, 'imageId'> &
   ContainerExec
@@ -90,12 +90,53 @@ export class NetHelpers {
     return this.detected
   }
 
-  /** Start a helper in `target`'s network namespace; `command` is its main process (default: idle). */
-  attach(target: NetTarget, tag: string, command?: string[]): Promise<NetHelper> {
-    const labels: Labels = {}
+  /**
+   * Start a helper in `target`'s network namespace; `command` is its main process (default: idle).
+   * `owns` goes on its labels (chain, target, qdisc), so crash recovery knows what to undo where.
+   */
+  attach(target: NetTarget, tag: string, opts: {command?: string[]; owns?: {chain: string; qdisc: boolean}} = {}): Promise<NetHelper> {
+    const labels: Labels = {[LABEL.target]: target.id}
     if (target.site) labels[LABEL.site] = target.site
     if (target.service) labels[LABEL.service] = target.service
-    return this.start({kind: 'container', id: target.id}, `${target.name}-net-${tag}`, labels, command)
+    if (opts.owns) labels[LABEL.fault] = opts.owns.chain
+    if (opts.owns?.qdisc) labels[LABEL.qdisc] = QDISC_HANDLE
+    return this.start({kind: 'container', id: target.id}, `${target.name}-net-${tag}`, labels, opts.command)
+  }
+
+  /**
+   * Undo network faults a crashed or killed run left behind in this project: every helper not of this
+   * run names (by label) the chain and qdisc its fault owned and the container it acted on; those are
+   * removed there, then the helpers. Returns what was healed, one line per target.
+   */
+  async healLeftovers(): Promise<string[]> {
+    const left = (await this.engine.listContainers([`${LABEL.project}=${this.owner.project}`, `${LABEL.role}=${NET_HELPER_ROLE}`])).filter(
+      (c) => c.labels[LABEL.run] !== this.owner.runId,
+    )
+    const byTarget = new Map<string, {chains: Set<string>; qdisc: boolean; names: string[]}>()
+    for (const c of left) {
+      const target = c.labels[LABEL.target]
+      if (!target) continue
+      const entry = byTarget.get(target) ?? {chains: new Set<string>(), qdisc: false, names: []}
+      if (c.labels[LABEL.fault]) entry.chains.add(c.labels[LABEL.fault]!)
+      entry.qdisc ||= c.labels[LABEL.qdisc] === QDISC_HANDLE
+      entry.names.push(c.name)
+      byTarget.set(target, entry)
+    }
+    // Helpers first: a dead target's namespace is gone with it, and a delayer must not hold packets meanwhile.
+    await Promise.all(left.map((c) => new NetHelper(this.engine, c.id, c.name, c.state === 'running').remove()))
+    const healed: string[] = []
+    for (const [target, entry] of byTarget) {
+      if (entry.chains.size === 0 && !entry.qdisc) continue
+      const what = `${[...entry.chains].join(', ')}${entry.qdisc ? ` and qdisc ${QDISC_HANDLE}` : ''} in container ${target.slice(0, 12)}`
+      try {
+        const r = await this.runIn({id: target, name: target.slice(0, 12)}, undefined, recoverScript([...entry.chains], entry.qdisc))
+        healed.push(r.exitCode === 0 ? `removed ${what}` : `could not remove ${what}: ${(r.stderr || r.stdout).trim()}`)
+      } catch (error) {
+        // The target is gone (and its namespace with it): nothing left to undo there.
+        healed.push(`${what}: target not running (${errorMessage(error).split('\n')[0]})`)
+      }
+    }
+    return healed
   }
 
   /**

@@ -115,6 +115,8 @@ export interface DegradeScope {
 
 export interface DegradePlan {
   mechanism: NetMechanism
+  /** Whether the plan puts a root qdisc fd: on the device (netem, or a rate): only then does its revert remove one. */
+  ownsQdisc: boolean
   /** Run before applying; fails when the device already has a root qdisc that is not the default (someone else's, or an earlier fault's). */
   check: string
   /** The helper's own command: firedrill-delayer when latency comes from NFQUEUE, else nothing (it idles). */
@@ -164,7 +166,7 @@ export function planDegrade(mechanism: NetMechanism, spec: DegradeSpec, scope: D
             ['tc', 'qdisc', 'add', 'dev', dev, 'parent', 'fd:4', 'handle', 'fe:', ...netem],
             ...scope.peers.map((a) => ['tc', 'filter', 'add', 'dev', dev, 'parent', QDISC_HANDLE, 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'dst', `${a}/32`, 'flowid', 'fd:4']),
           ]
-    return {mechanism, check: qdiscCheck(dev), apply: script(commands), summary: `${describeDegrade(spec)} on ${where} via tc netem (qdisc ${QDISC_HANDLE})`}
+    return {mechanism, ownsQdisc: true, check: qdiscCheck(dev), apply: script(commands), summary: `${describeDegrade(spec)} on ${where} via tc netem (qdisc ${QDISC_HANDLE})`}
   }
 
   const commands: string[][] = []
@@ -198,6 +200,7 @@ export function planDegrade(mechanism: NetMechanism, spec: DegradeSpec, scope: D
   }
   return {
     mechanism,
+    ownsQdisc: spec.rate !== undefined,
     check: spec.rate !== undefined ? qdiscCheck(dev) : 'true',
     delayer,
     apply: script(commands),
@@ -223,6 +226,20 @@ export function revertScript(chain: string, devs: readonly string[]): string {
   lines.push(`if iptables -w -S | grep -q -- '${chain}'; then echo "iptables still holds ${chain}" >&2; exit 4; fi`)
   for (const dev of devs) {
     lines.push(`if tc qdisc show dev ${shellQuote(dev)} | grep -q ' ${QDISC_HANDLE} '; then echo "a qdisc ${QDISC_HANDLE} is still on ${dev}" >&2; exit 4; fi`)
+  }
+  return lines.join('\n')
+}
+
+/**
+ * Crash recovery in one namespace, from what leftover helpers' labels say their faults owned: these
+ * chains, and (when `qdisc`) a root qdisc with handle fd: on whichever device has one.
+ */
+export function recoverScript(chains: readonly string[], qdisc: boolean): string {
+  const lines = chains.flatMap((chain) => revertScript(chain, []).split('\n'))
+  if (qdisc) {
+    lines.push(
+      `for dev in $(ls /sys/class/net); do if tc qdisc show dev "$dev" root | grep -q '^qdisc [a-z_]* ${QDISC_HANDLE} '; then tc qdisc del dev "$dev" root handle ${QDISC_HANDLE}; fi; done`,
+    )
   }
   return lines.join('\n')
 }

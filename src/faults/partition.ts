@@ -39,7 +39,7 @@ export function partitionFault(helpers: NetHelpers, groups: readonly (readonly s
             const target: NetTarget = {id: rule.containerId, name: rule.containerName, site: rule.site}
             const entry: {target: NetTarget; helper?: NetHelper} = {target}
             applied.push(entry)
-            entry.helper = await helpers.attach(target, tag)
+            entry.helper = await helpers.attach(target, tag, {owns: {chain, qdisc: false}})
             await entry.helper.must(`iptables ${chain}`, partitionApply(chain, rule))
           }),
         )

@@ -229,9 +229,8 @@ describe('degrade on the real engine', () => {
       // The delayer dies: --queue-bypass lets packets through undelayed.
       const helper = (await engine.listContainers([`${LABEL.project}=${project}`, `${LABEL.role}=${NET_HELPER_ROLE}`]))[0]!
       await engine.killContainer(helper.id, 'SIGKILL')
-      const after = await connectMs('seoul', 'busan')
-      expect(after).not.toBeNull()
-      expect(after!).toBeLessThan(baseline + 30)
+      // (The 5 % loss rule stays: a connect can still wait for a retransmit, so look at the median.)
+      expect(await medianConnectMs('seoul', 'busan', 7)).toBeLessThan(baseline + 30)
       // The revert still reaches the namespace through a fresh helper.
       await injected.revert!.run()
       reverted = true
@@ -324,5 +323,22 @@ describe('partition on the real engine', () => {
     } finally {
       for (const p of pending) await p.revert!.run()
     }
+  })
+})
+
+describe('crash recovery on the real engine', () => {
+  it('faults a killed run left in place (helpers, chains, a qdisc) are healed by the next run from the helpers\' labels', async () => {
+    const crashed = new NetHelpers(engine, {project, runId: 'crashed-run'})
+    await degradeFault(crashed, {latencyMs: 50, rate: '50mbit'}, 'wan', [{id: node.busan.id, name: node.busan.name, site: 'busan', wanAddress: node.busan.wan, peers: 'all'}], NetHelpers.newTag()).inject()
+    await partitionFault(crashed, [['seoul'], ['gyeonggi']], 'both', members(), NetHelpers.newTag()).inject()
+    // The run dies here: nothing reverted.
+    expect(await connectMs('seoul', 'gyeonggi')).toBeNull()
+    expect((await netState('busan')).qdisc).toMatch(/ fd: /)
+    const healed = await new NetHelpers(engine, {project, runId: 'next-run'}).healLeftovers()
+    console.log(`crash recovery: ${healed.join('; ')}`)
+    expect(healed).toHaveLength(3)
+    for (const line of healed) expect(line).toMatch(/^removed FIREDRILL-/)
+    await expectClean()
+    expect(await connectMs('seoul', 'gyeonggi')).not.toBeNull()
   })
 })

@@ -164,6 +164,11 @@ function fakeEngine(exec: (argv: string[]) => Partial<ExecResult> = () => ({})) 
   const removed: string[] = []
   let n = 0
   const engine = {
+    listContainers: vi.fn(async (filters: string[]) =>
+      created
+        .map((req, i) => ({id: `helper-${i + 1}`, name: req.name, image: req.image, state: 'running' as const, health: 'none' as const, labels: req.labels, addresses: {}}))
+        .filter((c) => !removed.includes(c.id) && filters.every((f) => c.labels[f.split('=')[0]!] === f.split('=')[1])),
+    ),
     imageId: vi.fn(async () => 'sha256:helper'),
     createContainer: vi.fn(async (req: ContainerCreateRequest) => {
       created.push(req)
@@ -190,13 +195,22 @@ describe('helpers and faults with a fake engine', () => {
     expect(created).toHaveLength(1)
     expect(created[0]).toMatchObject({image: NET_HELPER_IMAGE, networkMode: 'none', capDrop: ['ALL'], capAdd: ['NET_ADMIN'], networks: []})
     expect(removed).toEqual(['helper-1'])
-    await helpers.attach({id: 'c1', name: 'fd-p-postgres-busan', site: 'busan', service: 'postgres'}, 'abc123')
+    await helpers.attach({id: 'c1', name: 'fd-p-postgres-busan', site: 'busan', service: 'postgres'}, 'abc123', {owns: {chain: 'FIREDRILL-abc123', qdisc: true}})
     expect(created[1]).toMatchObject({
       name: 'fd-p-postgres-busan-net-abc123',
       networkMode: {container: 'c1'},
       capDrop: ['ALL'],
       capAdd: ['NET_ADMIN'],
-      labels: {'io.firedrill.project': 'p', 'io.firedrill.run': 'r1', 'io.firedrill.role': 'net-helper', 'io.firedrill.site': 'busan', 'io.firedrill.service': 'postgres'},
+      labels: {
+        'io.firedrill.project': 'p',
+        'io.firedrill.run': 'r1',
+        'io.firedrill.role': 'net-helper',
+        'io.firedrill.site': 'busan',
+        'io.firedrill.service': 'postgres',
+        'io.firedrill.target': 'c1',
+        'io.firedrill.fault': 'FIREDRILL-abc123',
+        'io.firedrill.qdisc': 'fd:',
+      },
     })
     expect(JSON.stringify(created)).not.toMatch(/privileged|docker\.sock/i)
   })
@@ -221,7 +235,8 @@ describe('helpers and faults with a fake engine', () => {
     expect(created[1]!.command).toEqual(['firedrill-delayer', '--queue', String(DELAY_QUEUE), '--delay', '200', '--jitter', '0'])
     expect(scripts.some((s) => s.includes('-j NFQUEUE --queue-num 64768 --queue-bypass'))).toBe(true)
     await injected.revert!.run()
-    expect(scripts.at(-1)).toBe(revertScript('FIREDRILL-abc123', ['eth1']))
+    // No rate: the fault owns no qdisc, so its revert touches none (another fault's may be on eth1).
+    expect(scripts.at(-1)).toBe(revertScript('FIREDRILL-abc123', []))
     expect(removed).toEqual(['helper-1', 'helper-2'])
   })
 
@@ -242,6 +257,25 @@ describe('helpers and faults with a fake engine', () => {
     await expect(fault.inject()).rejects.toThrow(/iptables: boom/)
     expect(scripts.filter((s) => s.startsWith('for hook in INPUT OUTPUT'))).toHaveLength(2)
     expect(removed.sort()).toEqual(['helper-1', 'helper-2'])
+  })
+
+  it('a later run heals what a crashed run left: its chains and qdisc in each target, then its helpers', async () => {
+    const {engine, scripts, removed, created} = fakeEngine()
+    const crashed = new NetHelpers(engine, {project: 'p', runId: 'crashed'})
+    await crashed.attach({id: 'b1', name: 'pg-busan'}, 'aaa111', {command: ['firedrill-delayer'], owns: {chain: 'FIREDRILL-aaa111', qdisc: true}})
+    await crashed.attach({id: 'b1', name: 'pg-busan'}, 'bbb222', {owns: {chain: 'FIREDRILL-bbb222', qdisc: false}})
+    await crashed.attach({id: 's1', name: 'pg-seoul'}, 'bbb222', {owns: {chain: 'FIREDRILL-bbb222', qdisc: false}})
+    const next = new NetHelpers(engine, {project: 'p', runId: 'next'})
+    const healed = await next.healLeftovers()
+    expect(healed).toEqual(['removed FIREDRILL-aaa111, FIREDRILL-bbb222 and qdisc fd: in container b1', 'removed FIREDRILL-bbb222 in container s1'])
+    const recover = scripts.filter((s) => s.includes('for hook in INPUT OUTPUT'))
+    expect(recover[0]).toContain('FIREDRILL-aaa111')
+    expect(recover[0]).toContain('FIREDRILL-bbb222')
+    expect(recover[0]).toMatch(/for dev in \$\(ls \/sys\/class\/net\)/)
+    expect(recover[1]).not.toMatch(/qdisc del/)
+    // the three leftovers and the two fresh helpers used to heal: all gone
+    expect(removed.sort()).toEqual(created.map((_, i) => `helper-${i + 1}`).sort())
+    expect(await next.healLeftovers()).toEqual([])
   })
 
   it('a revert whose helper is gone runs through a fresh one', async () => {
