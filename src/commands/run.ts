@@ -1,10 +1,19 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, buildArgFlag, parseBuildArgs} from '../cli/base-command.js'
+import {terminalOperator} from '../cli/terminal-operator.js'
 import type {DrillResult} from '../drill/runner.js'
-import {loadDrills, runSession} from '../drill/session.js'
+import {withProjectLocks} from '../drill/lock.js'
+import {loadDrills, runDrills, type DrillOutcome} from '../drill/session.js'
 import {ExitCode} from '../errors.js'
-import {drillSummary, verdictTable} from '../report/table.js'
+import {operatorOf} from '../evidence/environment.js'
+import type {EvidenceRecord, FileReporter} from '../evidence/record.js'
+import {evidenceForRun} from '../evidence/run-evidence.js'
+import {SIGNING_KEY_ENV} from '../evidence/signing.js'
+import {GRADE_ON, type GradeOn} from '../grade/repeat.js'
+import {drillSummary, evidenceSummary, verdictTable} from '../report/table.js'
+
+const REPORTERS = ['table', 'json', 'junit', 'markdown', 'html'] as const
 
 export default class Run extends BaseCommand<typeof Run> {
   static override summary = 'Run drills: bring the topology up if needed, inject the faults, measure RTO and RPO, grade them.'
@@ -12,43 +21,120 @@ export default class Run extends BaseCommand<typeof Run> {
 afterwards it is left as it was found (taken down again if this run brought it up) unless --keep is given.
 Every fault is reverted on success, failure, timeout, Ctrl-C and SIGTERM.
 
-With --json, stdout holds one JSON object per drill, one per line, and nothing else.
+Manual steps are shown to the operator at the terminal, who confirms them. With --ci, or when
+standard input is not a terminal, each manual step runs its ci action instead; a drill with a
+manual step that has none is refused before anything starts.
+
+With --repeat N each drill runs N times (faults reverted and the topology healthy again between
+runs); RTO and RPO are reported as min / median / p95 / max and graded on the worst run, or on
+the p95 or median run with --grade-on.
+
+Every run leaves an evidence bundle (result, samples, hash-chained events, container logs, docker inspect,
+environment, a manifest and a signed in-toto statement) in .firedrill/runs/<run-id>/ or --out, and is
+recorded in the history (.firedrill/history.sqlite; FIREDRILL_HOME moves both). Reporters junit, markdown
+and html are written into the bundle under reports/.
+
+With --json (or --reporter json), stdout holds one JSON object per drill, one per line, and nothing else.
 
 Exit codes:
 ${BaseCommand.exitCodeHelp}`
-  static override examples = ['<%= config.bin %> run drills/kill-primary.yaml', '<%= config.bin %> run drills/*.yaml --ci --json']
+  static override examples = [
+    '<%= config.bin %> run drills/kill-primary.yaml',
+    '<%= config.bin %> run drills/ --ci --json',
+    '<%= config.bin %> run drills/kill-primary.yaml --repeat 5 --grade-on p95',
+    '<%= config.bin %> run drills/kill-primary.yaml --reporter table,junit,html --key firedrill-signing.key --operator "J. Kim" --out evidence/q4',
+  ]
   static override strict = false
   static override args = {
-    drill: Args.string({description: 'Drill file(s) (YAML).', required: true}),
+    drill: Args.string({description: 'Drill files or directories of drills (YAML); policy files among them are skipped.', required: true}),
   }
   static override flags = {
     topology: Flags.string({char: 't', description: 'Run against this topology file instead of the one each drill names.'}),
+    policy: Flags.string({description: 'Read objective tiers from this policy file instead of policy.yaml next to each drill.'}),
     keep: Flags.boolean({description: 'Leave the topology up afterwards.'}),
+    repeat: Flags.integer({char: 'n', description: 'Run each drill this many times.', min: 1, max: 1000, default: 1}),
+    'grade-on': Flags.option({options: GRADE_ON, description: 'With --repeat: grade on the worst run, or the p95 or median run.', default: 'worst' as GradeOn})(),
     'build-arg': buildArgFlag,
+    out: Flags.string({char: 'o', description: 'Evidence directory for this run (with several runs: one sub-directory per run id). Default: .firedrill/runs/<run-id>.'}),
+    reporter: Flags.string({
+      char: 'r',
+      description: 'Reporters, comma-separated: table (stdout), json (stdout), junit, markdown, html (files in the bundle under reports/).',
+      options: [...REPORTERS],
+      multiple: true,
+      delimiter: ',',
+      default: ['table'],
+    }),
+    operator: Flags.string({description: 'Who runs the drill and confirms manual steps, for the record (default: the login name).'}),
+    key: Flags.string({description: `Ed25519 private key (PEM file) to sign the evidence with; default: $${SIGNING_KEY_ENV}. Without one the bundle is unsigned, and says so.`}),
+    pdf: Flags.boolean({description: 'Also print the HTML report to reports/report.pdf (needs Chromium).'}),
   }
 
   async run(): Promise<undefined> {
     const {argv} = await this.parse(Run)
-    const drills = loadDrills(argv as string[], this.flags.topology)
-    const buildArgs = parseBuildArgs(this.flags['build-arg'])
-    const results = await runSession(drills, {
-      engine: await this.engine(),
-      keep: this.flags.keep,
-      buildArgs,
-      progress: this.progress(),
+    const interactive = !this.flags.ci && Boolean(process.stdin.isTTY)
+    const drills = loadDrills(argv as string[], {topology: this.flags.topology, policy: this.flags.policy, ci: !interactive})
+    const reporters = this.flags.reporter as (typeof REPORTERS)[number][]
+    const json = this.jsonEnabled() || reporters.includes('json')
+    const evidence = evidenceForRun(drills.length * this.flags.repeat, {
+      out: this.flags.out,
+      operator: this.flags.operator,
+      key: this.flags.key,
+      reporters: reporters.filter((r): r is FileReporter => r === 'junit' || r === 'markdown' || r === 'html'),
+      pdf: this.flags.pdf,
     })
-    process.exitCode = results.every((r) => r.verdict === 'pass') ? ExitCode.Pass : ExitCode.ObjectiveMissed
-    if (this.jsonEnabled()) {
-      for (const r of results) process.stdout.write(`${JSON.stringify(forJson(r))}\n`)
+    for (const warning of drills.flatMap((d) => d.warnings)) this.warn(warning)
+    const progress = this.progress()
+    // One drill per topology at a time: taken before the engine is even asked.
+    const outcomes = await withProjectLocks(drills.map((d) => d.topology.project), async () => {
+      const engine = await this.engine()
+      return runDrills(drills, {
+      engine,
+      keep: this.flags.keep,
+      buildArgs: parseBuildArgs(this.flags['build-arg']),
+      progress,
+      operator: interactive ? terminalOperator(operatorOf(this.flags.operator).name) : undefined,
+      repeat: this.flags.repeat,
+      gradeOn: this.flags['grade-on'],
+      onResult: (result, loaded) => progress.phase(`Write evidence of ${result.drill}`, () => evidence.record(result, loaded, engine)).then(() => undefined),
+      })
+    }, progress.log)
+    process.exitCode = outcomes.every((o) => o.verdict === 'pass') ? ExitCode.Pass : ExitCode.ObjectiveMissed
+    // Evidence is recorded run by run, in the order the runs happened.
+    const byRun = new Map(outcomes.flatMap((o) => o.runs).map((r, i) => [r.run_id, evidence.records[i]] as const))
+    const recordOf = (r: DrillResult) => byRun.get(r.run_id)
+    if (json) {
+      for (const o of outcomes) process.stdout.write(`${JSON.stringify(forJson(o, recordOf))}\n`)
       return undefined
     }
-    this.log(verdictTable(results))
-    for (const r of results) this.log(drillSummary(r))
+    if (reporters.includes('table')) {
+      this.log(verdictTable(outcomes))
+      for (const o of outcomes) this.log(drillSummary(o))
+    }
+    for (const rec of evidence.records) {
+      this.log(evidenceSummary(rec))
+      for (const w of rec.warnings) process.stderr.write(`Warning: ${w}\n`)
+    }
     return undefined
   }
 }
 
-function forJson(result: DrillResult): Omit<DrillResult, 'samples'> {
+function runForJson(result: DrillResult, rec: EvidenceRecord | undefined): Omit<DrillResult, 'samples'> & {evidence?: unknown} {
   const {samples: _samples, ...rest} = result
-  return rest
+  if (!rec) return rest
+  const {report: _report, ...evidence} = rec
+  return {...rest, evidence}
+}
+
+/** One run: the run's result. Repeated: the aggregate grade with every run inside. */
+function forJson(o: DrillOutcome, recordOf: (r: DrillResult) => EvidenceRecord | undefined): unknown {
+  if (!o.repeated) return runForJson(o.runs[0]!, recordOf(o.runs[0]!))
+  return {
+    drill: o.drill,
+    verdict: o.verdict,
+    repeat: o.repeated.runs,
+    grade_on: o.repeated.grade_on,
+    results: o.repeated.results,
+    statistics: o.repeated.statistics,
+    runs: o.runs.map((r) => runForJson(r, recordOf(r))),
+  }
 }

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, buildArgFlag, parseBuildArgs, topologyFlag} from '../cli/base-command.js'
 import {loadTopology} from '../config/load-topology.js'
 import {formatMs} from '../config/duration.js'
+import {withProjectLocks} from '../drill/lock.js'
 import {bringUp, type UpResult} from '../topology/lifecycle.js'
 import {interruptible} from '../util/interrupt.js'
 
@@ -24,10 +25,16 @@ ${BaseCommand.exitCodeHelp}`
   async run(): Promise<UpResult> {
     const topology = loadTopology(this.flags.topology)
     const buildArgs = parseBuildArgs(this.flags['build-arg'])
-    const engine = await this.engine()
     const progress = this.progress()
     // Interrupted half-way, up removes what it created, as it does on any failure.
-    const result = await interruptible((signal) => bringUp(topology, engine, {buildArgs, rebuild: this.flags.rebuild, progress, signal}), progress.log)
+    const result = await withProjectLocks(
+      [topology.project],
+      async () => {
+        const engine = await this.engine()
+        return interruptible((signal) => bringUp(topology, engine, {buildArgs, rebuild: this.flags.rebuild, progress, signal}), progress.log)
+      },
+      progress.log,
+    )
     this.log(
       result.created
         ? `Topology ${result.project} is up and healthy in ${formatMs(result.duration_ms)} (${formatMs(result.healthy_after_start_ms ?? 0)} from first container start).`

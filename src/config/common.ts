@@ -33,3 +33,20 @@ export const duration = (opts: {min?: number; positive?: boolean} = {}) =>
 /** argv, never a shell string. */
 export const argv = (what: string) =>
   z.array(z.string(), {error: `${what} must be a list of arguments (argv), not a shell string`}).min(1, {error: `${what} must not be empty`})
+
+export const MIB = 1024 * 1024
+export const GIB = 1024 * MIB
+const SIZE_UNITS: Record<string, number> = {b: 1, k: 1024, kb: 1000, kib: 1024, m: MIB, mb: 1e6, mib: MIB, g: GIB, gb: 1e9, gib: GIB}
+const SIZE_HINT = 'a size such as 64MiB, 512MiB or 2GiB'
+
+/** A size in bytes, written as `64MiB`, `2GiB`, `500MB`; a bare number is bytes. */
+export const size = () =>
+  z.union([z.string(), z.number()], {error: `expected ${SIZE_HINT}`}).transform((raw, ctx) => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(String(raw))
+    const unit = SIZE_UNITS[(match?.[2] || 'b').toLowerCase()]
+    if (!match || unit === undefined || Number(match[1]) <= 0) {
+      ctx.addIssue({code: 'custom', message: `"${raw}" is not ${SIZE_HINT}`})
+      return z.NEVER
+    }
+    return Math.round(Number(match[1]) * unit)
+  })

@@ -1,7 +1,7 @@
 import {z} from 'zod'
 
 import {cutPairs} from '../faults/net-rules.js'
-import {argv, duration, name} from './common.js'
+import {argv, duration, GIB, name, size} from './common.js'
 
 export const CLUSTER_ROLES = ['leader', 'sync_standby', 'replica'] as const
 export type ClusterRole = (typeof CLUSTER_ROLES)[number]
@@ -16,7 +16,7 @@ export const targetSchema = z
   .refine((t) => t.service !== undefined || t.site !== undefined, {error: 'a target names at least a service or a site'})
 export type TargetSelector = z.output<typeof targetSchema>
 
-export const FAULT_KINDS = ['kill', 'stop', 'pause', 'restart', 'power-cut', 'isolate', 'process-kill', 'partition', 'degrade'] as const
+export const FAULT_KINDS = ['kill', 'stop', 'pause', 'restart', 'power-cut', 'isolate', 'process-kill', 'disk-full', 'partition', 'degrade'] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
 /** Faults that act on a whole site: their target names the site and nothing else. */
 export const SITE_FAULTS: readonly FaultKind[] = ['power-cut', 'isolate']
@@ -59,6 +59,10 @@ export const faultStep = z
     timeout: duration().default(10_000),
     /** process-kill: the process name (exact); the oldest such process is killed. */
     process: z.string().regex(/^[A-Za-z0-9_.-]+$/, {error: 'process must be a plain process name'}).default('postgres'),
+    /** disk-full: a directory inside the target (on a size-limited volume) whose filesystem is filled. */
+    path: z.string().startsWith('/', {error: 'path must be an absolute path inside the container'}).optional(),
+    /** disk-full: refuse to fill more than this (a guard against filling a host disk by mistake). */
+    max_fill: size().default(2 * GIB),
     /** Whether the fault is undone when the drill ends (kill: start again; isolate: reconnect; pause: thaw). */
     revert: z.boolean().default(true),
     /**
@@ -108,6 +112,12 @@ export const faultStep = z
     }
     if (SITE_FAULTS.includes(step.fault) && (step.target.site === undefined || step.target.service !== undefined || step.target.role !== undefined)) {
       ctx.addIssue({code: 'custom', path: ['target'], message: `${step.fault} acts on a whole site: its target is {site: NAME} and nothing else`})
+    }
+    if (step.fault === 'disk-full' && step.path === undefined) {
+      ctx.addIssue({code: 'custom', path: ['path'], message: 'disk-full needs path: a directory on the data volume to fill, e.g. /var/lib/postgresql/data'})
+    }
+    if (step.fault !== 'disk-full' && step.path !== undefined) {
+      ctx.addIssue({code: 'custom', path: ['path'], message: `path only applies to disk-full, not ${step.fault}`})
     }
   })
 
@@ -172,17 +182,40 @@ export const assertStep = z.strictObject({
     .default({exit: 0}),
 })
 
+/** The command that stands in for the operator when nobody is at a terminal (--ci). */
+export const manualCiSchema = z.strictObject({
+  argv: argv('argv'),
+  in: placeSchema,
+  user: z.string().optional(),
+  timeout: duration({positive: true}).default(60_000),
+  expect_exit: z.int().default(0),
+})
+
+export const manualStep = z.strictObject({
+  /** What the operator is asked to do, in one line; the title of the step. */
+  manual: z.string().min(1),
+  /** The full instructions shown to the operator. */
+  instructions: z.string().optional(),
+  /** How long the operator has to confirm. */
+  timeout: duration({positive: true}).default(30 * 60_000),
+  /** The drill measures RTO and RPO from this step when no fault came before it. */
+  disruptive: z.boolean().default(false),
+  /** What to run instead when nobody is at a terminal; without it the drill cannot run with --ci. */
+  ci: manualCiSchema.optional(),
+})
+
 /** The key that names a step's kind, and the schema for that kind. */
-export const STEP_KINDS = {sleep: sleepStep, fault: faultStep, wait: waitStep, heal: healStep, runbook: runbookStep, assert: assertStep} as const
+export const STEP_KINDS = {sleep: sleepStep, fault: faultStep, wait: waitStep, heal: healStep, runbook: runbookStep, assert: assertStep, manual: manualStep} as const
 export type StepKind = keyof typeof STEP_KINDS
-export const stepSchema = z.union([sleepStep, faultStep, waitStep, healStep, runbookStep, assertStep])
+export const stepSchema = z.union([sleepStep, faultStep, waitStep, healStep, runbookStep, assertStep, manualStep])
 export type SleepStep = {kind: 'sleep'} & z.output<typeof sleepStep>
 export type FaultStep = {kind: 'fault'} & z.output<typeof faultStep>
 export type WaitStep = {kind: 'wait'} & z.output<typeof waitStep>
 export type HealStep = {kind: 'heal'} & z.output<typeof healStep>
 export type RunbookStep = {kind: 'runbook'} & z.output<typeof runbookStep>
 export type AssertStep = {kind: 'assert'} & z.output<typeof assertStep>
-export type Step = SleepStep | FaultStep | WaitStep | HealStep | RunbookStep | AssertStep
+export type ManualStep = {kind: 'manual'} & z.output<typeof manualStep>
+export type Step = SleepStep | FaultStep | WaitStep | HealStep | RunbookStep | AssertStep | ManualStep
 
 export const VANTAGES = ['wan', 'site'] as const
 
@@ -208,17 +241,45 @@ export const probeSchema = z.strictObject({
 })
 export type ProbeSpec = z.output<typeof probeSchema>
 
+const objectiveFields = {
+  rto: duration().optional(),
+  rpo: duration().optional(),
+  /** false: no two nodes may acknowledge writes as primary in the same probe round. */
+  split_brain: z.literal(false, {error: 'split_brain can only be false (no split brain allowed)'}).optional(),
+}
+const someObjective = (o: {rto?: number; rpo?: number; split_brain?: false}) => o.rto !== undefined || o.rpo !== undefined || o.split_brain !== undefined
+
 export const objectivesSchema = z
-  .strictObject(
-    {
-      rto: duration().optional(),
-      rpo: duration().optional(),
-      /** false: no two nodes may acknowledge writes as primary in the same probe round. */
-      split_brain: z.literal(false, {error: 'split_brain can only be false (no split brain allowed)'}).optional(),
-    },
-    {error: 'objectives are required, e.g. {rto: 30s, rpo: 0s}'},
-  )
-  .refine((o) => o.rto !== undefined || o.rpo !== undefined || o.split_brain !== undefined, {error: 'declare at least one objective (rto, rpo, split_brain)'})
+  .strictObject(objectiveFields, {error: 'objectives must be a mapping, e.g. {rto: 30s, rpo: 0s}'})
+  .refine(someObjective, {error: 'declare at least one objective (rto, rpo, split_brain)'})
+
+/** What a drill disrupts, from the smallest blast radius to the largest; a policy tier may set objectives per disruption. */
+export const DISRUPTIONS = ['process', 'node', 'site', 'region'] as const
+export type Disruption = (typeof DISRUPTIONS)[number]
+
+export const FREQUENCIES = ['nightly', 'monthly', 'quarterly', 'semiannual', 'annual'] as const
+export type Frequency = (typeof FREQUENCIES)[number]
+
+/**
+ * A resiliency policy: objectives by tier, after cloud resilience policies (a tier sets RTO and RPO,
+ * and may tighten or loosen them per kind of disruption). Drills name a tier instead of numbers.
+ */
+export const policySchema = z.strictObject({
+  name: name('policy name'),
+  description: z.string().optional(),
+  tiers: z.record(
+    name('tier name'),
+    z
+      .strictObject({
+        description: z.string().optional(),
+        ...objectiveFields,
+        /** Objectives for drills of one disruption, replacing the tier's own field by field. */
+        disruptions: z.partialRecord(z.enum(DISRUPTIONS), z.strictObject(objectiveFields)).optional(),
+      })
+      .refine(someObjective, {error: 'a tier declares at least one objective (rto, rpo, split_brain)'}),
+  ),
+})
+export type Policy = z.output<typeof policySchema>
 
 /** Sample standbys' replication lag from the primary while the drill runs (replay_lag and WAL bytes from pg_stat_replication). */
 export const replicationLagSchema = z.strictObject({
@@ -227,16 +288,32 @@ export const replicationLagSchema = z.strictObject({
   interval: duration({min: 50}).default(500),
 })
 
-export const drillSchema = z.strictObject({
+const drillObject = z.strictObject({
   name: name('drill name'),
   description: z.string().optional(),
   /** The topology file, relative to this drill file. Default: the embedded bank-3site topology. */
   topology: z.string().optional(),
-  objectives: objectivesSchema,
+  /** Objectives written out; with `tier`, they replace the tier's field by field. */
+  objectives: objectivesSchema.optional(),
+  /** Take the objectives from this tier of the policy file. */
+  tier: name('tier name').optional(),
+  /** The policy file, relative to this drill file. Default: policy.yaml next to the drill. */
+  policy: z.string().optional(),
+  /** What the drill disrupts; picks a tier's per-disruption objectives. */
+  disruption: z.enum(DISRUPTIONS, {error: `disruption must be one of: ${DISRUPTIONS.join(', ')}`}).optional(),
+  /** How often the drill is due (firedrill plan). */
+  frequency: z.enum(FREQUENCIES, {error: `frequency must be one of: ${FREQUENCIES.join(', ')}`}).optional(),
   probe: probeSchema,
   replication_lag: replicationLagSchema.optional(),
   steps: z.array(z.record(z.string(), z.unknown(), {error: 'each step must be a mapping such as {sleep: 3s}'})).min(1, {error: 'a drill needs at least one step'}),
 })
 
+export const drillSchema = drillObject.superRefine((d, ctx) => {
+    if (d.objectives === undefined && d.tier === undefined) {
+      ctx.addIssue({code: 'custom', path: ['objectives'], message: 'objectives are required: write them, e.g. {rto: 30s, rpo: 0s}, or name a policy tier (tier: critical)'})
+    }
+    if (d.policy !== undefined && d.tier === undefined) ctx.addIssue({code: 'custom', path: ['policy'], message: 'policy is only read for a tier: add tier: NAME'})
+  })
+
 /** The published shape, with steps spelled out (the loader dispatches each step by its kind key). */
-export const drillJsonSchemaSource = drillSchema.extend({steps: z.array(stepSchema).min(1)})
+export const drillJsonSchemaSource = drillObject.extend({steps: z.array(stepSchema).min(1)})

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {drillJsonSchemaSource} from './drill.js'
+import {drillJsonSchemaSource, policySchema} from './drill.js'
 import {topologySchema} from './topology.js'
 
 /** The JSON Schemas published under schemas/ (editors validate drill and topology files with them). */
@@ -12,5 +12,6 @@ export function jsonSchemas(): Record<string, unknown> {
   return {
     'topology.schema.json': render(topologySchema, 'firedrill topology'),
     'drill.schema.json': render(drillJsonSchemaSource, 'firedrill drill'),
+    'policy.schema.json': render(policySchema, 'firedrill resiliency policy'),
   }
 }

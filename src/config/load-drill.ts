@@ -3,7 +3,9 @@ import path from 'node:path'
 import {ConfigError, type ConfigIssue} from '../errors.js'
 import {DEFAULT_TOPOLOGY} from '../paths.js'
 import type {Topology} from '../topology/model.js'
-import {drillSchema, STEP_KINDS, WAN_PEER, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
+import type {Objectives} from '../grade/grade.js'
+import {drillSchema, STEP_KINDS, WAN_PEER, type Disruption, type Frequency, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
+import {DEFAULT_POLICY_FILE, loadPolicy, resolveObjectives, type ObjectivesSource} from './load-policy.js'
 import {loadTopology} from './load-topology.js'
 import {YamlSource} from './yaml-source.js'
 
@@ -12,7 +14,11 @@ export interface Drill {
   sha256: string
   name: string
   description?: string
-  objectives: {rtoMs?: number; rpoMs?: number; splitBrain?: false}
+  objectives: Objectives
+  /** Set when the objectives come from a policy tier. */
+  objectivesFrom?: ObjectivesSource
+  disruption?: Disruption
+  frequency?: Frequency
   probe: ProbeSpec
   /** Standbys (by member name) whose replication lag is sampled, and how often. */
   replicationLag?: {standbys: string[]; intervalMs: number}
@@ -22,13 +28,24 @@ export interface Drill {
 export interface LoadedDrill {
   drill: Drill
   topology: Topology
+  /** Worth telling the user, not worth refusing the drill for. */
+  warnings: string[]
+}
+
+export interface LoadOptions {
+  /** Run against this topology file instead of the one the drill names. */
+  topology?: string
+  /** Nobody is at a terminal: every manual step must say what to run instead. */
+  ci?: boolean
+  /** Read tiers from this policy file instead of the drill's own (or policy.yaml next to it). */
+  policy?: string
 }
 
 /**
  * Read a drill and the topology it runs against, and check them against each other.
  * Every problem found is reported at once, each with file, line and field.
  */
-export function loadDrill(file: string, opts: {topology?: string} = {}): LoadedDrill {
+export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
   const absolute = path.resolve(file)
   const source = YamlSource.read(absolute)
   const parsed = drillSchema.safeParse(source.value)
@@ -72,6 +89,33 @@ export function loadDrill(file: string, opts: {topology?: string} = {}): LoadedD
     }
   }
 
+  let objectives: ReturnType<typeof resolveObjectives> | undefined
+  if (spec.tier !== undefined) {
+    const policyFile = opts.policy ?? path.resolve(path.dirname(absolute), spec.policy ?? DEFAULT_POLICY_FILE)
+    try {
+      const policy = loadPolicy(policyFile)
+      objectives = resolveObjectives(spec.objectives, {name: spec.tier, policy, disruption: spec.disruption}, (f, m) => source.issue(f, m))
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      const missing = error.issues.length === 1 && error.issues[0]!.message === 'file not found'
+      issues.push(...(missing ? [source.issue([spec.policy ? 'policy' : 'tier'], `policy file ${policyFile} does not exist (tier ${spec.tier} is read from it)`)] : error.issues))
+    }
+  } else {
+    objectives = resolveObjectives(spec.objectives, undefined, (f, m) => source.issue(f, m))
+  }
+
+  steps.forEach((step, i) => {
+    if (step.kind === 'manual' && opts.ci && step.ci === undefined) {
+      issues.push(
+        source.issue(['steps', i], `manual step "${step.manual}" has no ci action: with --ci nobody is there to confirm it; add ci: {argv: [...], in: ...} (what to run instead)`),
+      )
+    }
+  })
+  const warnings: string[] = []
+  if (!steps.some((s) => s.kind === 'fault' || ((s.kind === 'runbook' || s.kind === 'manual') && s.disruptive))) {
+    warnings.push(`${absolute}: drill ${spec.name} injects no fault and has no disruptive runbook or manual step, so it has nothing to measure RTO and RPO from`)
+  }
+
   if (topology) {
     const services = new Set(topology.instances.map((i) => i.service))
     const sites = new Set(topology.sites.map((s) => s.name))
@@ -101,6 +145,21 @@ export function loadDrill(file: string, opts: {topology?: string} = {}): LoadedD
       if ((step.kind === 'runbook' || step.kind === 'assert' || step.kind === 'wait') && step.in !== undefined && step.in !== 'host') {
         issues.push(...checkTarget(step.in, [...at, 'in'], topology, services, sites, source))
       }
+      if (step.kind === 'manual' && step.ci !== undefined && step.ci.in !== 'host') {
+        issues.push(...checkTarget(step.ci.in, [...at, 'ci', 'in'], topology, services, sites, source))
+      }
+      if (step.kind === 'fault' && step.fault === 'disk-full') {
+        const targeted = topology.instances.filter((inst) => (!step.target!.service || inst.service === step.target!.service) && (!step.target!.site || inst.site === step.target!.site))
+        const bare = targeted.filter((inst) => !inst.volumes.some((v) => v.sizeBytes !== undefined && isUnder(step.path!, v.target)))
+        if (targeted.length > 0 && bare.length > 0) {
+          issues.push(
+            source.issue(
+              [...at, 'path'],
+              `${step.path} is not on a size-limited volume of ${[...new Set(bare.map((b) => b.service))].join(', ')}: disk-full only fills volumes declared with a size (volumes: [{name, target, size: 256MiB}]), never a host disk`,
+            ),
+          )
+        }
+      }
       if (step.kind === 'wait' && step.site !== undefined && !sites.has(step.site)) {
         issues.push(source.issue([...at, 'site'], `site "${step.site}" is not in topology ${topology.project} (sites: ${[...sites].join(', ')})`))
       }
@@ -119,7 +178,10 @@ export function loadDrill(file: string, opts: {topology?: string} = {}): LoadedD
       sha256: source.sha256,
       name: spec.name,
       description: spec.description,
-      objectives: {rtoMs: spec.objectives.rto, rpoMs: spec.objectives.rpo, splitBrain: spec.objectives.split_brain},
+      objectives: objectives!.objectives,
+      objectivesFrom: objectives!.source,
+      disruption: spec.disruption,
+      frequency: spec.frequency,
       probe: spec.probe,
       replicationLag: spec.replication_lag
         ? {
@@ -130,7 +192,13 @@ export function loadDrill(file: string, opts: {topology?: string} = {}): LoadedD
       steps,
     },
     topology: topology!,
+    warnings,
   }
+}
+
+function isUnder(file: string, dir: string): boolean {
+  const rel = path.posix.relative(dir, file)
+  return rel === '' || (!rel.startsWith('..') && !path.posix.isAbsolute(rel))
 }
 
 function checkTarget(

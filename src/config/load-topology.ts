@@ -85,7 +85,7 @@ export function loadTopology(file: string): Topology {
         env,
         health: service.health,
         ports,
-        volumes: service.volumes.map((v) => ({volumeName: `fd-${spec.name}-${serviceName}-${site}-${v.name}`, target: v.target})),
+        volumes: service.volumes.map((v) => ({volumeName: `fd-${spec.name}-${serviceName}-${site}-${v.name}`, target: v.target, sizeBytes: v.size})),
         cluster: service.cluster,
         stopTimeoutMs: service.stop_timeout,
       })

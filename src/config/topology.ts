@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {argv, duration, name} from './common.js'
+import {argv, duration, name, size} from './common.js'
 
 export const SITE_ROLES = ['primary', 'standby', 'replica', 'witness'] as const
 
@@ -30,6 +30,11 @@ const volume = z.strictObject({
   /** Volume name within the service; firedrill creates and labels one volume per instance. */
   name: name('volume name'),
   target: z.string().startsWith('/', {error: 'volume target must be an absolute path inside the container'}),
+  /**
+   * A size limit: the volume is a tmpfs of this size (in memory, emptied whenever its container
+   * stops). Only size-limited volumes can be filled by a disk-full fault.
+   */
+  size: size().optional(),
 })
 
 const build = z.strictObject({

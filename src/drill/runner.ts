@@ -1,5 +1,6 @@
 import type {LoadedDrill} from '../config/load-drill.js'
 import {NETWORK_FAULTS, type Step} from '../config/drill.js'
+import type {ObjectivesSource} from '../config/load-policy.js'
 import {formatMs} from '../config/duration.js'
 import {DrillAbortedError, errorMessage} from '../errors.js'
 import type {Engine, EngineInfo} from '../engine/engine.js'
@@ -17,7 +18,7 @@ import {observe} from '../topology/observe.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {systemClock, type Clock} from '../util/time.js'
 import {RevertStack, type RevertOutcome} from './reverts.js'
-import {describeStep, runStep, type FaultRecord, type StepContext} from './steps.js'
+import {describeStep, liveStatus, runStep, type FaultRecord, type Operator, type StepContext} from './steps.js'
 import {Timeline, type TimelineEvent} from './timeline.js'
 
 export interface RunContext {
@@ -28,6 +29,8 @@ export interface RunContext {
   progress?: Progress
   /** Aborted on Ctrl-C or SIGTERM: the runner stops injecting, reverts, and rethrows the reason. */
   signal?: AbortSignal
+  /** The person at the terminal who confirms manual steps; absent in CI. */
+  operator?: Operator
 }
 
 export interface StepRecord {
@@ -49,6 +52,8 @@ export interface DrillResult {
   topology_sha256: string
   verdict: Grade['verdict']
   objectives: {rto_ms: number | null; rpo_ms: number | null; split_brain: false | null}
+  /** Set when the objectives come from a policy tier. */
+  objectives_from: ObjectivesSource | null
   results: Grade['results']
   measurements: Omit<Measurements, 'phases'> & {split_brain: SplitBrain | null; replication_lag: ReplicationLag[] | null}
   /** Each fault injected, with the mechanism a network fault used. */
@@ -67,6 +72,7 @@ export interface DrillResult {
 
 const REVERT_TIMEOUT_MS = 30_000
 const READ_BACK_TIMEOUT_MS = 30_000
+const PRE_REVERT_READ_BACK_TIMEOUT_MS = 5000
 
 /** Run one drill against a topology that is up and healthy; always reverts what it injected. */
 export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<DrillResult> {
@@ -105,6 +111,8 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     anchor: {},
     asserts: [],
     revertOutcomes: [],
+    operator: ctx.operator,
+    stepCount: drill.steps.length,
     netHelpers,
     faults: [],
   }
@@ -138,11 +146,30 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
       const started = clock.now()
       record.started_ms = timeline.relative(started)
       timeline.record('step', title, started)
-      const outcome = await progress.phase(title, (update) => runStep(step, index, stepContext, update))
+      // An operator answering a manual step needs the terminal to themselves, not a progress display redrawing over it.
+      const outcome =
+        step.kind === 'manual' && ctx.operator
+          ? await runStep(step, index, stepContext, progress.log)
+          : await progress.phase(title, async (update) => {
+              // Every step shows the live state next to its own news; a step with no news of its own (a sleep) shows it alone.
+              const live = () => liveStatus(probe.samples, stepContext.anchor.at, clock.now())
+              let news = ''
+              const show = () => update(news ? `${news} · ${live()}` : live())
+              const ticker = setInterval(show, 500)
+              try {
+                return await runStep(step, index, stepContext, (message) => {
+                  news = message
+                  show()
+                })
+              } finally {
+                clearInterval(ticker)
+              }
+            })
       record.status = outcome
       record.duration_ms = Math.round(clock.now() - started)
       if (outcome === 'timed-out') {
         timeline.record('wait-timeout', `${title}: not met in time; remaining steps skipped`)
+        progress.log(`✖ ${title}: not met in time; the remaining steps are skipped and the drill fails`)
         break
       }
     }
@@ -155,7 +182,12 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
       timeline.record('probe-stop', `replication lag watch: ${lagWatch.samples.length} readings of ${drill.replicationLag!.standbys.join(', ')}${errors}`)
     }
     timeline.record('probe-stop', `${probe.samples.length} samples`)
-    // Undo first: a fault still in place (an isolated site) can hide the rows being read back.
+    // Read back once before undoing anything (the fallback if the topology does not come back), and
+    // again once it is healthy: writes lost while healing (a failback) are lost all the same.
+    let before: {node: string; seqs: Set<number>} | undefined
+    if (!ctx.signal?.aborted && probe.samples.length > 0 && reverts.size > 0) {
+      before = await probe.readBack(PRE_REVERT_READ_BACK_TIMEOUT_MS).catch(() => undefined)
+    }
     if (reverts.size > 0) {
       const outcomes = await progress.phase(`Revert ${reverts.size} fault(s)`, () =>
         reverts.unwind(REVERT_TIMEOUT_MS, (o) => timeline.record(o.ok ? 'revert' : 'revert-failed', o.ok ? o.description : `${o.description}: ${o.error}`)),
@@ -167,16 +199,21 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
         timeline.record('revert-failed', `topology not healthy again after the drill: ${errorMessage(error)}`),
       )
       if (probe.samples.length > 0) {
+        let after: {node: string; seqs: Set<number>} | undefined
         try {
-          const back = await progress.phase('Read back every write from the primary', () => probe.readBack(READ_BACK_TIMEOUT_MS))
-          if (back) {
-            readBack = back.seqs
-            timeline.record('read-back', `${back.seqs.size} rows read back from ${back.node}`)
-          } else {
-            timeline.record('read-back', 'no node accepted the read-back')
-          }
+          after = await progress.phase('Read back every write from the primary', () => probe.readBack(READ_BACK_TIMEOUT_MS))
         } catch (error) {
           timeline.record('read-back', `read-back failed: ${errorMessage(error)}`)
+        }
+        if (after) {
+          readBack = after.seqs
+          const gone = before ? [...before.seqs].filter((seq) => !after.seqs.has(seq)).length : 0
+          timeline.record('read-back', `${after.seqs.size} rows read back from ${after.node}${gone > 0 ? `; ${gone} rows that ${before!.node} held before the faults were reverted are gone` : ''}`)
+        } else if (before) {
+          readBack = before.seqs
+          timeline.record('read-back', `${before.seqs.size} rows read back from ${before.node} before the faults were reverted (no node took writes afterwards)`)
+        } else {
+          timeline.record('read-back', 'no node accepted the read-back')
         }
       }
     }
@@ -191,7 +228,10 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   for (const p of m.phases) timeline.record(p.kind, p.detail, p.t)
   const sb = watch ? splitBrain(watch.acks, drill.probe.interval) : undefined
   if (sb && sb.first_at !== null) timeline.record('split-brain', `${sb.nodes.join(' and ')} acknowledged writes in the same period`, sb.first_at)
-  const g = grade(drill.objectives, m, {splitBrain: sb, asserts: stepContext.asserts})
+  const unfinished = steps
+    .filter((s) => s.status === 'timed-out')
+    .map((s) => ({title: `step ${s.index + 1}`, reason: `${s.description}: not met in time; the steps after it were skipped`}))
+  const g = grade(drill.objectives, m, {splitBrain: sb, asserts: stepContext.asserts, unfinished})
   const {phases: _phases, ...measurements} = m
   return {
     run_id: ctx.runId,
@@ -203,6 +243,7 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     topology_sha256: topology.sha256,
     verdict: g.verdict,
     objectives: {rto_ms: drill.objectives.rtoMs ?? null, rpo_ms: drill.objectives.rpoMs ?? null, split_brain: drill.objectives.splitBrain ?? null},
+    objectives_from: drill.objectivesFrom ?? null,
     results: g.results,
     measurements: {
       ...measurements,

@@ -1,13 +1,20 @@
 import {randomBytes} from 'node:crypto'
 
+import path from 'node:path'
+
 import {NETWORK_FAULTS} from '../config/drill.js'
-import {loadDrill, type LoadedDrill} from '../config/load-drill.js'
+import {loadDrill, type LoadedDrill, type LoadOptions} from '../config/load-drill.js'
+import {kindOf, yamlFiles} from '../config/validate.js'
+import {YamlSource} from '../config/yaml-source.js'
+import {ConfigError, type ConfigIssue} from '../errors.js'
+import {gradeRepeat, type GradeOn, type RepeatGrade} from '../grade/repeat.js'
 import type {Engine} from '../engine/engine.js'
 import {ensureNetHelperImage} from '../faults/net-helper.js'
 import {bringUp, tearDown} from '../topology/lifecycle.js'
 import {interruptible} from '../util/interrupt.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {runDrill, type DrillResult} from './runner.js'
+import type {Operator} from './steps.js'
 
 export interface SessionOptions {
   engine: Engine
@@ -15,15 +22,63 @@ export interface SessionOptions {
   keep?: boolean
   buildArgs?: Record<string, string>
   progress?: Progress
+  /** Called with each run's result while its topology is still up (evidence: logs and inspect output). */
+  onResult?: (result: DrillResult, loaded: LoadedDrill) => Promise<void>
+  /** The person confirming manual steps; absent when nobody is at a terminal. */
+  operator?: Operator
+  /** Run each drill this many times (the topology healthy again between runs). */
+  repeat?: number
+}
+
+/** One drill's runs: a single run, or N of them with their aggregate grade. */
+export interface DrillOutcome {
+  drill: string
+  runs: DrillResult[]
+  /** Set with --repeat N > 1. */
+  repeated?: RepeatGrade
+  verdict: 'pass' | 'fail'
 }
 
 export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`
 }
 
-/** Validate every drill first (nothing starts on bad input), then run them in order, leaving each topology as it was found. */
-export function loadDrills(files: readonly string[], topology?: string): LoadedDrill[] {
-  return files.map((file) => loadDrill(file, {topology}))
+/**
+ * Validate every drill first, reporting the problems of every file at once; nothing starts on bad
+ * input. Directories stand for the drills in them; policy files among the paths (drills/policy.yaml,
+ * matched by drills/*.yaml) are skipped: they hold objectives, not steps.
+ */
+export function loadDrills(paths: readonly string[], opts: LoadOptions = {}): LoadedDrill[] {
+  const loaded: LoadedDrill[] = []
+  const issues: ConfigIssue[] = []
+  for (const file of yamlFiles(paths)) {
+    try {
+      if (isPolicyFile(file)) continue
+      loaded.push(loadDrill(file, opts))
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      issues.push(...error.issues)
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues)
+  if (loaded.length === 0) throw new ConfigError([{file: paths.join(', '), field: '', message: 'no drill found there'}])
+  return loaded
+}
+
+function isPolicyFile(file: string): boolean {
+  return kindOf(YamlSource.read(path.resolve(file)).value) === 'policy'
+}
+
+/** Run every drill (each `repeat` times) and grade it; with one run, the run's own grade. */
+export async function runDrills(drills: readonly LoadedDrill[], opts: SessionOptions & {gradeOn?: GradeOn}): Promise<DrillOutcome[]> {
+  const repeat = opts.repeat ?? 1
+  const runs = await runSession(drills, opts)
+  return drills.map((loaded, i) => {
+    const mine = runs.slice(i * repeat, (i + 1) * repeat)
+    if (repeat === 1) return {drill: loaded.drill.name, runs: mine, verdict: mine[0]!.verdict}
+    const repeated = gradeRepeat(mine, opts.gradeOn ?? 'worst')
+    return {drill: loaded.drill.name, runs: mine, repeated, verdict: repeated.verdict}
+  })
 }
 
 export async function runSession(drills: readonly LoadedDrill[], opts: SessionOptions): Promise<DrillResult[]> {
@@ -43,8 +98,14 @@ export async function runSession(drills: readonly LoadedDrill[], opts: SessionOp
           const result = await bringUp(topology, opts.engine, {progress, buildArgs: opts.buildArgs, signal})
           broughtUp.set(topology.file, result.created ? topology.project : '')
         }
-        signal.throwIfAborted()
-        results.push(await runDrill(loaded, {engine: opts.engine, engineInfo, runId: newRunId(), progress, signal}))
+        for (let n = 1; n <= (opts.repeat ?? 1); n++) {
+          signal.throwIfAborted()
+          if ((opts.repeat ?? 1) > 1) progress.log(`Run ${n} of ${opts.repeat} of drill ${loaded.drill.name}`)
+          // Every run ends with its faults reverted and the topology healthy again (or says why not).
+          const result = await runDrill(loaded, {engine: opts.engine, engineInfo, runId: newRunId(), progress, signal, operator: opts.operator})
+          results.push(result)
+          await opts.onResult?.(result, loaded)
+        }
       }
       return results
     } finally {

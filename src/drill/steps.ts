@@ -1,6 +1,6 @@
 import {execa} from 'execa'
 
-import {NETWORK_FAULTS, type AssertStep, type FaultStep, type Place, type Step, type WaitStep} from '../config/drill.js'
+import {NETWORK_FAULTS, type AssertStep, type FaultStep, type ManualStep, type Place, type Step, type WaitStep} from '../config/drill.js'
 import {formatMs} from '../config/duration.js'
 import {DrillAbortedError, errorMessage} from '../errors.js'
 import type {Engine, ExecResult} from '../engine/engine.js'
@@ -22,6 +22,14 @@ import type {Timeline} from './timeline.js'
 const NO_IMPACT_GRACE_MS = 2000
 const REVERT_TIMEOUT_MS = 30_000
 
+/** The person running the drill at a terminal; absent when nobody is there (--ci, no TTY). */
+export interface Operator {
+  /** Who confirms manual steps: --operator, or the login name. */
+  readonly name: string
+  /** Show a manual step and wait for the operator: done, failed (could not do it), or no answer in time. */
+  confirm(step: {number: number; of: number; title: string; instructions?: string; timeoutMs: number}, signal?: AbortSignal): Promise<'done' | 'failed' | 'timed-out'>
+}
+
 export interface StepContext {
   topology: Topology
   engine: Engine
@@ -35,6 +43,8 @@ export interface StepContext {
   anchor: {at?: number}
   asserts: AssertOutcome[]
   revertOutcomes: RevertOutcome[]
+  operator?: Operator
+  stepCount: number
   /** Helpers for network faults (partition, degrade); prepared by the runner when the drill has any. */
   netHelpers?: NetHelpers
   /** Each fault injected, with what it recorded (the mechanism of a network fault). */
@@ -78,24 +88,57 @@ export async function runStep(step: Step, index: number, ctx: StepContext, updat
     case 'wait':
       return waitFor(step, ctx, update)
     case 'runbook': {
-      if (step.disruptive) {
-        // A disruptive runbook (a switchover, a manual promotion) is what the drill measures from when no fault came first.
-        const at = ctx.timeline.record('fault', `runbook "${step.runbook}" (disruptive)`)
-        ctx.anchor.at ??= at
-      }
-      const result = await runCommand(step, ctx)
-      const detail = `runbook "${step.runbook}": exit ${result.exitCode}${result.stderr.trim() ? `; ${lastLine(result.stderr)}` : ''}`
-      ctx.timeline.record('runbook', detail)
-      if (result.exitCode !== step.expect_exit) {
-        throw new DrillAbortedError(`step ${index + 1}: runbook "${step.runbook}" exited ${result.exitCode} (expected ${step.expect_exit}): ${lastLine(result.stderr || result.stdout)}`)
-      }
+      if (step.disruptive) markDisruption(ctx, `runbook "${step.runbook}" (disruptive)`)
+      await runbookCommand(step.runbook, step, step.expect_exit, index, ctx)
       return 'done'
     }
+    case 'manual':
+      return manual(step, index, ctx, update)
     case 'assert': {
       ctx.asserts.push(await checkAssert(step, ctx))
       return 'done'
     }
   }
+}
+
+/** A disruptive runbook or manual step (a switchover, a promotion) is what the drill measures from when no fault came first. */
+function markDisruption(ctx: StepContext, detail: string): void {
+  const at = ctx.timeline.record('fault', detail)
+  ctx.anchor.at ??= at
+}
+
+async function runbookCommand(title: string, cmd: Parameters<typeof runCommand>[0], expectExit: number, index: number, ctx: StepContext): Promise<void> {
+  const result = await runCommand(cmd, ctx)
+  ctx.timeline.record('runbook', `runbook "${title}": exit ${result.exitCode}${result.stderr.trim() ? `; ${lastLine(result.stderr)}` : ''}`)
+  if (result.exitCode !== expectExit) {
+    throw new DrillAbortedError(`step ${index + 1}: runbook "${title}" exited ${result.exitCode} (expected ${expectExit}): ${lastLine(result.stderr || result.stdout)}`)
+  }
+}
+
+/** An operator at a terminal confirms; nobody there, the step's ci command stands in. Who and when land on the timeline. */
+async function manual(step: ManualStep, index: number, ctx: StepContext, update: (message: string) => void): Promise<StepStatus> {
+  if (step.disruptive) markDisruption(ctx, `manual step "${step.manual}" (disruptive)`)
+  if (!ctx.operator) {
+    if (!step.ci) throw new DrillAbortedError(`step ${index + 1}: manual step "${step.manual}" needs an operator at a terminal, or a ci action to run instead`)
+    update(`nobody at a terminal: running ${step.ci.argv.join(' ')}`)
+    ctx.timeline.record('manual', `manual step "${step.manual}": nobody at a terminal, ran its ci action ${JSON.stringify(step.ci.argv)}`)
+    await runbookCommand(step.manual, step.ci, step.ci.expect_exit, index, ctx)
+    return 'done'
+  }
+  const shown = ctx.clock.now()
+  ctx.timeline.record('manual', `manual step "${step.manual}" shown to ${ctx.operator.name}`, shown)
+  const answer = await ctx.operator.confirm({number: index + 1, of: ctx.stepCount, title: step.manual, instructions: step.instructions, timeoutMs: step.timeout}, ctx.signal)
+  const after = formatMs(ctx.clock.now() - shown)
+  if (answer === 'done') {
+    ctx.timeline.record('manual', `manual step "${step.manual}" confirmed done by ${ctx.operator.name} at ${ctx.clock.wall(ctx.clock.now())}, ${after} after it was shown`)
+    return 'done'
+  }
+  if (answer === 'failed') {
+    ctx.timeline.record('manual', `manual step "${step.manual}" reported failed by ${ctx.operator.name} after ${after}`)
+    throw new DrillAbortedError(`step ${index + 1}: ${ctx.operator.name} reported that "${step.manual}" could not be done`)
+  }
+  ctx.timeline.record('manual', `manual step "${step.manual}": no answer from ${ctx.operator.name} within ${formatMs(step.timeout)}`)
+  return 'timed-out'
 }
 
 async function injectFault(step: FaultStep, index: number, ctx: StepContext, update: (message: string) => void): Promise<void> {
@@ -204,16 +247,25 @@ async function waitRecovered(
     const tail = after.slice(-stable)
     const stableNow = tail.length === stable && tail.every((s) => s.outcome === 'ok')
     if (stableNow && (firstBad ? tail[0]!.start > firstBad.start : clock.now() - faultAt >= NO_IMPACT_GRACE_MS)) return 'done'
-    const since = clock.now() - faultAt
-    const last = after.at(-1)
-    update(
-      firstBad
-        ? `failing since ${formatMs(clock.now() - firstBad.start)}; ${formatMs(since)} since the fault; last sample ${last?.outcome ?? 'none'}`
-        : `${formatMs(since)} since the fault; no failure seen yet`,
-    )
+    update(firstBad ? `waiting for ${stable} successive acknowledged writes` : 'no failure seen yet')
     await clock.sleep(50, signal)
   }
   return 'timed-out'
+}
+
+/** The live state a person watching a drill wants: writes per second, failing since when, time since the fault. */
+export function liveStatus(samples: readonly Sample[], faultAt: number | undefined, now: number): string {
+  const recent = samples.filter((s) => s.end >= now - 1000)
+  const okPerSecond = recent.filter((s) => s.outcome === 'ok').length
+  const parts = [`${okPerSecond} writes/s`]
+  const last = samples.at(-1)
+  if (last && last.outcome !== 'ok') {
+    let i = samples.length - 1
+    while (i > 0 && samples[i - 1]!.outcome !== 'ok') i--
+    parts.push(`failing for ${formatMs(now - samples[i]!.start)}`)
+  }
+  if (faultAt !== undefined) parts.push(`${formatMs(now - faultAt)} since the fault`)
+  return parts.join(', ')
 }
 
 function lastLine(text: string): string {
@@ -239,6 +291,8 @@ export function describeStep(step: Step): string {
       return `runbook: ${step.runbook}`
     case 'assert':
       return `assert: ${step.assert}`
+    case 'manual':
+      return `manual: ${step.manual}`
   }
 }
 

@@ -17,6 +17,7 @@ export type EventKind =
   | 'revert-failed'
   | 'runbook'
   | 'assert'
+  | 'manual'
   | 'split-brain'
   | 'run-end'
 

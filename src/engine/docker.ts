@@ -107,8 +107,9 @@ export class DockerEngine implements Engine {
     await this.ignoreNotFound(`remove network ${id}`, () => this.docker.getNetwork(id).remove())
   }
 
-  async createVolume(req: {name: string; labels: Record<string, string>}): Promise<void> {
-    await this.call(`create volume ${req.name}`, () => this.docker.createVolume({Name: req.name, Labels: req.labels}))
+  async createVolume(req: {name: string; labels: Record<string, string>; sizeBytes?: number}): Promise<void> {
+    const sized = req.sizeBytes === undefined ? {} : {Driver: 'local', DriverOpts: {type: 'tmpfs', device: 'tmpfs', o: `size=${req.sizeBytes}`}}
+    await this.call(`create volume ${req.name}`, () => this.docker.createVolume({Name: req.name, Labels: req.labels, ...sized}))
   }
 
   async listVolumes(labelFilters: string[]): Promise<VolumeSummary[]> {
@@ -256,6 +257,31 @@ export class DockerEngine implements Engine {
   async containerLogs(id: string, tail: number): Promise<string> {
     const buffer = await this.call(`read logs of ${id}`, () =>
       this.docker.getContainer(id).logs({stdout: true, stderr: true, tail, follow: false}),
+    )
+    return demux(buffer as unknown as Buffer)
+  }
+
+  async inspectContainer(id: string): Promise<unknown> {
+    return this.call(`inspect container ${id}`, () => this.docker.getContainer(id).inspect())
+  }
+
+  async inspectNetwork(id: string): Promise<unknown> {
+    return this.call(`inspect network ${id}`, () => this.docker.getNetwork(id).inspect())
+  }
+
+  async inspectImage(ref: string): Promise<{id: string; repoDigests: string[]; created?: string} | undefined> {
+    try {
+      const info = await this.call(`inspect image ${ref}`, () => this.docker.getImage(ref).inspect())
+      return {id: info.Id, repoDigests: info.RepoDigests ?? [], created: info.Created}
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw error
+    }
+  }
+
+  async fullLogs(id: string): Promise<string> {
+    const buffer = await this.call(`read logs of ${id}`, () =>
+      this.docker.getContainer(id).logs({stdout: true, stderr: true, timestamps: true, follow: false}),
     )
     return demux(buffer as unknown as Buffer)
   }

@@ -47,7 +47,8 @@ export interface VolumeSummary {
 }
 
 export interface Volumes {
-  createVolume(req: {name: string; labels: Labels}): Promise<void>
+  /** With sizeBytes, a tmpfs of that size (the local driver's tmpfs type): in memory, emptied when its container stops. */
+  createVolume(req: {name: string; labels: Labels; sizeBytes?: number}): Promise<void>
   listVolumes(labelFilters: string[]): Promise<VolumeSummary[]>
   removeVolume(name: string): Promise<void>
 }
@@ -126,7 +127,19 @@ export interface ContainerExec {
   exec(containerId: string, argv: string[], opts?: {user?: string; timeoutMs?: number}): Promise<ExecResult>
 }
 
-export interface Engine extends EnginePing, ImageStore, Networks, Volumes, Containers, ContainerLifecycle, NetworkAttachment, ContainerExec {
+/** What evidence needs: raw `docker inspect` documents and whole logs, read-only. */
+export interface Inspector {
+  /** `docker inspect` of a container, as the engine returns it. */
+  inspectContainer(id: string): Promise<unknown>
+  /** `docker network inspect`, as the engine returns it. */
+  inspectNetwork(id: string): Promise<unknown>
+  /** `docker image inspect`; undefined when the image is not on this machine. */
+  inspectImage(ref: string): Promise<{id: string; repoDigests: string[]; created?: string} | undefined>
+  /** A container's whole output (stdout and stderr, interleaved), each line prefixed with the engine's RFC 3339 timestamp. */
+  fullLogs(id: string): Promise<string>
+}
+
+export interface Engine extends EnginePing, ImageStore, Networks, Volumes, Containers, ContainerLifecycle, NetworkAttachment, ContainerExec, Inspector {
   /** Let go of connections so the process can exit. */
   close(): void
 }

@@ -4,6 +4,7 @@ import {networkName, type Topology} from '../topology/model.js'
 import type {ObservedInstance} from '../topology/observe.js'
 import {degradeFault} from './degrade.js'
 import type {Fault} from './fault.js'
+import {diskFullFault} from './disk-full.js'
 import {isolateFault} from './isolate.js'
 import {killFault, pauseFault, powerCutFault, restartFault, stopFault} from './kill.js'
 import {NetHelpers} from './net-helper.js'
@@ -43,6 +44,8 @@ export function buildFault(step: FaultStep, targets: readonly ObservedInstance[]
       )
     case 'process-kill':
       return processKillFault(engine, containers, step.process, step.signal)
+    case 'disk-full':
+      return diskFullFault(engine, containers, step.path!, step.max_fill)
     case 'partition': {
       const members: SiteMember[] = targets
         .filter((t) => t.container?.addresses[wan] !== undefined)

@@ -36,8 +36,19 @@ export interface AssertOutcome {
   expected: string
 }
 
+/** A step that did not finish (a wait not met in time): the drill did not go as written, so it cannot pass. */
+export interface UnfinishedStep {
+  /** The step as the drill describes it, with its number. */
+  title: string
+  reason: string
+}
+
 /** Pure: objectives and measurements in, a verdict per objective and for the drill out. */
-export function grade(objectives: Objectives, m: Measurements, extra: {splitBrain?: SplitBrain; asserts?: readonly AssertOutcome[]} = {}): Grade {
+export function grade(
+  objectives: Objectives,
+  m: Measurements,
+  extra: {splitBrain?: SplitBrain; asserts?: readonly AssertOutcome[]; unfinished?: readonly UnfinishedStep[]} = {},
+): Grade {
   const results: ObjectiveResult[] = []
   if (objectives.rtoMs !== undefined) {
     const target = objectives.rtoMs
@@ -80,6 +91,9 @@ export function grade(objectives: Objectives, m: Measurements, extra: {splitBrai
   }
   for (const a of extra.asserts ?? []) {
     results.push({objective: `assert: ${a.title}`, target_ms: null, measured_ms: null, target: a.expected, measured: a.measured, met: a.met, reason: a.met ? 'as expected' : `expected ${a.expected}, got ${a.measured}`})
+  }
+  for (const u of extra.unfinished ?? []) {
+    results.push({objective: u.title, target_ms: null, measured_ms: null, target: 'completes', measured: 'did not complete', met: false, reason: u.reason})
   }
   return {verdict: results.every((r) => r.met) ? 'pass' : 'fail', results}
 }

@@ -91,7 +91,7 @@ export class PostgresWriteProbe {
       // A sample that overran skips the ticks it covered rather than bunching samples up.
       if (next < this.clock.now()) next += Math.ceil((this.clock.now() - next) / interval) * interval
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, next - this.clock.now())
+        const timer = setTimeout(resolve, Math.max(0, next - this.clock.now()))
         this.wake = () => {
           clearTimeout(timer)
           resolve()

@@ -2,6 +2,10 @@ import Table from 'cli-table3'
 
 import {formatMs} from '../config/duration.js'
 import type {DrillResult} from '../drill/runner.js'
+import type {DrillOutcome} from '../drill/session.js'
+import type {Stats} from '../grade/repeat.js'
+import type {PlanRow} from '../history/calendar.js'
+import {sparkline, type TrendRow} from '../history/trend.js'
 import {describeLag} from '../measure/replication-lag.js'
 import type {ObservedInstance} from '../topology/observe.js'
 
@@ -10,22 +14,41 @@ const plain = {head: [], border: []}
 const chars = {mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': ''}
 
 /** The verdict table an operator reads at the end of a drill. */
-export function verdictTable(results: readonly DrillResult[]): string {
+export function verdictTable(outcomes: readonly DrillOutcome[]): string {
   const table = new Table({
     head: ['drill', 'objective', 'target', 'measured', 'verdict', 'detail'],
     style: plain,
     chars,
     wordWrap: true,
-    colWidths: [18, 11, 10, 26, 9, 50],
+    colWidths: [18, 22, 12, 24, 9, 46],
   })
-  for (const r of results) {
-    for (const o of r.results) table.push([r.drill, o.objective.toUpperCase().replace('ASSERT:', 'assert:'), o.target, o.measured, o.met ? 'PASS' : 'FAIL', o.reason])
+  for (const outcome of outcomes) {
+    const results = outcome.repeated?.results ?? outcome.runs[0]!.results
+    const drill = outcome.repeated ? `${outcome.drill} ×${outcome.repeated.runs}` : outcome.drill
+    for (const o of results) table.push([drill, objectiveLabel(o.objective), o.target, o.measured, o.met ? 'PASS' : 'FAIL', o.reason])
   }
   return table.toString()
 }
 
-/** One summary line per drill below the table. */
-export function drillSummary(r: DrillResult): string {
+const LABELS: Record<string, string> = {rto: 'RTO', rpo: 'RPO', split_brain: 'split brain'}
+function objectiveLabel(objective: string): string {
+  return LABELS[objective] ?? objective
+}
+
+/** A few summary lines per drill below the table. */
+export function drillSummary(outcome: DrillOutcome): string {
+  if (!outcome.repeated) return runSummary(outcome.runs[0]!)
+  const {repeated} = outcome
+  const spread = (s: Stats | null, f: (n: number) => string) => (s ? `${f(s.min)} / ${f(s.median)} / ${f(s.p95)} / ${f(s.max)}` : 'not measured')
+  return [
+    `${outcome.drill}: ${outcome.verdict.toUpperCase()} over ${repeated.runs} runs, graded on the ${repeated.grade_on === 'worst' ? 'worst run' : `${repeated.grade_on} run`}`,
+    `  RTO min / median / p95 / max: ${spread(repeated.statistics.rto_ms, formatMs)}`,
+    `  RPO min / median / p95 / max: ${spread(repeated.statistics.rpo_ms, formatMs)}; lost writes: ${spread(repeated.statistics.lost_writes, String)}`,
+    ...outcome.runs.map((r, i) => `  run ${i + 1}: ${r.verdict.toUpperCase()} ${r.run_id}, RTO ${r.measurements.rto_ms === null ? 'never recovered' : formatMs(r.measurements.rto_ms)}, ${r.measurements.lost_writes ?? '?'} lost`),
+  ].join('\n')
+}
+
+function runSummary(r: DrillResult): string {
   const m = r.measurements
   const rto = m.rto_ms === null ? 'never recovered' : `${formatMs(m.rto_ms)} ± ${formatMs(m.resolution_ms)}`
   return [
@@ -51,4 +74,52 @@ export function statusTable(instances: readonly ObservedInstance[]): string {
     ])
   }
   return table.toString()
+}
+
+/** Where a run's evidence went, in one or two lines. */
+export function evidenceSummary(rec: {dir: string; files: number; bytes: number; signed: boolean; keyid: string | null; write_ms: number; reports: Record<string, string | undefined>}): string {
+  const size = rec.bytes >= 1024 * 1024 ? `${(rec.bytes / 1024 / 1024).toFixed(1)} MiB` : `${(rec.bytes / 1024).toFixed(0)} KiB`
+  const lines = [`  evidence ${rec.dir} (${rec.files} files, ${size}, written in ${formatMs(rec.write_ms)}; ${rec.signed ? `signed by key ${rec.keyid?.slice(0, 16)}…` : 'UNSIGNED'})`]
+  for (const [kind, file] of Object.entries(rec.reports)) if (file) lines.push(`  ${kind} report ${file}`)
+  return lines.join('\n')
+}
+
+/** Runs oldest first with the RTO against the median of earlier runs, then a trend line per drill and the regressions. */
+export function historyTable(rows: readonly TrendRow[]): string {
+  const table = new Table({head: ['started (UTC)', 'drill', 'run', 'verdict', 'RTO', 'median before', 'lost', 'trend'], style: plain, chars})
+  for (const r of rows) {
+    table.push([
+      r.started_at.slice(0, 16).replace('T', ' '),
+      r.drill,
+      r.run_id,
+      r.verdict.toUpperCase(),
+      r.rto_ms === null ? 'never recovered' : formatMs(r.rto_ms),
+      r.baseline_rto_ms === null ? '–' : formatMs(r.baseline_rto_ms),
+      r.lost_writes === null ? '?' : String(r.lost_writes),
+      r.regression ? 'REGRESSION' : '',
+    ])
+  }
+  const lines = [table.toString()]
+  for (const drill of [...new Set(rows.map((r) => r.drill))]) {
+    const mine = rows.filter((r) => r.drill === drill)
+    lines.push(`${drill}: RTO trend ${sparkline(mine.map((r) => r.rto_ms))} (${mine.length} runs, ${mine.filter((r) => r.verdict === 'pass').length} passed)`)
+  }
+  for (const r of rows.filter((x) => x.regression)) lines.push(`regression: ${r.drill} ${r.run_id}: ${r.regression_reason}`)
+  return lines.join('\n')
+}
+
+/** The drill calendar. */
+export function planTable(rows: readonly PlanRow[], overdue: readonly string[]): string {
+  const table = new Table({head: ['drill', 'frequency', 'last run (UTC)', 'verdict', 'next due', 'status'], style: plain, chars})
+  for (const r of rows) {
+    table.push([
+      r.drill,
+      r.frequency ?? '–',
+      r.last_run ? r.last_run.slice(0, 16).replace('T', ' ') : 'never',
+      r.last_verdict?.toUpperCase() ?? '',
+      r.next_due ?? '–',
+      r.status === 'overdue' ? `OVERDUE (${r.days_overdue} days)` : r.status === 'never run' ? 'OVERDUE (never run)' : r.status === 'due' ? `due in ${-(r.days_overdue ?? 0)} days` : r.status,
+    ])
+  }
+  return `${table.toString()}\n${overdue.length === 0 ? 'Nothing overdue.' : `${overdue.length} overdue: ${overdue.join(', ')}`}`
 }

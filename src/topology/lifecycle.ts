@@ -112,7 +112,7 @@ export async function bringUp(topology: Topology, engine: Engine, opts: UpOption
       await Promise.all(
         topology.instances.flatMap((i) =>
           i.volumes.map(async (v) => {
-            await engine.createVolume({name: v.volumeName, labels: instanceLabels(topology, i)})
+            await engine.createVolume({name: v.volumeName, labels: instanceLabels(topology, i), sizeBytes: v.sizeBytes})
             created.volumes.push(v.volumeName)
           }),
         ),

@@ -44,7 +44,8 @@ export interface Instance {
   env: Record<string, string>
   health?: HealthSpec
   ports: PortSpec[]
-  volumes: {volumeName: string; target: string}[]
+  /** sizeBytes: a tmpfs-backed volume of that size (emptied when its container stops). */
+  volumes: {volumeName: string; target: string; sizeBytes?: number}[]
   cluster?: ClusterSpec
   stopTimeoutMs: number
 }

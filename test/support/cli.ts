@@ -1,3 +1,4 @@
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {execa} from 'execa'
@@ -5,6 +6,9 @@ import {execa} from 'execa'
 import {PACKAGE_ROOT} from '../../src/paths.js'
 
 export const BIN = path.join(PACKAGE_ROOT, 'bin', 'run.js')
+
+/** Runs write evidence and history under FIREDRILL_HOME: in tests, a scratch directory rather than the checkout's .firedrill. */
+export const TEST_HOME = path.join(tmpdir(), 'firedrill-test-home')
 
 /** Run the built CLI as a user would: no TTY, no stdin, exit code and both streams kept. */
 export interface CliResult {
@@ -17,7 +21,7 @@ export async function firedrill(args: string[], opts: {env?: Record<string, stri
   const r = await execa('node', [BIN, ...args], {
     reject: false,
     stdin: 'ignore',
-    env: {...opts.env},
+    env: {FIREDRILL_HOME: TEST_HOME, ...opts.env},
     timeout: opts.timeout ?? 30_000,
     cwd: PACKAGE_ROOT,
   })
@@ -29,7 +33,7 @@ export const NO_ENGINE = {DOCKER_HOST: 'unix:///nonexistent/firedrill-test.sock'
 
 /** Start the CLI, wait until its stderr shows `marker`, then send `signal`; resolves with how it ended. */
 export async function firedrillInterrupted(args: string[], marker: RegExp, signal: NodeJS.Signals, timeout = 300_000): Promise<CliResult> {
-  const child = execa('node', [BIN, ...args], {reject: false, stdin: 'ignore', timeout, cwd: PACKAGE_ROOT})
+  const child = execa('node', [BIN, ...args], {reject: false, stdin: 'ignore', timeout, cwd: PACKAGE_ROOT, env: {FIREDRILL_HOME: TEST_HOME}})
   let seen = ''
   await new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (chunk: Buffer) => {

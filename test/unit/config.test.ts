@@ -6,8 +6,8 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {jsonSchemas} from '../../src/config/json-schema.js'
 import {loadDrill} from '../../src/config/load-drill.js'
 import {loadTopology} from '../../src/config/load-topology.js'
-import {ConfigError, type ConfigIssue} from '../../src/errors.js'
 import {DEFAULT_TOPOLOGY, PACKAGE_ROOT} from '../../src/paths.js'
+import {issuesOf} from '../support/config.js'
 import {MINIMAL_DRILL, tempDir} from '../support/files.js'
 
 let tmp: ReturnType<typeof tempDir>
@@ -16,15 +16,6 @@ beforeEach(() => {
 })
 afterEach(() => tmp.cleanup())
 
-function issuesOf(fn: () => unknown): ConfigIssue[] {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError)
-    return (error as ConfigError).issues
-  }
-  throw new Error('expected a ConfigError')
-}
 
 const drillIssues = (text: string) => issuesOf(() => loadDrill(tmp.write('drill.yaml', text), {topology: DEFAULT_TOPOLOGY}))
 

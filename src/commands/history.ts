@@ -1,0 +1,48 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../cli/base-command.js'
+import {formatMs, parseDuration} from '../config/duration.js'
+import {ConfigError} from '../errors.js'
+import {historyDbPath} from '../evidence/home.js'
+import {parseDay} from '../history/calendar.js'
+import {HistoryStore} from '../history/store.js'
+import {DEFAULT_MARGIN, parseMargin, withTrend, type TrendRow} from '../history/trend.js'
+import {historyTable} from '../report/table.js'
+
+export default class History extends BaseCommand<typeof History> {
+  static override summary = 'Past runs: verdicts, the RTO trend, and regressions.'
+  static override description = `Lists runs from the local history (.firedrill/history.sqlite, or $FIREDRILL_HOME), oldest first.
+A run is flagged as a regression when its RTO is worse than the median RTO of the same drill's earlier runs
+by more than --margin (a percentage such as 20%, or a duration such as 2s), or when it never recovered.
+
+Exit codes:
+${BaseCommand.exitCodeHelp}`
+  static override examples = ['<%= config.bin %> history', '<%= config.bin %> history --drill kill-primary --since 2026-01-01 --margin 2s']
+  static override flags = {
+    drill: Flags.string({description: 'Only this drill.'}),
+    since: Flags.string({description: 'Only runs started on or after this date (YYYY-MM-DD).'}),
+    margin: Flags.string({description: 'How much worse than the median of earlier runs is a regression.', default: `${DEFAULT_MARGIN.value}%`}),
+    store: Flags.string({description: 'History store (default: $FIREDRILL_HOME/history.sqlite, .firedrill/history.sqlite).'}),
+  }
+
+  async run(): Promise<{runs: TrendRow[]}> {
+    const since = this.flags.since === undefined ? undefined : parseDay(this.flags.since)
+    if (this.flags.since !== undefined && !since) throw new ConfigError([{file: '--since', field: 'since', message: `"${this.flags.since}" is not a date such as 2026-01-31`}])
+    const margin = parseMargin(this.flags.margin, parseDuration)
+    if (!margin) throw new ConfigError([{file: '--margin', field: 'margin', message: `"${this.flags.margin}" is neither a percentage (20%) nor a duration (2s)`}])
+    const store = HistoryStore.open(this.flags.store ?? historyDbPath())
+    let rows: TrendRow[]
+    try {
+      // The trend needs the earlier runs even when --since hides them.
+      rows = withTrend(store.runs({drill: this.flags.drill}), margin).filter((r) => !since || new Date(r.started_at) >= since)
+    } finally {
+      store.close()
+    }
+    if (rows.length === 0) {
+      this.log('No runs recorded yet.')
+      return {runs: []}
+    }
+    this.log(historyTable(rows))
+    return {runs: rows}
+  }
+}

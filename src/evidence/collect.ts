@@ -1,0 +1,132 @@
+import {readFileSync} from 'node:fs'
+
+import type {LoadedDrill} from '../config/load-drill.js'
+import type {DrillResult} from '../drill/runner.js'
+import type {Containers, Inspector, Networks} from '../engine/engine.js'
+import {projectFilter} from '../engine/labels.js'
+import {chainEvents} from './chain.js'
+import {samplesCsv} from './csv.js'
+import {firedrillVersion, gitCommitOf, hostInfo, operatorOf, type Environment} from './environment.js'
+import {Redactor, SECRET_NAME} from './redact.js'
+
+/** What evidence asks of the engine: read-only, and only about the drill's own project. */
+export type EvidenceEngine = Inspector & Pick<Containers, 'listContainers'> & Pick<Networks, 'listNetworks'>
+
+export interface Collected {
+  /** Bundle path → bytes, every one redacted. */
+  files: Map<string, Buffer>
+  /** The result as written to result.json (redacted), with its samples. */
+  result: DrillResult
+  environment: Environment
+}
+
+const MAX_PARALLEL = 4
+
+/**
+ * Gather a drill's evidence while its topology is still up: logs and inspect output of every container
+ * and network of the project, the inputs as run, the environment; and redact every secret from all of it.
+ */
+export async function collectEvidence(
+  loaded: LoadedDrill,
+  result: DrillResult,
+  engine: EvidenceEngine,
+  opts: {operator?: string; now?: () => number; wall?: () => string} = {},
+): Promise<Collected> {
+  const now = opts.now ?? (() => performance.now())
+  const started = now()
+  const startedWall = opts.wall?.() ?? new Date().toISOString()
+  const {drill, topology} = loaded
+  const filter = projectFilter(topology.project)
+  const [containers, networks] = await Promise.all([engine.listContainers(filter), engine.listNetworks(filter)])
+  const containerDocs = await mapLimit(containers, MAX_PARALLEL, async (c) => ({
+    name: c.name,
+    inspect: await engine.inspectContainer(c.id).catch((error: Error) => ({error: `inspect failed: ${error.message}`})),
+    logs: await engine.fullLogs(c.id).catch((error: Error) => `(logs could not be read: ${error.message})\n`),
+  }))
+  const networkDocs = await mapLimit(networks, MAX_PARALLEL, async (n) => ({
+    name: n.name,
+    inspect: await engine.inspectNetwork(n.id).catch((error: Error) => ({error: `inspect failed: ${error.message}`})),
+  }))
+  const images = await mapLimit(topology.images, MAX_PARALLEL, async (i) => {
+    const info = await engine.inspectImage(i.ref).catch(() => undefined)
+    return {ref: i.ref, id: info?.id ?? null, repo_digests: info?.repoDigests ?? []}
+  })
+
+  // Declared secrets (the probe's password), values of secret-named variables of the topology and of every container.
+  const redactor = new Redactor([drill.probe.password])
+  for (const inst of topology.instances) for (const [k, v] of Object.entries(inst.env)) if (SECRET_NAME.test(k)) redactor.add(v)
+  for (const d of containerDocs) redactor.learnEnv(((d.inspect as {Config?: {Env?: string[]}}).Config?.Env ?? []) as string[])
+  const drillText = readFileSync(drill.file, 'utf8')
+  const topologyText = readFileSync(topology.file, 'utf8')
+  learnYaml(redactor, drillText)
+  learnYaml(redactor, topologyText)
+
+  const files = new Map<string, Buffer>()
+  const put = (name: string, text: string) => files.set(name, Buffer.from(text, 'utf8'))
+  const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`
+
+  const clean = redactor.json(result)
+  const {samples = [], ...withoutSamples} = clean
+  put('result.json', json(withoutSamples))
+  put('samples.csv', samplesCsv(samples))
+  put('events.jsonl', chainEvents(clean.timeline))
+  for (const d of containerDocs) {
+    put(`logs/${d.name}.log`, redactor.text(d.logs))
+    put(`inspect/containers/${d.name}.json`, json(redactor.json(d.inspect)))
+  }
+  for (const n of networkDocs) put(`inspect/networks/${n.name}.json`, json(redactor.json(n.inspect)))
+  const inputs: Environment['inputs'] = []
+  for (const [role, file, text, sha] of [
+    ['drill', drill.file, drillText, drill.sha256],
+    ['topology', topology.file, topologyText, topology.sha256],
+  ] as const) {
+    const redacted = redactor.text(text)
+    const bundlePath = `inputs/${role}.yaml`
+    put(bundlePath, redacted)
+    inputs.push({role, path: file, sha256: sha, bundle_path: bundlePath, redacted: redacted !== text})
+  }
+
+  const environment: Environment = {
+    run_id: result.run_id,
+    drill: result.drill,
+    topology: result.topology,
+    firedrill: {version: firedrillVersion(), node: process.version},
+    engine: result.engine,
+    images,
+    inputs,
+    git: gitCommitOf(drill.file),
+    operator: operatorOf(opts.operator),
+    host: hostInfo(),
+    time: {
+      started_at: result.started_at,
+      finished_at: result.finished_at,
+      duration_ms: result.duration_ms,
+      evidence_started_at: startedWall,
+      evidence_collect_ms: Math.round(now() - started),
+    },
+    secrets_redacted: redactor.size,
+  }
+  put('environment.json', json(environment))
+  return {files, result: {...clean, samples}, environment}
+}
+
+/** `key: value` lines of YAML whose key names a secret. */
+function learnYaml(redactor: Redactor, text: string): void {
+  for (const m of text.matchAll(/^\s*-?\s*([A-Za-z0-9_]+)\s*:\s*(["']?)([^"'#\n]+?)\2\s*(?:#.*)?$/gm)) {
+    if (SECRET_NAME.test(m[1]!)) redactor.add(m[3]!.trim())
+  }
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  await Promise.all(
+    Array.from({length: Math.min(limit, items.length)}, async () => {
+      while (next < items.length) {
+        const i = next++
+        out[i] = await fn(items[i]!)
+      }
+    }),
+  )
+  return out
+}

@@ -1,0 +1,49 @@
+import path from 'node:path'
+
+import type {LoadedDrill} from '../config/load-drill.js'
+import type {DrillResult} from '../drill/runner.js'
+import {HistoryStore} from '../history/store.js'
+import {checkOutDir} from './bundle.js'
+import type {EvidenceEngine} from './collect.js'
+import {operatorOf} from './environment.js'
+import {historyDbPath, runsDir} from './home.js'
+import {recordEvidence, type EvidenceRecord, type FileReporter} from './record.js'
+import {loadSigningKey} from './signing.js'
+
+export interface RunEvidenceOptions {
+  /** --out: the run directory (one drill) or the directory holding one per run (several). */
+  out?: string
+  operator?: string
+  /** --key: a PEM file or PEM text; falls back to FIREDRILL_SIGNING_KEY. */
+  key?: string
+  reporters: readonly FileReporter[]
+  pdf?: boolean
+  /** The history store file; default $FIREDRILL_HOME/history.sqlite. */
+  store?: string
+}
+
+/**
+ * Evidence for a `run` session: checked before anything starts (key readable, --out free), then one
+ * bundle per drill while its topology is still up, each recorded in the history store.
+ */
+export function evidenceForRun(drillCount: number, opts: RunEvidenceOptions) {
+  const key = loadSigningKey(opts.key)
+  if (opts.out) checkOutDir(opts.out)
+  const records: EvidenceRecord[] = []
+  const dirFor = (runId: string) => (opts.out ? (drillCount === 1 ? path.resolve(opts.out) : path.resolve(opts.out, runId)) : path.join(runsDir(), runId))
+  return {
+    records,
+    signed: key !== undefined,
+    async record(result: DrillResult, loaded: LoadedDrill, engine: EvidenceEngine): Promise<EvidenceRecord> {
+      const rec = await recordEvidence(loaded, result, engine, {dir: dirFor(result.run_id), operator: opts.operator, key, reporters: opts.reporters, pdf: opts.pdf})
+      const store = HistoryStore.open(opts.store ?? historyDbPath())
+      try {
+        store.recordRun(result, {bundle: rec.dir, operator: operatorOf(opts.operator).name})
+      } finally {
+        store.close()
+      }
+      records.push(rec)
+      return rec
+    },
+  }
+}

@@ -1,0 +1,137 @@
+import {mkdirSync} from 'node:fs'
+import path from 'node:path'
+import {DatabaseSync} from 'node:sqlite'
+
+import type {DrillResult} from '../drill/runner.js'
+import {ConfigError, ExitCode, FiredrillError} from '../errors.js'
+import type {ObjectiveResult} from '../grade/grade.js'
+
+/** One run as the history keeps it. */
+export interface RunRow {
+  run_id: string
+  drill: string
+  drill_file: string
+  topology: string
+  verdict: 'pass' | 'fail'
+  started_at: string
+  finished_at: string
+  duration_ms: number
+  rto_ms: number | null
+  rpo_ms: number | null
+  lost_writes: number | null
+  results: ObjectiveResult[]
+  bundle: string | null
+  operator: string | null
+}
+
+export interface Note {
+  id: number
+  run_id: string
+  at: string
+  author: string
+  text: string
+}
+
+const SCHEMA_VERSION = 1
+
+/** Every run and every follow-up note, in a local SQLite file (node:sqlite, no native addon). */
+export class HistoryStore {
+  private constructor(
+    private readonly db: DatabaseSync,
+    readonly file: string,
+  ) {}
+
+  static open(file: string): HistoryStore {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), {recursive: true})
+    let db: DatabaseSync
+    try {
+      db = new DatabaseSync(file)
+    } catch (error) {
+      throw new HistoryError(`cannot open the history store ${file}: ${(error as Error).message}`)
+    }
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;')
+    const version = (db.prepare('PRAGMA user_version').get() as {user_version: number}).user_version
+    if (version > SCHEMA_VERSION) throw new HistoryError(`${file} was written by a newer firedrill (schema ${version})`)
+    if (version < 1) {
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS runs (
+          run_id TEXT PRIMARY KEY, drill TEXT NOT NULL, drill_file TEXT NOT NULL, topology TEXT NOT NULL,
+          verdict TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT NOT NULL, duration_ms INTEGER NOT NULL,
+          rto_ms REAL, rpo_ms REAL, lost_writes INTEGER, results TEXT NOT NULL, bundle TEXT, operator TEXT);
+        CREATE INDEX IF NOT EXISTS runs_drill_started ON runs (drill, started_at);
+        CREATE TABLE IF NOT EXISTS notes (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL REFERENCES runs(run_id), at TEXT NOT NULL,
+          author TEXT NOT NULL, text TEXT NOT NULL);
+        PRAGMA user_version = ${SCHEMA_VERSION};`)
+    }
+    return new HistoryStore(db, file)
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  recordRun(result: Pick<DrillResult, 'run_id' | 'drill' | 'drill_file' | 'topology' | 'verdict' | 'started_at' | 'finished_at' | 'duration_ms' | 'measurements' | 'results'>, extra: {bundle?: string | null; operator?: string | null} = {}): void {
+    const m = result.measurements
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO runs (run_id, drill, drill_file, topology, verdict, started_at, finished_at, duration_ms, rto_ms, rpo_ms, lost_writes, results, bundle, operator)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        result.run_id,
+        result.drill,
+        result.drill_file,
+        result.topology,
+        result.verdict,
+        result.started_at,
+        result.finished_at,
+        result.duration_ms,
+        m.rto_ms,
+        m.rpo_ms,
+        m.lost_writes,
+        JSON.stringify(result.results),
+        extra.bundle ?? null,
+        extra.operator ?? null,
+      )
+  }
+
+  /** Runs in start order, optionally of one drill and within [since, until). */
+  runs(filter: {drill?: string; since?: Date; until?: Date} = {}): RunRow[] {
+    const where: string[] = []
+    const args: string[] = []
+    if (filter.drill) where.push('drill = ?'), args.push(filter.drill)
+    if (filter.since) where.push('started_at >= ?'), args.push(filter.since.toISOString())
+    if (filter.until) where.push('started_at < ?'), args.push(filter.until.toISOString())
+    const rows = this.db.prepare(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at, run_id`).all(...args) as Record<string, unknown>[]
+    return rows.map(toRun)
+  }
+
+  run(runId: string): RunRow | undefined {
+    const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as Record<string, unknown> | undefined
+    return row ? toRun(row) : undefined
+  }
+
+  addNote(runId: string, text: string, author: string, at = new Date()): Note {
+    if (!this.run(runId)) {
+      const known = this.runs().slice(-3).map((r) => r.run_id)
+      throw new ConfigError([{file: this.file, field: 'run_id', message: `no run ${runId} in the history${known.length ? ` (latest: ${known.join(', ')})` : ''}`}], ['firedrill history lists the runs'])
+    }
+    const r = this.db.prepare('INSERT INTO notes (run_id, at, author, text) VALUES (?, ?, ?, ?)').run(runId, at.toISOString(), author, text)
+    return {id: Number(r.lastInsertRowid), run_id: runId, at: at.toISOString(), author, text}
+  }
+
+  notes(runId?: string): Note[] {
+    const rows = runId ? this.db.prepare('SELECT * FROM notes WHERE run_id = ? ORDER BY id').all(runId) : this.db.prepare('SELECT * FROM notes ORDER BY id').all()
+    return rows as unknown as Note[]
+  }
+}
+
+function toRun(row: Record<string, unknown>): RunRow {
+  return {...(row as unknown as RunRow), results: JSON.parse(row.results as string) as ObjectiveResult[]}
+}
+
+export class HistoryError extends FiredrillError {
+  readonly exitCode = ExitCode.BadInput
+  readonly code = 'history'
+}

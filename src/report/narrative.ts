@@ -1,0 +1,36 @@
+import {formatMs} from '../config/duration.js'
+import type {DrillResult} from '../drill/runner.js'
+import {anchorMs} from './run-report.js'
+
+/** What happened, in a few sentences a person reads without knowing firedrill. */
+export function narrative(r: DrillResult): string[] {
+  const m = r.measurements
+  const at = (kind: string) => r.timeline.find((e) => e.kind === kind)
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`
+  const lines: string[] = []
+  lines.push(
+    `A ${r.probe.kind} probe wrote one row every ${formatMs(r.probe.interval_ms)} to ${r.probe.service}, standing on the ${r.probe.vantage === 'wan' ? 'WAN (as a client in another site would)' : 'site network'}; ${r.probe.samples} writes were attempted.`,
+  )
+  const fault = at('fault') ?? at('runbook')
+  const anchor = anchorMs(r)
+  if (fault) lines.push(`At ${s(fault.t_ms)} into the run the drill injected its fault: ${fault.detail}.`)
+  const firstFailure = at('first-failure')
+  if (firstFailure) lines.push(`Writes started failing ${formatMs(m.impact_ms)} later (${firstFailure.detail}).`)
+  else lines.push('No write failed.')
+  const change = at('leader-change')
+  if (change) lines.push(`The service moved: ${change.detail}, at ${s(change.t_ms)}.`)
+  if (m.rto_ms === null) lines.push('Service never recovered before the probe stopped.')
+  else if (at('recovered') && anchor !== undefined) lines.push(`Service was back ${formatMs(m.rto_ms)} ± ${formatMs(m.resolution_ms)} after the fault (RTO), at ${s(anchor + m.rto_ms)}.`)
+  if (m.lost_writes === null) lines.push('The data could not be read back afterwards, so whether writes were lost is unknown.')
+  else if (m.lost_writes === 0) lines.push(`Every one of the ${m.acked_writes} acknowledged writes was found when the data was read back: nothing acknowledged was lost (RPO 0).`)
+  else lines.push(`${m.lost_writes} of the ${m.acked_writes} acknowledged writes were missing when the data was read back (RPO ${formatMs(m.rpo_ms ?? 0)}).`)
+  if (m.indeterminate_writes > 0)
+    lines.push(
+      `${m.indeterminate_writes} write(s) got no answer in time, so the client could not know whether they were applied${m.indeterminate_present === null ? '' : ` (${m.indeterminate_present} turned out to be applied)`}; they are not counted as lost.`,
+    )
+  const failedReverts = r.reverts.filter((x) => !x.ok)
+  if (r.reverts.length > 0) lines.push(failedReverts.length === 0 ? `Every fault was undone afterwards (${r.reverts.length}).` : `${failedReverts.length} fault(s) could NOT be undone: ${failedReverts.map((x) => `${x.description}: ${x.error}`).join('; ')}.`)
+  const missed = r.results.filter((o) => !o.met)
+  lines.push(missed.length === 0 ? `Verdict: PASS, every objective met.` : `Verdict: FAIL, ${missed.map((o) => `${o.objective} (${o.reason})`).join('; ')}.`)
+  return lines
+}

@@ -1,0 +1,80 @@
+import type {KeyObject} from 'node:crypto'
+
+import type {DrillResult} from '../drill/runner.js'
+import {ConfigError} from '../errors.js'
+import {parseSamplesCsv} from '../evidence/csv.js'
+import type {Environment} from '../evidence/environment.js'
+import {openBundle, verifyBundle, type SignatureState} from '../evidence/verify.js'
+
+/** Everything a report shows about one run; built from the run itself, or later from its bundle alone. */
+export interface RunReport {
+  /** With its samples. */
+  result: DrillResult
+  environment: Environment | null
+  signature: {
+    /** signed: sealed just now with a key (not yet verified by anyone else). */
+    state: SignatureState | 'signed'
+    keyid: string | null
+    detail: string
+  }
+  /** Present when the report was rendered from a bundle after `evidence verify`-style checks. */
+  integrity?: {ok: boolean; problems: string[]}
+  bundle?: string
+}
+
+/** Read a bundle (directory or tarball), verify it, and build its report; a tampered bundle still renders, and says so. */
+export function loadRunReport(source: string, opts: {trustedKey?: KeyObject} = {}): RunReport {
+  const bundle = openBundle(source)
+  const verified = verifyBundle(bundle, {trustedKey: opts.trustedKey})
+  const read = (name: string): string => {
+    const data = bundle.files.get(name)
+    if (!data) throw new ConfigError([{file: `${source}/${name}`, field: '', message: 'missing from the bundle: a report needs it'}])
+    return data.toString('utf8')
+  }
+  let result: DrillResult
+  let environment: Environment | null = null
+  try {
+    result = JSON.parse(read('result.json')) as DrillResult
+    result.samples = parseSamplesCsv(read('samples.csv'))
+    if (bundle.files.has('environment.json')) environment = JSON.parse(read('environment.json')) as Environment
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    throw new ConfigError([{file: source, field: '', message: `unreadable bundle: ${(error as Error).message}`}])
+  }
+  return {
+    result,
+    environment,
+    signature: {state: verified.signature.state, keyid: verified.signature.keyid, detail: verified.signature.detail},
+    integrity: {ok: verified.ok, problems: verified.problems},
+    bundle: source,
+  }
+}
+
+/** The time the measurement starts from (t_fault), in ms since the run started, recovered from the result. */
+export function anchorMs(r: DrillResult): number | undefined {
+  const recovered = r.timeline.find((e) => e.kind === 'recovered')
+  if (recovered && r.measurements.rto_ms !== null) return round(recovered.t_ms - r.measurements.rto_ms)
+  const firstFailure = r.timeline.find((e) => e.kind === 'first-failure')
+  if (firstFailure && r.measurements.impact_ms > 0) return round(firstFailure.t_ms - r.measurements.impact_ms)
+  return (r.timeline.find((e) => e.kind === 'fault') ?? r.timeline.find((e) => e.kind === 'runbook'))?.t_ms
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100
+}
+
+export function signatureLine(report: RunReport): string {
+  const s = report.signature
+  switch (s.state) {
+    case 'signed':
+      return `Signed (Ed25519, key ${s.keyid?.slice(0, 16)}…); check with: firedrill evidence verify`
+    case 'valid':
+      return `Signature valid (${s.detail})`
+    case 'untrusted':
+      return `Signature valid with the key shipped in the bundle (${s.keyid?.slice(0, 16)}…); pin it with --pub`
+    case 'invalid':
+      return `SIGNATURE INVALID: ${s.detail}`
+    case 'unsigned':
+      return 'UNSIGNED: this bundle carries no signature; its files can only be checked against its own manifest'
+  }
+}

@@ -1,0 +1,134 @@
+import {readdirSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {loadDrill} from '../../src/config/load-drill.js'
+import {validateFile} from '../../src/config/validate.js'
+import {DEFAULT_DRILLS_DIR, DEFAULT_TOPOLOGY, PACKAGE_ROOT} from '../../src/paths.js'
+import {issuesOf} from '../support/config.js'
+import {MINIMAL_DRILL, tempDir} from '../support/files.js'
+
+let tmp: ReturnType<typeof tempDir>
+beforeEach(() => {
+  tmp = tempDir()
+})
+afterEach(() => tmp.cleanup())
+
+
+const load = (text: string, opts: {ci?: boolean} = {}) => loadDrill(tmp.write('drill.yaml', text), {topology: DEFAULT_TOPOLOGY, ...opts})
+const drillIssues = (text: string, opts: {ci?: boolean} = {}) => issuesOf(() => load(text, opts))
+
+const MANUAL_STEP = `  - manual: Promote busan by hand
+    instructions: |
+      Run bank-switchover on busan.
+`
+const MANUAL_CI = `    ci:
+      argv: [bank-switchover, postgres-busan]
+      in: {service: postgres, site: busan}
+`
+
+const POLICY = `name: test-policy
+tiers:
+  critical:
+    rto: 30s
+    rpo: 0s
+    disruptions:
+      process: {rto: 10s}
+      region: {rto: 5m, rpo: 30s}
+  standard:
+    rto: 4h
+`
+const TIERED = MINIMAL_DRILL.replace(/objectives:\n  rto: 30s\n  rpo: 0s\n/, 'tier: critical\n')
+
+describe('manual steps', () => {
+  it('are accepted with instructions when someone is at a terminal', () => {
+    const {drill} = load(`${MINIMAL_DRILL}${MANUAL_STEP}`)
+    expect(drill.steps.at(-1)).toMatchObject({kind: 'manual', manual: 'Promote busan by hand', timeout: 30 * 60_000, instructions: 'Run bank-switchover on busan.\n'})
+  })
+
+  it('without a ci action are refused for --ci, naming the step and its line', () => {
+    const issues = drillIssues(`${MINIMAL_DRILL}${MANUAL_STEP}`, {ci: true})
+    expect(issues).toEqual([expect.objectContaining({line: 15, field: 'steps[3]', message: expect.stringMatching(/manual step "Promote busan by hand" has no ci action/)})])
+  })
+
+  it('with a ci action pass --ci, and the action is checked against the topology', () => {
+    expect(load(`${MINIMAL_DRILL}${MANUAL_STEP}${MANUAL_CI}`, {ci: true}).drill.steps).toHaveLength(4)
+    const issues = drillIssues(`${MINIMAL_DRILL}${MANUAL_STEP}${MANUAL_CI.replace('site: busan', 'site: tokyo')}`, {ci: true})
+    expect(issues).toEqual([expect.objectContaining({line: 20, field: 'steps[3].ci.in.site', message: expect.stringMatching(/"tokyo" is not in topology/)})])
+  })
+
+  it('take argv, never a shell string', () => {
+    const issues = drillIssues(`${MINIMAL_DRILL}${MANUAL_STEP}${MANUAL_CI.replace('[bank-switchover, postgres-busan]', '"bank-switchover postgres-busan"')}`)
+    expect(issues).toEqual([expect.objectContaining({field: 'steps[3].ci.argv', message: expect.stringMatching(/list of arguments \(argv\), not a shell string/)})])
+  })
+})
+
+describe('objectives from a policy tier', () => {
+  it('take the tier, then its per-disruption objectives, then the drill’s own, field by field', () => {
+    tmp.write('policy.yaml', POLICY)
+    expect(load(TIERED).drill.objectives).toEqual({rtoMs: 30_000, rpoMs: 0, splitBrain: undefined})
+    expect(load(`disruption: process\n${TIERED}`).drill.objectives).toEqual({rtoMs: 10_000, rpoMs: 0, splitBrain: undefined})
+    expect(load(`disruption: region\n${TIERED}`).drill.objectives).toEqual({rtoMs: 300_000, rpoMs: 30_000, splitBrain: undefined})
+    const own = load(`disruption: region\nobjectives: {rpo: 1m}\n${TIERED}`)
+    expect(own.drill.objectives).toEqual({rtoMs: 300_000, rpoMs: 60_000, splitBrain: undefined})
+    expect(own.drill.objectivesFrom).toMatchObject({tier: 'critical', disruption: 'region', policy_name: 'test-policy', policy: path.join(tmp.dir, 'policy.yaml')})
+  })
+
+  it('an unknown tier lists the policy’s tiers', () => {
+    tmp.write('policy.yaml', POLICY)
+    const issues = drillIssues(TIERED.replace('tier: critical', 'tier: gold'))
+    expect(issues).toEqual([expect.objectContaining({line: 2, field: 'tier', message: expect.stringMatching(/tier "gold" is not in policy .*policy\.yaml \(tiers: critical, standard\)/)})])
+  })
+
+  it('a missing policy file, and a policy without a tier', () => {
+    expect(drillIssues(TIERED)).toEqual([expect.objectContaining({field: 'tier', message: expect.stringMatching(/policy file .*policy\.yaml does not exist/)})])
+    expect(drillIssues(`policy: ./p.yaml\n${MINIMAL_DRILL}`)).toEqual([expect.objectContaining({line: 1, field: 'policy', message: expect.stringMatching(/only read for a tier/)})])
+  })
+
+  it('a policy file with a mistake is reported in that file', () => {
+    const policy = tmp.write('policy.yaml', POLICY.replace('rto: 4h', 'rto: someday'))
+    expect(drillIssues(TIERED)).toEqual([expect.objectContaining({file: policy, line: 10, field: 'tiers.standard.rto'})])
+  })
+})
+
+describe('disk-full', () => {
+  it('needs a path on a size-limited volume, never a host disk', () => {
+    const step = '  - fault: disk-full\n    target: {service: postgres, site: seoul}\n'
+    expect(drillIssues(`${MINIMAL_DRILL}${step}`)).toEqual([expect.objectContaining({field: 'steps[3].path', message: expect.stringMatching(/disk-full needs path/)})])
+    expect(drillIssues(`${MINIMAL_DRILL}${step}    path: /var/lib/postgresql/data\n`)).toEqual([
+      expect.objectContaining({line: 17, field: 'steps[3].path', message: expect.stringMatching(/not on a size-limited volume of postgres/)}),
+    ])
+  })
+
+  it('path belongs to disk-full only', () => {
+    expect(drillIssues(MINIMAL_DRILL.replace('target: {service: postgres, role: leader}', 'target: {service: postgres, role: leader}\n    path: /data'))).toEqual([
+      expect.objectContaining({field: 'steps[1].path', message: 'path only applies to disk-full, not kill'}),
+    ])
+  })
+})
+
+describe('a drill that disrupts nothing', () => {
+  it('is a warning, not an error', () => {
+    const {warnings} = load(MINIMAL_DRILL.replace(/  - fault: kill\n    target: \{service: postgres, role: leader\}\n/, ''))
+    expect(warnings).toEqual([expect.stringMatching(/injects no fault and has no disruptive runbook or manual step/)])
+    expect(load(MINIMAL_DRILL).warnings).toEqual([])
+  })
+})
+
+describe('the shipped drills', () => {
+  const files = readdirSync(DEFAULT_DRILLS_DIR).filter((f) => f.endsWith('.yaml'))
+
+  it.each(files)('%s is valid, also for --ci, and points editors at its JSON Schema', (file) => {
+    const full = path.join(DEFAULT_DRILLS_DIR, file)
+    const verdict = validateFile(full, {ci: true})
+    expect(verdict.issues).toEqual([])
+    expect(verdict.valid).toBe(true)
+    expect(readFileSync(full, 'utf8').split('\n')[0]).toMatch(/^# yaml-language-server: \$schema=\.\.\/schemas\/(drill|policy)\.schema\.json$/)
+  })
+
+  it('the embedded topology points editors at its JSON Schema too', () => {
+    expect(readFileSync(DEFAULT_TOPOLOGY, 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../../../schemas/topology.schema.json')
+    expect(path.relative(PACKAGE_ROOT, DEFAULT_TOPOLOGY)).toBe('fixtures/topologies/bank-3site/topology.yaml')
+  })
+})

@@ -1,0 +1,116 @@
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {PACKAGE_ROOT} from '../../src/paths.js'
+import {renderHtml, timelineSvg} from '../../src/report/html.js'
+import {renderJunit} from '../../src/report/junit.js'
+import {renderMarkdown} from '../../src/report/markdown.js'
+import type {RunReport} from '../../src/report/run-report.js'
+import {failingResult, fixtureResult} from '../support/evidence.js'
+import {requireTool} from '../support/tools.js'
+
+const XSD = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'junit', 'junit.xsd')
+let tmp: string
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(tmpdir(), 'firedrill-reports-'))
+})
+afterAll(() => rmSync(tmp, {recursive: true, force: true}))
+
+const report = (result = fixtureResult(), extra: Partial<RunReport> = {}): RunReport => ({
+  result,
+  environment: null,
+  signature: {state: 'signed', keyid: 'ab'.repeat(32), detail: ''},
+  ...extra,
+})
+
+/** xmllint --schema: exit 0 and "validates", or the errors. */
+function validate(xml: string): {ok: boolean; output: string} {
+  const xmllint = requireTool('xmllint', 'libxml2-utils')
+  const file = path.join(tmp, `junit-${Math.random().toString(36).slice(2)}.xml`)
+  writeFileSync(file, xml)
+  const r = spawnSync(xmllint, ['--noout', '--schema', XSD, file], {encoding: 'utf8'})
+  return {ok: r.status === 0, output: `${r.stdout}${r.stderr}`}
+}
+
+describe('JUnit XML', () => {
+  it('validates against the common JUnit schema, passing and failing runs together', () => {
+    const xml = renderJunit([report(), report(failingResult())])
+    const v = validate(xml)
+    expect(v.output).toMatch(/validates/)
+    expect(v.ok).toBe(true)
+  })
+
+  it('a testsuite per run, a testcase per objective, failure text giving measured against objective', () => {
+    const xml = renderJunit([report(failingResult())])
+    expect(xml).toMatch(/<testsuite package="firedrill" id="0" name="kill-primary" timestamp="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d" hostname="localhost" tests="2" failures="1" errors="0"/)
+    expect(xml).toContain('<testcase name="rpo" classname="firedrill.kill-primary" time="0"></testcase>')
+    expect(xml).toMatch(/<failure message="RTO measured 7\.49 s ± 100 ms, objective 500 ms" type="objective-missed">RTO measured 7\.49 s ± 100 ms, objective 500 ms: recovered after 7\.49 s \(over 500 ms\)<\/failure>/)
+  })
+
+  it('the schema really is strict: a suite without system-out is refused', () => {
+    const xml = renderJunit([report()]).replace(/<system-out>[\s\S]*?<\/system-out>\n/, '')
+    expect(validate(xml).ok).toBe(false)
+  })
+
+  it('escapes what XML cannot hold', () => {
+    const r = fixtureResult()
+    r.results = [{...r.results[0]!, objective: 'assert: a < b & "c"', met: false, reason: 'bad \u0001 byte'}]
+    expect(validate(renderJunit([report(r)])).ok).toBe(true)
+  })
+})
+
+describe('Markdown', () => {
+  it('verdict, story, objectives table, figures, timeline, evidence status', () => {
+    const md = renderMarkdown(report(failingResult(), {integrity: {ok: false, problems: ['modified: samples.csv']}}))
+    expect(md).toMatch(/^# Drill kill-primary: FAIL$/m)
+    expect(md).toContain('| rto | 500 ms | 7.49 s ± 100 ms | **FAIL** | recovered after 7.49 s (over 500 ms) |')
+    expect(md).toContain('| rpo | 0 ms | 0 ms (0 lost) | PASS |')
+    expect(md).toMatch(/- At 3\.06 s into the run the drill injected its fault: SIGKILL fd-.*-postgres-seoul\./)
+    expect(md).toContain('- **INTEGRITY FAILED**: modified: samples.csv')
+    expect(md).toMatch(/\| 3\.06 \| \d\d:\d\d:\d\d\.\d{3} \| fault \| SIGKILL/)
+  })
+})
+
+describe('HTML', () => {
+  it('is one self-contained file: no script, no external URL, inline CSS and SVG', () => {
+    const html = renderHtml(report())
+    expect(html).not.toMatch(/<script|<link|\bsrc=|url\(|@import/i)
+    expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/)
+    expect(html).toContain('<style>')
+    expect(html).toContain('<svg')
+  })
+
+  it('the chart: sample runs coloured by outcome, fault and phase markers, the RTO bracket', () => {
+    const r = fixtureResult()
+    const svg = timelineSvg(r)
+    const counts = [...svg.matchAll(/data-outcome="(\w+)" data-count="(\d+)"/g)].reduce<Record<string, number>>((acc, m) => ((acc[m[1]!] = (acc[m[1]!] ?? 0) + Number(m[2])), acc), {})
+    expect(counts).toEqual({ok: r.measurements.acked_writes, failed: r.measurements.failed_writes})
+    for (const kind of ['fault', 'first-failure', 'leader-change', 'recovered', 'revert']) expect(svg).toContain(`data-kind="${kind}"`)
+    expect(svg).toMatch(/<g id="rto-bracket".*RTO 7\.49 s ± 100 ms/)
+  })
+
+  it('a service that never recovered shows an open bracket', () => {
+    const r = fixtureResult()
+    r.measurements = {...r.measurements, rto_ms: null}
+    r.timeline = r.timeline.filter((e) => e.kind !== 'recovered')
+    expect(timelineSvg(r)).toMatch(/class="bracket open".*never recovered/)
+  })
+
+  it('says loudly when the bundle failed verification or is unsigned', () => {
+    const html = renderHtml(report(fixtureResult(), {integrity: {ok: false, problems: ['missing: logs/x.log']}, signature: {state: 'unsigned', keyid: null, detail: ''}}))
+    expect(html).toMatch(/id="integrity-alert"><b>This evidence bundle failed verification\.<\/b> missing: logs\/x\.log/)
+    expect(html).toMatch(/id="signature-status">UNSIGNED/)
+  })
+
+  it('escapes everything that came from the run', () => {
+    const r = fixtureResult()
+    r.timeline = [...r.timeline, {t_ms: 1, at: r.started_at, kind: 'runbook', detail: '<img src=x onerror=alert(1)>'}]
+    const html = renderHtml(report(r))
+    expect(html).not.toContain('<img')
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;')
+  })
+})
