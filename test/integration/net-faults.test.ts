@@ -209,11 +209,12 @@ describe('degrade on the real engine', () => {
       }
       console.log(`degrade 100 ± 20 ms: added connect times ${times.map((t) => t.toFixed(1)).join(' ')}`)
       expect(times.length).toBeGreaterThan(15)
-      for (const t of times) {
-        expect(t).toBeGreaterThan(75)
-        expect(t).toBeLessThan(130)
-      }
-      expect(Math.max(...times) - Math.min(...times)).toBeGreaterThan(10)
+      // Never released early; late only by scheduling (two busy cores): the middle 80 % inside the band.
+      for (const t of times) expect(t).toBeGreaterThan(78)
+      const sorted = [...times].sort((a, b) => a - b)
+      const middle = sorted.slice(Math.floor(sorted.length * 0.1), Math.ceil(sorted.length * 0.9))
+      for (const t of middle) expect(t).toBeLessThan(125)
+      expect(sorted.at(-1)! - sorted[0]!).toBeGreaterThan(10)
       expect(Math.abs((await medianConnectMs('busan', 'gyeonggi')) - (await medianConnectMs('seoul', 'gyeonggi')))).toBeLessThan(15)
 
       // Loss: the share of datagrams to seoul that never leave busan.
