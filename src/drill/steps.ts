@@ -150,7 +150,8 @@ async function injectFault(step: FaultStep, index: number, ctx: StepContext, upd
       : selectTargets(step.target!, seen.instances)
   if (targets.length === 0) throw new DrillAbortedError(`step ${index + 1}: no running container matches ${step.target ? describeSelector(step.target) : 'the partition groups'} now`)
   if (NETWORK_FAULTS.includes(step.fault) && !ctx.netHelpers) throw new DrillAbortedError(`step ${index + 1}: ${step.fault} needs the network helpers, which this run did not prepare`)
-  const net = ctx.netHelpers ? {helpers: ctx.netHelpers, observed: seen.instances} : undefined
+  const faultName = step.name ?? `${step.fault}-${index + 1}`
+  const net = ctx.netHelpers ? {helpers: ctx.netHelpers, observed: seen.instances, note: (text: string) => void ctx.timeline.record('revert', `${faultName}: ${text}`)} : undefined
   const fault = buildFault(step, targets, ctx.topology, ctx.engine, () => ctx.clock.now(), net)
   update(fault.description)
   const at = ctx.timeline.record('fault', fault.description)

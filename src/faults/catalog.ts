@@ -18,6 +18,8 @@ export type FaultEngine = ContainerLifecycle & NetworkAttachment & ContainerExec
 export interface NetFaultContext {
   helpers: NetHelpers
   observed: readonly ObservedInstance[]
+  /** Where a network fault's own report goes (the timeline), e.g. what the delayer held when it stopped. */
+  note?: (text: string) => void
 }
 
 /** The fault a step describes, aimed at the containers its selector picked when the step ran. */
@@ -69,7 +71,7 @@ export function buildFault(step: FaultStep, targets: readonly ObservedInstance[]
         })
         .filter((t) => t.peers === 'all' || t.peers.length > 0)
       if (degradeTargets.length === 0) throw new Error(`degrade: the targets are the only containers of site ${peer} on the WAN; nothing to degrade between them`)
-      return degradeFault(ctx.helpers, {latencyMs: step.latency, jitterMs: step.jitter, lossPercent: step.loss, rate: step.rate}, peer, degradeTargets, NetHelpers.newTag())
+      return degradeFault(ctx.helpers, {latencyMs: step.latency, jitterMs: step.jitter, lossPercent: step.loss, rate: step.rate}, peer, degradeTargets, NetHelpers.newTag(), ctx.note)
     }
   }
 }

@@ -16,7 +16,15 @@ export interface DegradeTarget extends NetTarget {
  * run (tc netem where the kernel has it; else firedrill-delayer on NFQUEUE, iptables statistic and htb)
  * and recorded. Undo: remove this fault's chain and qdisc, check they are gone, stop the helpers.
  */
-export function degradeFault(helpers: NetHelpers, spec: DegradeSpec, peerName: string, targets: readonly DegradeTarget[], tag: string): Fault {
+export function degradeFault(
+  helpers: NetHelpers,
+  spec: DegradeSpec,
+  peerName: string,
+  targets: readonly DegradeTarget[],
+  tag: string,
+  /** Told what each delayer reports when it stops (packets delayed, how long they were held), for the timeline. */
+  note: (text: string) => void = () => {},
+): Fault {
   if (targets.length === 0) throw new Error('degrade needs at least one target')
   const chain = chainName(tag)
   // entry.dev is set only when this fault owns the device's root qdisc: a revert never removes another fault's.
@@ -28,13 +36,13 @@ export function degradeFault(helpers: NetHelpers, spec: DegradeSpec, peerName: s
       const delayer = mechanism === 'nfqueue' && spec.latencyMs !== undefined
       const applied: {target: DegradeTarget; helper?: NetHelper; dev?: string}[] = []
       const summaries: string[] = []
-      const logs: string[] = []
       const undo = async () => {
         const outcomes = await Promise.allSettled(
           applied.map(async ({target, helper, dev}) => {
             const r = await helpers.runIn(target, helper, revertScript(chain, dev ? [dev] : []))
             const tail = await helper?.remove()
-            if (tail) logs.push(`${target.name}: ${tail.split('\n').at(-1)}`)
+            const summary = tail?.split('\n').findLast((line) => line.includes('packets delayed'))
+            if (summary) note(`${target.name}: ${summary}`)
             if (r.exitCode !== 0) throw new Error(`${target.name}: ${(r.stderr || r.stdout).trim()}`)
           }),
         )

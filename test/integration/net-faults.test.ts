@@ -163,7 +163,8 @@ describe('degrade on the real engine', () => {
 
   it('busan ↔ WAN at 200 ms: connects to and from busan take 200 ms longer, others do not; revert restores it and leaves nothing', async () => {
     const before = {toBusan: await medianConnectMs('seoul', 'busan'), fromBusan: await medianConnectMs('busan', 'gyeonggi'), other: await medianConnectMs('seoul', 'gyeonggi')}
-    const fault = degradeFault(helpers, {latencyMs: 200}, 'wan', [{id: node.busan.id, name: node.busan.name, site: 'busan', wanAddress: node.busan.wan, peers: 'all'}], NetHelpers.newTag())
+    const notes: string[] = []
+    const fault = degradeFault(helpers, {latencyMs: 200}, 'wan', [{id: node.busan.id, name: node.busan.name, site: 'busan', wanAddress: node.busan.wan, peers: 'all'}], NetHelpers.newTag(), (t) => notes.push(t))
     const injected = await fault.inject()
     let reverted = false
     try {
@@ -182,6 +183,13 @@ describe('degrade on the real engine', () => {
       expect(state.iptables).toContain('--queue-bypass')
       await injected.revert!.run()
       reverted = true
+      // The delayer's own account: every packet held 200 ms, to within a few ms.
+      console.log(`delayer: ${notes.join('; ')}`)
+      const held = /(\d+) packets delayed, held min ([\d.]+) \/ mean ([\d.]+) \/ max ([\d.]+) ms/.exec(notes.join('\n'))
+      expect(held, notes.join('\n')).not.toBeNull()
+      expect(Number(held![1])).toBeGreaterThan(50)
+      expect(Number(held![2])).toBeGreaterThanOrEqual(199.9)
+      expect(Number(held![3])).toBeLessThan(203)
       await expectClean()
       expect(await medianConnectMs('seoul', 'busan')).toBeLessThan(before.toBusan + 15)
     } finally {

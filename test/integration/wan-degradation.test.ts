@@ -66,6 +66,11 @@ describe('wan-degradation on the real engine', () => {
     const done = result.timeline.find((e: {kind: string}) => e.kind === 'fault-done')
     expect(done.detail).toMatch(/mechanism (netem|nfqueue)/)
     expect(result.reverts).toEqual([expect.objectContaining({ok: true})])
+    // Each delayer's own account on the timeline: how many packets it held, and for how long.
+    const held = result.timeline.filter((e: {kind: string; detail: string}) => e.kind === 'revert' && /firedrill-delayer: \d+ packets delayed/.test(e.detail))
+    console.log(`delayers: ${held.map((e: {detail: string}) => e.detail).join(' | ')}`)
+    expect(held).toHaveLength(2)
+    for (const e of held) expect(Number(/mean ([\d.]+) ms/.exec(e.detail)![1])).toBeGreaterThanOrEqual(199.9)
     await expectNetworkClean()
 
     // SIGTERM while degraded: exit 143, and the link is restored all the same.
