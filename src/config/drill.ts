@@ -1,5 +1,6 @@
 import {z} from 'zod'
 
+import {cutPairs} from '../faults/net-rules.js'
 import {argv, duration, GIB, name, size} from './common.js'
 
 export const CLUSTER_ROLES = ['leader', 'sync_standby', 'replica'] as const
@@ -15,10 +16,29 @@ export const targetSchema = z
   .refine((t) => t.service !== undefined || t.site !== undefined, {error: 'a target names at least a service or a site'})
 export type TargetSelector = z.output<typeof targetSchema>
 
-export const FAULT_KINDS = ['kill', 'stop', 'pause', 'restart', 'power-cut', 'isolate', 'process-kill', 'disk-full'] as const
+export const FAULT_KINDS = ['kill', 'stop', 'pause', 'restart', 'power-cut', 'isolate', 'process-kill', 'disk-full', 'partition', 'degrade'] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
 /** Faults that act on a whole site: their target names the site and nothing else. */
 export const SITE_FAULTS: readonly FaultKind[] = ['power-cut', 'isolate']
+/** Faults that change a container's network from a helper container in its network namespace. */
+export const NETWORK_FAULTS: readonly FaultKind[] = ['partition', 'degrade']
+export const PARTITION_DIRECTIONS = ['both', 'one-way'] as const
+/** degrade's peer: the WAN (everything beyond the target's own site), or one other site. */
+export const WAN_PEER = 'wan'
+
+const RATE = /^\d+(\.\d+)?(bit|kbit|mbit|gbit)$/
+/** `5%`, `0.5%` or a bare number of percent, as a number of percent (0 < p <= 100). */
+const percent = () =>
+  z.union([z.string(), z.number()], {error: 'expected a percentage such as 5% or 0.5%'}).transform((raw, ctx) => {
+    const text = String(raw).trim()
+    const match = /^(\d+(?:\.\d+)?)\s*%?$/.exec(text)
+    const value = match ? Number(match[1]) : Number.NaN
+    if (!(value > 0 && value <= 100)) {
+      ctx.addIssue({code: 'custom', message: `"${raw}" is not a percentage above 0 and at most 100 (such as 5%)`})
+      return z.NEVER
+    }
+    return value
+  })
 
 const SIGNAL = /^SIG[A-Z0-9]+$/
 
@@ -31,7 +51,8 @@ export const faultStep = z
     fault: z.enum(FAULT_KINDS, {error: `unknown fault kind; known kinds: ${FAULT_KINDS.join(', ')}`}),
     /** Names the fault for a later `heal` step. Default: the fault kind and its step number. */
     name: name('fault name').optional(),
-    target: targetSchema,
+    /** Which containers the fault acts on (every fault but partition, which names groups of sites). */
+    target: targetSchema.optional(),
     /** kill and process-kill: the signal sent. */
     signal: z.string().regex(SIGNAL, {error: 'signal must be a name such as SIGKILL or SIGTERM'}).default('SIGKILL'),
     /** stop and restart: how long to wait for a graceful exit before SIGKILL. */
@@ -44,8 +65,51 @@ export const faultStep = z
     max_fill: size().default(2 * GIB),
     /** Whether the fault is undone when the drill ends (kill: start again; isolate: reconnect; pause: thaw). */
     revert: z.boolean().default(true),
+    /**
+     * partition: groups of sites that cannot reach each other, e.g. [[seoul], [gyeonggi, busan]]. Sites in
+     * different groups are cut apart unless some group holds both (groups may overlap).
+     */
+    groups: z.array(z.array(name('site name')).min(1, {error: 'a group holds at least one site'}), {error: 'groups is a list of lists of sites, e.g. [[seoul], [gyeonggi, busan]]'}).min(2, {error: 'a partition needs at least two groups'}).optional(),
+    /** partition: `both` (default), or `one-way`: only packets from an earlier group to a later one are dropped. */
+    direction: z.enum(PARTITION_DIRECTIONS, {error: `direction must be one of: ${PARTITION_DIRECTIONS.join(', ')}`}).optional(),
+    /** degrade: the other end of the degraded link: `wan` (default: all traffic leaving the target over the WAN) or a site. */
+    peer: name('peer').optional(),
+    /** degrade: delay added to every packet the target sends to the peer (a round trip grows by this much). */
+    latency: duration().optional(),
+    /** degrade: the delay varies uniformly within latency ± jitter (packets keep their order). */
+    jitter: duration().optional(),
+    /** degrade: share of packets to the peer dropped at random, e.g. 5%. */
+    loss: percent().optional(),
+    /** degrade: bandwidth towards the peer, e.g. 10mbit (units bit, kbit, mbit, gbit). */
+    rate: z.string().regex(RATE, {error: 'rate must be a number with a unit: bit, kbit, mbit or gbit (e.g. 10mbit)'}).optional(),
   })
   .superRefine((step, ctx) => {
+    const misplaced = (field: keyof typeof step, only: FaultKind) => {
+      if (step[field] !== undefined && step.fault !== only) ctx.addIssue({code: 'custom', path: [field], message: `${field} only applies to ${only}`})
+    }
+    for (const f of ['groups', 'direction'] as const) misplaced(f, 'partition')
+    for (const f of ['peer', 'latency', 'jitter', 'loss', 'rate'] as const) misplaced(f, 'degrade')
+    if (step.fault === 'partition') {
+      if (step.target !== undefined) ctx.addIssue({code: 'custom', path: ['target'], message: 'partition acts on groups of sites: give groups, not target'})
+      if (step.groups === undefined) ctx.addIssue({code: 'custom', path: ['groups'], message: 'partition needs groups, e.g. groups: [[seoul], [gyeonggi, busan]]'})
+      else if (step.groups.length >= 2 && cutPairs(step.groups, step.direction ?? 'both').length === 0) {
+        ctx.addIssue({code: 'custom', path: ['groups'], message: 'these groups cut no site off from another (every pair of sites shares a group)'})
+      }
+      return
+    }
+    if (step.target === undefined) {
+      ctx.addIssue({code: 'custom', path: ['target'], message: `${step.fault} needs a target, e.g. target: {service: postgres, role: leader}`})
+      return
+    }
+    if (step.fault === 'degrade') {
+      if (step.latency === undefined && step.loss === undefined && step.rate === undefined) {
+        ctx.addIssue({code: 'custom', message: 'degrade needs at least one of latency, loss, rate'})
+      }
+      if (step.jitter !== undefined && (step.latency === undefined || step.jitter > step.latency)) {
+        ctx.addIssue({code: 'custom', path: ['jitter'], message: 'jitter needs a latency at least as large'})
+      }
+      if (step.peer !== undefined && step.peer === step.target.site) ctx.addIssue({code: 'custom', path: ['peer'], message: 'peer must be another site than the target'})
+    }
     if (SITE_FAULTS.includes(step.fault) && (step.target.site === undefined || step.target.service !== undefined || step.target.role !== undefined)) {
       ctx.addIssue({code: 'custom', path: ['target'], message: `${step.fault} acts on a whole site: its target is {site: NAME} and nothing else`})
     }
@@ -217,6 +281,13 @@ export const policySchema = z.strictObject({
 })
 export type Policy = z.output<typeof policySchema>
 
+/** Sample standbys' replication lag from the primary while the drill runs (replay_lag and WAL bytes from pg_stat_replication). */
+export const replicationLagSchema = z.strictObject({
+  /** The sites whose instances of the probe's service are watched. */
+  sites: z.array(name('site name')).min(1, {error: 'name at least one site'}),
+  interval: duration({min: 50}).default(500),
+})
+
 const drillObject = z.strictObject({
   name: name('drill name'),
   description: z.string().optional(),
@@ -233,6 +304,7 @@ const drillObject = z.strictObject({
   /** How often the drill is due (firedrill plan). */
   frequency: z.enum(FREQUENCIES, {error: `frequency must be one of: ${FREQUENCIES.join(', ')}`}).optional(),
   probe: probeSchema,
+  replication_lag: replicationLagSchema.optional(),
   steps: z.array(z.record(z.string(), z.unknown(), {error: 'each step must be a mapping such as {sleep: 3s}'})).min(1, {error: 'a drill needs at least one step'}),
 })
 

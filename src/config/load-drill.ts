@@ -4,7 +4,7 @@ import {ConfigError, type ConfigIssue} from '../errors.js'
 import {DEFAULT_TOPOLOGY} from '../paths.js'
 import type {Topology} from '../topology/model.js'
 import type {Objectives} from '../grade/grade.js'
-import {drillSchema, STEP_KINDS, type Disruption, type Frequency, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
+import {drillSchema, STEP_KINDS, WAN_PEER, type Disruption, type Frequency, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
 import {DEFAULT_POLICY_FILE, loadPolicy, resolveObjectives, type ObjectivesSource} from './load-policy.js'
 import {loadTopology} from './load-topology.js'
 import {YamlSource} from './yaml-source.js'
@@ -20,6 +20,8 @@ export interface Drill {
   disruption?: Disruption
   frequency?: Frequency
   probe: ProbeSpec
+  /** Standbys (by member name) whose replication lag is sampled, and how often. */
+  replicationLag?: {standbys: string[]; intervalMs: number}
   steps: Step[]
 }
 
@@ -120,11 +122,24 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
     if (!services.has(spec.probe.service)) {
       issues.push(source.issue(['probe', 'service'], `service "${spec.probe.service}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
     }
+    for (const [j, site] of (spec.replication_lag?.sites ?? []).entries()) {
+      if (!topology.instances.some((i) => i.site === site && i.service === spec.probe.service)) {
+        issues.push(source.issue(['replication_lag', 'sites', j], `no ${spec.probe.service} instance on site "${site}" in topology ${topology.project}`))
+      }
+    }
     const faultNames = new Set<string>()
     steps.forEach((step, i) => {
       const at = ['steps', i]
       if (step.kind === 'fault') {
-        issues.push(...checkTarget(step.target, [...at, 'target'], topology, services, sites, source))
+        if (step.target) issues.push(...checkTarget(step.target, [...at, 'target'], topology, services, sites, source))
+        for (const [g, group] of (step.groups ?? []).entries()) {
+          for (const [k, site] of group.entries()) {
+            if (!sites.has(site)) issues.push(source.issue([...at, 'groups', g, k], `site "${site}" is not in topology ${topology.project} (sites: ${[...sites].join(', ')})`))
+          }
+        }
+        if (step.peer !== undefined && step.peer !== WAN_PEER && !sites.has(step.peer)) {
+          issues.push(source.issue([...at, 'peer'], `peer "${step.peer}" is neither wan nor a site of topology ${topology.project} (sites: ${[...sites].join(', ')})`))
+        }
         faultNames.add(step.name ?? `${step.fault}-${i + 1}`)
       }
       if ((step.kind === 'runbook' || step.kind === 'assert' || step.kind === 'wait') && step.in !== undefined && step.in !== 'host') {
@@ -134,7 +149,7 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
         issues.push(...checkPlace(step.ci.in, [...at, 'ci', 'in'], topology, services, sites, source))
       }
       if (step.kind === 'fault' && step.fault === 'disk-full') {
-        const targeted = topology.instances.filter((inst) => (!step.target.service || inst.service === step.target.service) && (!step.target.site || inst.site === step.target.site))
+        const targeted = topology.instances.filter((inst) => (!step.target!.service || inst.service === step.target!.service) && (!step.target!.site || inst.site === step.target!.site))
         const bare = targeted.filter((inst) => !inst.volumes.some((v) => v.sizeBytes !== undefined && isUnder(step.path!, v.target)))
         if (targeted.length > 0 && bare.length > 0) {
           issues.push(
@@ -168,6 +183,12 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
       disruption: spec.disruption,
       frequency: spec.frequency,
       probe: spec.probe,
+      replicationLag: spec.replication_lag
+        ? {
+            standbys: topology!.instances.filter((i) => i.service === spec.probe.service && spec.replication_lag!.sites.includes(i.site)).map((i) => i.hostname),
+            intervalMs: spec.replication_lag.interval,
+          }
+        : undefined,
       steps,
     },
     topology: topology!,

@@ -1,12 +1,15 @@
 import type {LoadedDrill} from '../config/load-drill.js'
-import type {Step} from '../config/drill.js'
+import {NETWORK_FAULTS, type Step} from '../config/drill.js'
 import type {ObjectivesSource} from '../config/load-policy.js'
 import {formatMs} from '../config/duration.js'
 import {DrillAbortedError, errorMessage} from '../errors.js'
 import type {Engine, EngineInfo} from '../engine/engine.js'
+import {NetHelpers} from '../faults/net-helper.js'
 import {grade, type Grade} from '../grade/grade.js'
 import {measure, splitBrain, type Measurements, type SplitBrain} from '../measure/measure.js'
+import {summarizeLag, type ReplicationLag} from '../measure/replication-lag.js'
 import {PostgresWriteProbe, type ProbeNode} from '../probes/postgres-write-probe.js'
+import {ReplicationLagWatch} from '../probes/replication-lag-watch.js'
 import type {Sample} from '../probes/sample.js'
 import {SplitBrainWatch} from '../probes/split-brain-watch.js'
 import {waitHealthy} from '../topology/lifecycle.js'
@@ -15,7 +18,7 @@ import {observe} from '../topology/observe.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {systemClock, type Clock} from '../util/time.js'
 import {RevertStack, type RevertOutcome} from './reverts.js'
-import {describeStep, liveStatus, runStep, type Operator, type StepContext} from './steps.js'
+import {describeStep, liveStatus, runStep, type FaultRecord, type Operator, type StepContext} from './steps.js'
 import {Timeline, type TimelineEvent} from './timeline.js'
 
 export interface RunContext {
@@ -52,7 +55,9 @@ export interface DrillResult {
   /** Set when the objectives come from a policy tier. */
   objectives_from: ObjectivesSource | null
   results: Grade['results']
-  measurements: Omit<Measurements, 'phases'> & {split_brain: SplitBrain | null}
+  measurements: Omit<Measurements, 'phases'> & {split_brain: SplitBrain | null; replication_lag: ReplicationLag[] | null}
+  /** Each fault injected, with the mechanism a network fault used. */
+  faults: FaultRecord[]
   probe: {kind: string; service: string; interval_ms: number; timeout_ms: number; stable_samples: number; vantage: string; samples: number}
   started_at: string
   finished_at: string
@@ -91,6 +96,9 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   }
   const probe = new PostgresWriteProbe(drill.probe, ctx.runId, nodesOn('wan'), clock)
   const watch = drill.objectives.splitBrain === false ? new SplitBrainWatch(drill.probe, ctx.runId, nodesOn('site'), clock) : undefined
+  const lagWatch = drill.replicationLag ? new ReplicationLagWatch(drill.probe, drill.replicationLag.standbys, drill.replicationLag.intervalMs, nodesOn('wan'), clock) : undefined
+  const netFaults = drill.steps.filter((s) => s.kind === 'fault' && NETWORK_FAULTS.includes(s.fault))
+  const netHelpers = new NetHelpers(engine, {project: topology.project, runId: ctx.runId})
   const stepContext: StepContext = {
     topology,
     engine,
@@ -105,12 +113,29 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     revertOutcomes: [],
     operator: ctx.operator,
     stepCount: drill.steps.length,
+    netHelpers,
+    faults: [],
   }
 
   try {
+    // A run that crashed mid-fault may have left network faults in place: undo them before measuring anything.
+    const healed = await netHelpers.healLeftovers()
+    if (healed.length > 0) timeline.record('revert', `network faults left by an earlier run: ${healed.join('; ')}`)
+    if (netFaults.length > 0) {
+      // Before anything runs: the helper image is there, and (for degrade) which mechanism this kernel offers.
+      await progress.phase('Prepare network faults', async (update) => {
+        await netHelpers.requireImage()
+        if (netFaults.some((s) => s.kind === 'fault' && s.fault === 'degrade')) {
+          const mechanism = await netHelpers.mechanism()
+          update(`degrade uses ${mechanism === 'netem' ? 'tc netem' : 'NFQUEUE + firedrill-delayer (no netem in this kernel)'}`)
+          timeline.record('step', `network faults: degrade uses ${mechanism === 'netem' ? 'tc netem' : 'the NFQUEUE fallback (firedrill-delayer, iptables statistic, htb): this kernel has no netem'}`)
+        }
+      })
+    }
     await progress.phase(`Start ${drill.probe.kind} probe on ${drill.probe.service} every ${formatMs(drill.probe.interval)}`, async () => {
       await probe.start()
       await watch?.start()
+      lagWatch?.start()
     })
     timeline.record('probe-start', `${drill.probe.kind} on ${drill.probe.service}, interval ${drill.probe.interval} ms, vantage ${drill.probe.vantage}${watch ? '; split-brain watch on every node from inside its site' : ''}`)
 
@@ -151,6 +176,11 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   } finally {
     await probe.stop().catch(() => {})
     await watch?.stop().catch(() => {})
+    await lagWatch?.stop().catch(() => {})
+    if (lagWatch) {
+      const errors = lagWatch.errors.length > 0 ? `; ${lagWatch.errors.length} failed reading(s), first: ${lagWatch.errors[0]}` : ''
+      timeline.record('probe-stop', `replication lag watch: ${lagWatch.samples.length} readings of ${drill.replicationLag!.standbys.join(', ')}${errors}`)
+    }
     timeline.record('probe-stop', `${probe.samples.length} samples`)
     // Read back once before undoing anything (the fallback if the topology does not come back), and
     // again once it is healthy: writes lost while healing (a failback) are lost all the same.
@@ -215,7 +245,12 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     objectives: {rto_ms: drill.objectives.rtoMs ?? null, rpo_ms: drill.objectives.rpoMs ?? null, split_brain: drill.objectives.splitBrain ?? null},
     objectives_from: drill.objectivesFrom ?? null,
     results: g.results,
-    measurements: {...measurements, split_brain: sb ? {...sb, first_at: sb.first_at === null ? null : timeline.relative(sb.first_at)} : null},
+    measurements: {
+      ...measurements,
+      split_brain: sb ? {...sb, first_at: sb.first_at === null ? null : timeline.relative(sb.first_at)} : null,
+      replication_lag: lagWatch ? summarizeLag(lagWatch.samples, drill.replicationLag!.standbys, faultAt, stepContext.healedAt) : null,
+    },
+    faults: stepContext.faults ?? [],
     probe: {
       kind: drill.probe.kind,
       service: drill.probe.service,

@@ -2,12 +2,14 @@ import {randomBytes} from 'node:crypto'
 
 import path from 'node:path'
 
+import {NETWORK_FAULTS} from '../config/drill.js'
 import {loadDrill, type LoadedDrill, type LoadOptions} from '../config/load-drill.js'
 import {kindOf, yamlFiles} from '../config/validate.js'
 import {YamlSource} from '../config/yaml-source.js'
 import {ConfigError, type ConfigIssue} from '../errors.js'
 import {gradeRepeat, type GradeOn, type RepeatGrade} from '../grade/repeat.js'
 import type {Engine} from '../engine/engine.js'
+import {ensureNetHelperImage} from '../faults/net-helper.js'
 import {bringUp, tearDown} from '../topology/lifecycle.js'
 import {interruptible} from '../util/interrupt.js'
 import {type Progress, silentProgress} from '../util/progress.js'
@@ -87,6 +89,9 @@ export async function runSession(drills: readonly LoadedDrill[], opts: SessionOp
     // Brought up here means taken down here (unless --keep); found up means left up.
     const broughtUp = new Map<string, string>()
     try {
+      if (drills.some((d) => d.drill.steps.some((s) => s.kind === 'fault' && NETWORK_FAULTS.includes(s.fault)))) {
+        await ensureNetHelperImage(opts.engine, {buildArgs: opts.buildArgs, progress})
+      }
       for (const loaded of drills) {
         const {topology} = loaded
         if (!broughtUp.has(topology.file)) {

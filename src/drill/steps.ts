@@ -1,10 +1,13 @@
 import {execa} from 'execa'
 
-import type {AssertStep, FaultStep, ManualStep, Place, Step, WaitStep} from '../config/drill.js'
+import {NETWORK_FAULTS, type AssertStep, type FaultStep, type ManualStep, type Place, type Step, type WaitStep} from '../config/drill.js'
 import {formatMs} from '../config/duration.js'
 import {DrillAbortedError, errorMessage} from '../errors.js'
 import type {Engine, ExecResult} from '../engine/engine.js'
 import {buildFault} from '../faults/catalog.js'
+import type {NetHelpers} from '../faults/net-helper.js'
+import {describeDegrade} from '../faults/net-rules.js'
+import {describeGroups} from '../faults/partition.js'
 import {describeSelector, selectTargets} from '../faults/targets.js'
 import type {AssertOutcome} from '../grade/grade.js'
 import type {Sample} from '../probes/sample.js'
@@ -42,6 +45,23 @@ export interface StepContext {
   revertOutcomes: RevertOutcome[]
   operator?: Operator
   stepCount: number
+  /** Helpers for network faults (partition, degrade); prepared by the runner when the drill has any. */
+  netHelpers?: NetHelpers
+  /** Each fault injected, with what it recorded (the mechanism of a network fault). */
+  faults?: FaultRecord[]
+  /** When the first heal step ran (monotonic ms). */
+  healedAt?: number
+}
+
+export interface FaultRecord {
+  /** The step's index. */
+  step: number
+  name: string
+  kind: FaultStep['fault']
+  description: string
+  detail: string | null
+  /** Network faults: tc netem, or the NFQUEUE fallback. */
+  mechanism: 'netem' | 'nfqueue' | null
 }
 
 export type StepStatus = 'done' | 'timed-out'
@@ -56,6 +76,7 @@ export async function runStep(step: Step, index: number, ctx: StepContext, updat
       await injectFault(step, index, ctx, update)
       return 'done'
     case 'heal': {
+      ctx.healedAt ??= ctx.clock.now()
       const names = step.heal === 'all' ? undefined : step.heal
       const outcomes = await ctx.reverts.unwind(REVERT_TIMEOUT_MS, (o) => ctx.timeline.record(o.ok ? 'revert' : 'revert-failed', o.ok ? `heal: ${o.description}` : `heal: ${o.description}: ${o.error}`), names)
       ctx.revertOutcomes.push(...outcomes)
@@ -122,14 +143,22 @@ async function manual(step: ManualStep, index: number, ctx: StepContext, update:
 
 async function injectFault(step: FaultStep, index: number, ctx: StepContext, update: (message: string) => void): Promise<void> {
   const seen = await observe(ctx.topology, ctx.engine)
-  const targets = selectTargets(step.target, seen.instances)
-  if (targets.length === 0) throw new DrillAbortedError(`step ${index + 1}: no running container matches ${describeSelector(step.target)} now`)
-  const fault = buildFault(step, targets, ctx.topology, ctx.engine, () => ctx.clock.now())
+  // A partition acts on every running container of the sites its groups name; other faults on their target.
+  const targets =
+    step.fault === 'partition'
+      ? seen.instances.filter((o) => o.container?.state === 'running' && step.groups!.some((g) => g.includes(o.instance.site)))
+      : selectTargets(step.target!, seen.instances)
+  if (targets.length === 0) throw new DrillAbortedError(`step ${index + 1}: no running container matches ${step.target ? describeSelector(step.target) : 'the partition groups'} now`)
+  if (NETWORK_FAULTS.includes(step.fault) && !ctx.netHelpers) throw new DrillAbortedError(`step ${index + 1}: ${step.fault} needs the network helpers, which this run did not prepare`)
+  const faultName = step.name ?? `${step.fault}-${index + 1}`
+  const net = ctx.netHelpers ? {helpers: ctx.netHelpers, observed: seen.instances, note: (text: string) => void ctx.timeline.record('revert', `${faultName}: ${text}`)} : undefined
+  const fault = buildFault(step, targets, ctx.topology, ctx.engine, () => ctx.clock.now(), net)
   update(fault.description)
   const at = ctx.timeline.record('fault', fault.description)
   ctx.anchor.at ??= at
   const injected = await fault.inject()
   ctx.timeline.record('fault-done', `${fault.description}: engine call returned${injected.detail ? `; ${injected.detail}` : ''}`)
+  ctx.faults?.push({step: index, name: step.name ?? `${step.fault}-${index + 1}`, kind: step.fault, description: fault.description, detail: injected.detail ?? null, mechanism: injected.mechanism ?? null})
   if (injected.revert && step.revert) ctx.reverts.push({...injected.revert, name: step.name ?? `${step.fault}-${index + 1}`})
 }
 
@@ -249,7 +278,12 @@ export function describeStep(step: Step): string {
     case 'sleep':
       return `sleep ${formatMs(step.sleep)}`
     case 'fault':
-      return `${step.fault}${step.fault === 'kill' || step.fault === 'process-kill' ? ` (${step.signal})` : ''} ${describeSelector(step.target)}`
+      if (step.fault === 'partition') return `partition ${describeGroups(step.groups!)}${step.direction === 'one-way' ? ' (one-way)' : ''}`
+      if (step.fault === 'degrade') {
+        const spec = describeDegrade({latencyMs: step.latency, jitterMs: step.jitter, lossPercent: step.loss, rate: step.rate})
+        return `degrade ${describeSelector(step.target!)} ↔ ${step.peer ?? 'wan'}: ${spec}`
+      }
+      return `${step.fault}${step.fault === 'kill' || step.fault === 'process-kill' ? ` (${step.signal})` : ''} ${describeSelector(step.target!)}`
     case 'wait':
       return `wait until ${step.wait === 'role' ? `${step.role} on ${step.site}` : step.wait === 'command' ? `${step.argv!.join(' ')} succeeds` : step.wait} (at most ${formatMs(step.timeout)})`
     case 'heal':

@@ -127,6 +127,7 @@ export class DockerEngine implements Engine {
   }
 
   async createContainer(req: ContainerCreateRequest): Promise<string> {
+    if (req.networkMode !== undefined && req.networks.length > 0) throw new Error(`container ${req.name}: networks cannot be attached to a container that uses network mode ${JSON.stringify(req.networkMode)}`)
     const [first, ...rest] = req.networks
     const exposed: Record<string, object> = {}
     const bindings: Record<string, {HostIp: string; HostPort: string}[]> = {}
@@ -138,7 +139,8 @@ export class DockerEngine implements Engine {
     const container = await this.call(`create container ${req.name}`, () =>
       this.docker.createContainer({
         name: req.name,
-        Hostname: req.hostname,
+        // A container in another's network namespace has that one's hostname.
+        Hostname: typeof req.networkMode === 'object' ? undefined : req.hostname,
         Image: req.image,
         Cmd: req.command,
         User: req.user,
@@ -159,7 +161,9 @@ export class DockerEngine implements Engine {
           PortBindings: bindings,
           Mounts: req.mounts.map((m) => ({Type: 'volume' as const, Source: m.volume, Target: m.target})),
           RestartPolicy: {Name: 'no'},
-          NetworkMode: first?.name,
+          NetworkMode: req.networkMode === undefined ? first?.name : req.networkMode === 'none' ? 'none' : `container:${req.networkMode.container}`,
+          CapAdd: req.capAdd,
+          CapDrop: req.capDrop,
         },
         NetworkingConfig: first ? {EndpointsConfig: {[first.name]: {Aliases: first.aliases}}} : undefined,
       }),

@@ -66,6 +66,14 @@ export interface ContainerCreateRequest {
   mounts: {volume: string; target: string}[]
   /** Networks to attach, each with DNS aliases; the first is attached at creation. */
   networks: {name: string; aliases: string[]}[]
+  /**
+   * Join another container's network namespace instead of attaching networks (`networks` must be empty),
+   * or `none` for a namespace with only loopback.
+   */
+  networkMode?: {container: string} | 'none'
+  /** Linux capabilities added to, and dropped from, the engine's default set (e.g. drop ALL, add NET_ADMIN). */
+  capAdd?: string[]
+  capDrop?: string[]
   stopTimeoutMs: number
 }
 

@@ -7,6 +7,11 @@ export const LABEL = {
   /** Which kind of thing firedrill made this for: `topology` (networks, containers, volumes of `up`). */
   role: 'io.firedrill.role',
   version: 'io.firedrill.version',
+  /** On a network-fault helper: the iptables chain its fault owns, and the container whose namespace it is in. */
+  fault: 'io.firedrill.fault',
+  target: 'io.firedrill.target',
+  /** On a network-fault helper: set when its fault owns the root qdisc fd: in that namespace. */
+  qdisc: 'io.firedrill.qdisc',
 } as const
 
 export type Labels = Record<string, string>

@@ -5,6 +5,8 @@ export interface Injected {
   revert?: Revert
   /** What the injection observed, for the timeline (e.g. the spread of a power cut). */
   detail?: string
+  /** Network faults: how the kernel was made to do it (tc netem, or the NFQUEUE fallback), for the results. */
+  mechanism?: 'netem' | 'nfqueue'
 }
 
 /** A fault is a small value: it knows what it does, and injecting it returns how to undo it. */

@@ -2,6 +2,7 @@ import Table from 'cli-table3'
 
 import {formatMs} from '../config/duration.js'
 import type {LoadedDrill} from '../config/load-drill.js'
+import {describeGroups} from '../faults/partition.js'
 import {describeSelector} from '../faults/targets.js'
 
 export interface CatalogueRow {
@@ -22,7 +23,7 @@ export function catalogueRows(drills: readonly LoadedDrill[]): CatalogueRow[] {
     description: drill.description ?? null,
     topology: topology.project,
     targets: drill.steps.flatMap((s) => {
-      if (s.kind === 'fault') return [`${s.fault} ${describeSelector(s.target)}`]
+      if (s.kind === 'fault') return [`${s.fault} ${s.target ? describeSelector(s.target) : describeGroups(s.groups!)}`]
       if ((s.kind === 'runbook' || s.kind === 'manual') && s.disruptive) return [`${s.kind}: ${s.kind === 'runbook' ? s.runbook : s.manual}`]
       return []
     }),

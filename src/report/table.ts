@@ -6,6 +6,7 @@ import type {DrillOutcome} from '../drill/session.js'
 import type {Stats} from '../grade/repeat.js'
 import type {PlanRow} from '../history/calendar.js'
 import {sparkline, type TrendRow} from '../history/trend.js'
+import {describeLag} from '../measure/replication-lag.js'
 import type {ObservedInstance} from '../topology/observe.js'
 
 const plain = {head: [], border: []}
@@ -55,6 +56,8 @@ function runSummary(r: DrillResult): string {
       `${m.acked_writes} acknowledged, ${m.lost_writes ?? '?'} lost, ${m.indeterminate_writes} indeterminate` +
       (m.indeterminate_present === null ? '' : ` (${m.indeterminate_present} of them applied)`),
     `  run ${r.run_id}, probe ${r.probe.kind} on ${r.probe.service} from the ${r.probe.vantage}, ${r.probe.samples} samples`,
+    ...(r.measurements.replication_lag ? describeLag(r.measurements.replication_lag).map((line) => `  ${line}`) : []),
+    ...(r.faults ?? []).filter((f) => f.mechanism).map((f) => `  ${f.name}: network fault made with ${f.mechanism === 'netem' ? 'tc netem' : 'the NFQUEUE fallback (no netem in this kernel)'}`),
   ].join('\n')
 }
 

@@ -1,7 +1,8 @@
 import {fetchPatroniReplication, isServing, readPatroniCluster, type ReplicationEntry} from '../cluster/patroni.js'
 import type {ClusterRole} from '../config/drill.js'
 import type {ContainerSummary, Containers} from '../engine/engine.js'
-import {projectFilter} from '../engine/labels.js'
+import {LABEL, projectFilter} from '../engine/labels.js'
+import {NET_HELPER_ROLE} from '../faults/net-helper.js'
 import {networkName, type Instance, type Topology} from './model.js'
 
 /** What is running for one instance right now. */
@@ -59,7 +60,8 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
     }),
   )
   const known = new Set(topology.instances.map((i) => i.containerName))
-  return {instances, strangers: containers.filter((c) => !known.has(c.name))}
+  // Network-fault helpers are fault state, not topology: the runner heals leftovers of a crashed run.
+  return {instances, strangers: containers.filter((c) => !known.has(c.name) && c.labels[LABEL.role] !== NET_HELPER_ROLE)}
 }
 
 /** Why the topology is not yet healthy; empty when it is. */

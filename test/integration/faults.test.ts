@@ -68,7 +68,7 @@ async function injectAndRevert(raw: Record<string, unknown>, during: (before: Aw
   const before = await snapshot()
   expect(before.state.every((s) => s.state === 'running')).toBe(true)
   expect(before.resolves).toBe(true)
-  const targets = selectTargets(step.target, (await observe(topology, engine)).instances)
+  const targets = selectTargets(step.target!, (await observe(topology, engine)).instances)
   expect(targets.length).toBeGreaterThan(0)
   const injected = await buildFault(step, targets, topology, engine, () => performance.now()).inject()
   await during(before)
@@ -155,7 +155,7 @@ describe('each fault against real containers, and its revert', () => {
   it('disk-full refuses a filesystem larger than max_fill', async () => {
     const step = {kind: 'fault', ...faultStep.parse({fault: 'disk-full', target: {service: 'app', site: 'east'}, path: '/data', max_fill: '1MiB'})} as FaultStep
     const topology = loadTopology(topologyFile)
-    const targets = selectTargets(step.target, (await observe(topology, engine)).instances)
+    const targets = selectTargets(step.target!, (await observe(topology, engine)).instances)
     await expect(buildFault(step, targets, topology, engine, () => 0).inject()).rejects.toThrow(/has 64\.0 MiB free \(tmpfs\); disk-full fills at most 1\.0 KiB|disk-full fills at most 1\.0 MiB/)
     expect((await snapshot()).fillers).toEqual(['', ''])
   })

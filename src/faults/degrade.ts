@@ -1,0 +1,84 @@
+import {errorMessage} from '../errors.js'
+import type {Fault} from './fault.js'
+import type {NetHelper, NetHelpers, NetTarget} from './net-helper.js'
+import {chainName, DELAY_QUEUE, describeDegrade, deviceOf, planDegrade, revertScript, type DegradeSpec, type NetMechanism} from './net-rules.js'
+
+export interface DegradeTarget extends NetTarget {
+  /** The target's address on the WAN network: the device holding it is where degraded traffic leaves. */
+  wanAddress: string
+  /** Degrade only packets to these addresses (another site's containers), or everything leaving over the WAN. */
+  peers: 'all' | string[]
+}
+
+/**
+ * Degrade the link between the targets and a peer (another site, or the whole WAN): latency ± jitter,
+ * random loss and a rate limit on the packets the targets send there. The mechanism is chosen once per
+ * run (tc netem where the kernel has it; else firedrill-delayer on NFQUEUE, iptables statistic and htb)
+ * and recorded. Undo: remove this fault's chain and qdisc, check they are gone, stop the helpers.
+ */
+export function degradeFault(
+  helpers: NetHelpers,
+  spec: DegradeSpec,
+  peerName: string,
+  targets: readonly DegradeTarget[],
+  tag: string,
+  /** Told what each delayer reports when it stops (packets delayed, how long they were held), for the timeline. */
+  note: (text: string) => void = () => {},
+): Fault {
+  if (targets.length === 0) throw new Error('degrade needs at least one target')
+  const chain = chainName(tag)
+  // entry.dev is set only when this fault owns the device's root qdisc: a revert never removes another fault's.
+  const label = `degrade ${targets.map((t) => t.name).join(', ')} ↔ ${peerName}: ${describeDegrade(spec)}`
+  return {
+    description: label,
+    async inject() {
+      const mechanism: NetMechanism = await helpers.mechanism()
+      const delayer = mechanism === 'nfqueue' && spec.latencyMs !== undefined
+      const applied: {target: DegradeTarget; helper?: NetHelper; dev?: string}[] = []
+      const summaries: string[] = []
+      const undo = async () => {
+        const outcomes = await Promise.allSettled(
+          applied.map(async ({target, helper, dev}) => {
+            const r = await helpers.runIn(target, helper, revertScript(chain, dev ? [dev] : []))
+            const tail = await helper?.remove()
+            const summary = tail?.split('\n').findLast((line) => line.includes('packets delayed'))
+            if (summary) note(`${target.name}: ${summary}`)
+            if (r.exitCode !== 0) throw new Error(`${target.name}: ${(r.stderr || r.stdout).trim()}`)
+          }),
+        )
+        const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+        if (failed.length > 0) throw new Error(`degrade not fully undone: ${failed.map((f) => errorMessage(f.reason)).join('; ')}`)
+      }
+      try {
+        await Promise.all(
+          targets.map(async (target) => {
+            const entry: {target: DegradeTarget; helper?: NetHelper; dev?: string} = {target}
+            applied.push(entry)
+            // The delayer's command does not depend on the device, so the helper can start with it.
+            const plan0 = planDegrade(mechanism, spec, {dev: 'lo', peers: target.peers}, chain)
+            entry.helper = await helpers.attach(target, tag, {command: delayer ? plan0.delayer : undefined, owns: {chain, qdisc: plan0.ownsQdisc}})
+            const dev = deviceOf(await entry.helper.must('ip addr', 'ip -o -4 addr show'), target.wanAddress)
+            if (!dev) throw new Error(`no device of ${target.name} holds its WAN address ${target.wanAddress}`)
+            const plan = planDegrade(mechanism, spec, {dev, peers: target.peers}, chain)
+            await entry.helper.must(`check ${dev}`, plan.check)
+            if (plan.ownsQdisc) entry.dev = dev
+            if (delayer) await entry.helper.waitQueueBound(DELAY_QUEUE)
+            await entry.helper.must(`degrade ${dev}`, plan.apply)
+            summaries.push(`${target.name}: ${plan.summary}`)
+          }),
+        )
+      } catch (error) {
+        await undo().catch(() => {})
+        throw error
+      }
+      return {
+        detail: `mechanism ${mechanism}; ${summaries.join('; ')}`,
+        mechanism,
+        revert: {
+          description: `restore the link ${targets.map((t) => t.name).join(', ')} ↔ ${peerName}`,
+          run: undo,
+        },
+      }
+    },
+  }
+}

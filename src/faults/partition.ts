@@ -1,0 +1,57 @@
+import {errorMessage} from '../errors.js'
+import type {Fault} from './fault.js'
+import type {NetHelper, NetHelpers, NetTarget} from './net-helper.js'
+import {chainName, partitionApply, planPartition, revertScript, type PartitionDirection, type SiteMember} from './net-rules.js'
+
+export function describeGroups(groups: readonly (readonly string[])[]): string {
+  return groups.map((g) => `[${g.join(', ')}]`).join(' | ')
+}
+
+/**
+ * Cut groups of sites apart: every container that must not hear from another site drops that site's
+ * WAN addresses on INPUT, in a chain of this fault's own, set from a helper in its namespace (the
+ * receiver drops, so senders see silence, as across a real partition). One-way: only packets from an
+ * earlier group to a later one. Undo: remove the chain and the jump, check they are gone, remove the helpers.
+ */
+export function partitionFault(helpers: NetHelpers, groups: readonly (readonly string[])[], direction: PartitionDirection, members: readonly SiteMember[], tag: string): Fault {
+  const chain = chainName(tag)
+  const rules = planPartition(groups, direction, members)
+  if (rules.length === 0) throw new Error(`partition ${describeGroups(groups)} cuts no running container off from another`)
+  const label = `partition ${describeGroups(groups)}${direction === 'one-way' ? ' (one-way: earlier groups cannot reach later ones)' : ''}`
+  return {
+    description: label,
+    async inject() {
+      const applied: {target: NetTarget; helper?: NetHelper}[] = []
+      const undo = async () => {
+        const outcomes = await Promise.allSettled(
+          applied.map(async ({target, helper}) => {
+            const r = await helpers.runIn(target, helper, revertScript(chain, []))
+            await helper?.remove()
+            if (r.exitCode !== 0) throw new Error(`${target.name}: ${(r.stderr || r.stdout).trim()}`)
+          }),
+        )
+        const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+        if (failed.length > 0) throw new Error(`partition not fully undone: ${failed.map((f) => errorMessage(f.reason)).join('; ')}`)
+      }
+      try {
+        await Promise.all(
+          rules.map(async (rule) => {
+            const target: NetTarget = {id: rule.containerId, name: rule.containerName, site: rule.site}
+            const entry: {target: NetTarget; helper?: NetHelper} = {target}
+            applied.push(entry)
+            entry.helper = await helpers.attach(target, tag, {owns: {chain, qdisc: false}})
+            await entry.helper.must(`iptables ${chain}`, partitionApply(chain, rule))
+          }),
+        )
+      } catch (error) {
+        await undo().catch(() => {})
+        throw error
+      }
+      const dropped = rules.map((r) => `${r.containerName} drops ${r.dropFrom.map((d) => `${d.site} ${d.address}`).join(', ')}`)
+      return {
+        detail: `iptables chain ${chain} on INPUT in ${rules.length} container(s): ${dropped.join('; ')}`,
+        revert: {description: `heal ${label}`, run: undo},
+      }
+    },
+  }
+}

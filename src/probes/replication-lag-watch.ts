@@ -1,0 +1,104 @@
+import pg from 'pg'
+
+import type {ProbeSpec} from '../config/drill.js'
+import {errorMessage} from '../errors.js'
+import {systemClock, type Clock} from '../util/time.js'
+import type {ProbeNode} from './postgres-write-probe.js'
+
+/** One reading of one standby's lag, as the primary's pg_stat_replication showed it (monotonic ms). */
+export interface LagSample {
+  t: number
+  /** The standby's name (application_name: its Patroni member name). */
+  standby: string
+  /** replay_lag: how long ago the WAL the standby has just replayed was flushed on the primary; null when PostgreSQL has none (idle, or just connected). */
+  replay_lag_ms: number | null
+  /** Bytes of WAL the primary has that the standby has not replayed; null when not streaming. */
+  lag_bytes: number | null
+  state: string
+}
+
+const QUERY = `SELECT application_name, state,
+  (extract(epoch FROM replay_lag) * 1000)::float8 AS replay_lag_ms,
+  pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::float8 AS lag_bytes
+FROM pg_stat_replication`
+
+/**
+ * Samples standbys' replication lag from the primary every interval: replay_lag and the WAL distance
+ * from pg_stat_replication. It finds the primary itself (the node not in recovery) and finds it again
+ * after an error. A standby that is not listed in a round is recorded with null lag and state "absent".
+ */
+export class ReplicationLagWatch {
+  readonly samples: LagSample[] = []
+  readonly errors: string[] = []
+  private client?: pg.Client
+  private timer?: NodeJS.Timeout
+  private busy = false
+
+  constructor(
+    private readonly spec: Pick<ProbeSpec, 'port' | 'database' | 'user' | 'password' | 'timeout'>,
+    private readonly standbys: readonly string[],
+    private readonly intervalMs: number,
+    private readonly resolveNodes: () => Promise<ProbeNode[]>,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.intervalMs)
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer)
+    const deadline = this.clock.now() + this.spec.timeout * 2
+    while (this.busy && this.clock.now() < deadline) await this.clock.sleep(20)
+    await this.drop()
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return
+    this.busy = true
+    try {
+      this.client ??= await this.connectPrimary()
+      const t = this.clock.now()
+      const r = await this.client.query<{application_name: string; state: string; replay_lag_ms: number | null; lag_bytes: number | null}>({text: QUERY, query_timeout: this.spec.timeout} as pg.QueryConfig)
+      for (const standby of this.standbys) {
+        const row = r.rows.find((x) => x.application_name === standby)
+        this.samples.push({t, standby, replay_lag_ms: row?.replay_lag_ms ?? null, lag_bytes: row?.lag_bytes ?? null, state: row?.state ?? 'absent'})
+      }
+    } catch (error) {
+      if (this.errors.length < 20) this.errors.push(errorMessage(error))
+      await this.drop()
+    } finally {
+      this.busy = false
+    }
+  }
+
+  private async connectPrimary(): Promise<pg.Client> {
+    for (const node of await this.resolveNodes()) {
+      const client = new pg.Client({
+        host: node.address,
+        port: this.spec.port,
+        database: this.spec.database,
+        user: this.spec.user,
+        password: this.spec.password,
+        connectionTimeoutMillis: this.spec.timeout,
+        query_timeout: this.spec.timeout,
+      })
+      client.on('error', () => {})
+      try {
+        await client.connect()
+        const r = await client.query<{r: boolean}>('SELECT pg_is_in_recovery() AS r')
+        if (!r.rows[0]!.r) return client
+      } catch {
+        // not reachable or not the primary: try the next
+      }
+      await client.end().catch(() => {})
+    }
+    throw new Error('no node accepts writes, so no primary to read replication lag from')
+  }
+
+  private async drop(): Promise<void> {
+    const c = this.client
+    this.client = undefined
+    await c?.end().catch(() => {})
+  }
+}
