@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand, buildArgFlag, parseBuildArgs} from '../cli/base-command.js'
 import {terminalOperator} from '../cli/terminal-operator.js'
 import type {DrillResult} from '../drill/runner.js'
+import {refuseIfUnfinished} from '../drill/journal.js'
 import {withProjectLocks} from '../drill/lock.js'
 import {loadDrills, runDrills, type DrillOutcome} from '../drill/session.js'
 import {ExitCode} from '../errors.js'
@@ -86,6 +87,8 @@ ${BaseCommand.exitCodeHelp}`
     const progress = this.progress()
     // One drill per topology at a time: taken before the engine is even asked.
     const outcomes = await withProjectLocks(drills.map((d) => d.topology.project), async () => {
+      // A run that was killed left faults in place: restore first (firedrill cleanup), never drill on top of them.
+      for (const project of new Set(drills.map((d) => d.topology.project))) refuseIfUnfinished(project)
       const engine = await this.engine()
       return runDrills(drills, {
       engine,

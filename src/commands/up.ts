@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, buildArgFlag, parseBuildArgs, topologyFlag} from '../cli/base-command.js'
 import {loadTopology} from '../config/load-topology.js'
 import {formatMs} from '../config/duration.js'
+import {refuseIfUnfinished} from '../drill/journal.js'
 import {withProjectLocks} from '../drill/lock.js'
 import {bringUp, type UpResult} from '../topology/lifecycle.js'
 import {interruptible} from '../util/interrupt.js'
@@ -30,6 +31,7 @@ ${BaseCommand.exitCodeHelp}`
     const result = await withProjectLocks(
       [topology.project],
       async () => {
+        refuseIfUnfinished(topology.project)
         const engine = await this.engine()
         return interruptible((signal) => bringUp(topology, engine, {buildArgs, rebuild: this.flags.rebuild, progress, signal}), progress.log)
       },

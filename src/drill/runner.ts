@@ -17,6 +17,7 @@ import {networkName} from '../topology/model.js'
 import {observe} from '../topology/observe.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {systemClock, type Clock} from '../util/time.js'
+import {Journal} from './journal.js'
 import {RevertStack, type RevertOutcome} from './reverts.js'
 import {describeStep, liveStatus, runStep, type FaultRecord, type Operator, type StepContext} from './steps.js'
 import {Timeline, type TimelineEvent} from './timeline.js'
@@ -31,6 +32,8 @@ export interface RunContext {
   signal?: AbortSignal
   /** The person at the terminal who confirms manual steps; absent in CI. */
   operator?: Operator
+  /** Where the crash journal goes (default: the state directory). */
+  journalDir?: string
 }
 
 export interface StepRecord {
@@ -99,6 +102,7 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   const lagWatch = drill.replicationLag ? new ReplicationLagWatch(drill.probe, drill.replicationLag.standbys, drill.replicationLag.intervalMs, nodesOn('wan'), clock) : undefined
   const netFaults = drill.steps.filter((s) => s.kind === 'fault' && NETWORK_FAULTS.includes(s.fault))
   const netHelpers = new NetHelpers(engine, {project: topology.project, runId: ctx.runId})
+  const journal = Journal.begin(topology.project, ctx.runId, {dir: ctx.journalDir})
   const stepContext: StepContext = {
     topology,
     engine,
@@ -115,6 +119,7 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     stepCount: drill.steps.length,
     netHelpers,
     faults: [],
+    journal,
   }
 
   try {
@@ -193,6 +198,10 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
         reverts.unwind(REVERT_TIMEOUT_MS, (o) => timeline.record(o.ok ? 'revert' : 'revert-failed', o.ok ? o.description : `${o.description}: ${o.error}`)),
       )
       stepContext.revertOutcomes.push(...outcomes)
+    }
+    const left = journal.finish()
+    if (left.length > 0) {
+      timeline.record('revert-failed', `${left.length} fault(s) not undone; the journal is kept, and firedrill cleanup --project ${topology.project} restores them`)
     }
     if (!ctx.signal?.aborted) {
       await waitHealthy(topology, engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal: ctx.signal}).catch((error) =>

@@ -4,7 +4,8 @@ import {NETWORK_FAULTS, type AssertStep, type FaultStep, type ManualStep, type P
 import {formatMs} from '../config/duration.js'
 import {DrillAbortedError, errorMessage} from '../errors.js'
 import type {Engine, ExecResult} from '../engine/engine.js'
-import {buildFault} from '../faults/catalog.js'
+import {buildFault, undoSpecOf} from '../faults/catalog.js'
+import type {Injected} from '../faults/fault.js'
 import type {NetHelpers} from '../faults/net-helper.js'
 import {describeDegrade} from '../faults/net-rules.js'
 import {describeGroups} from '../faults/partition.js'
@@ -15,6 +16,7 @@ import {waitHealthy} from '../topology/lifecycle.js'
 import type {Topology} from '../topology/model.js'
 import {observe} from '../topology/observe.js'
 import {pollUntil, type Clock} from '../util/time.js'
+import type {Journal} from './journal.js'
 import type {RevertOutcome, RevertStack} from './reverts.js'
 import type {Timeline} from './timeline.js'
 
@@ -45,6 +47,8 @@ export interface StepContext {
   revertOutcomes: RevertOutcome[]
   operator?: Operator
   stepCount: number
+  /** What is about to change, on disk before each fault (absent in tests that need no crash record). */
+  journal?: Journal
   /** Helpers for network faults (partition, degrade); prepared by the runner when the drill has any. */
   netHelpers?: NetHelpers
   /** Each fault injected, with what it recorded (the mechanism of a network fault). */
@@ -154,12 +158,35 @@ async function injectFault(step: FaultStep, index: number, ctx: StepContext, upd
   const net = ctx.netHelpers ? {helpers: ctx.netHelpers, observed: seen.instances, note: (text: string) => void ctx.timeline.record('revert', `${faultName}: ${text}`)} : undefined
   const fault = buildFault(step, targets, ctx.topology, ctx.engine, () => ctx.clock.now(), net)
   update(fault.description)
+  // Durably, before the engine is asked: a runner killed from here on leaves a record cleanup can undo.
+  const undo = undoSpecOf(step, targets, ctx.topology)
+  const seq = undo.kind === 'none' ? undefined : ctx.journal?.intend({fault: step.fault, name: faultName, description: fault.description, undo})
   const at = ctx.timeline.record('fault', fault.description)
   ctx.anchor.at ??= at
-  const injected = await fault.inject()
+  let injected: Injected
+  try {
+    injected = await fault.inject()
+  } catch (error) {
+    // Each fault undoes a half-done injection itself before it throws.
+    if (seq !== undefined) ctx.journal?.mark(seq, 'reverted')
+    throw error
+  }
+  if (seq !== undefined) ctx.journal?.mark(seq, 'injected')
   ctx.timeline.record('fault-done', `${fault.description}: engine call returned${injected.detail ? `; ${injected.detail}` : ''}`)
   ctx.faults?.push({step: index, name: step.name ?? `${step.fault}-${index + 1}`, kind: step.fault, description: fault.description, detail: injected.detail ?? null, mechanism: injected.mechanism ?? null})
-  if (injected.revert && step.revert) ctx.reverts.push({...injected.revert, name: step.name ?? `${step.fault}-${index + 1}`})
+  if (injected.revert && step.revert) {
+    const revert = injected.revert
+    ctx.reverts.push({
+      ...revert,
+      name: faultName,
+      run: async () => {
+        await revert.run()
+        if (seq !== undefined) ctx.journal?.mark(seq, 'reverted')
+      },
+    })
+  } else if (seq !== undefined) {
+    ctx.journal?.mark(seq, 'reverted')
+  }
 }
 
 async function waitFor(step: WaitStep, ctx: StepContext, update: (message: string) => void): Promise<StepStatus> {

@@ -4,13 +4,14 @@ import {networkName, type Topology} from '../topology/model.js'
 import type {ObservedInstance} from '../topology/observe.js'
 import {degradeFault} from './degrade.js'
 import type {Fault} from './fault.js'
-import {diskFullFault} from './disk-full.js'
+import {diskFullFault, fillerPath} from './disk-full.js'
 import {isolateFault} from './isolate.js'
 import {killFault, pauseFault, powerCutFault, restartFault, stopFault} from './kill.js'
 import {NetHelpers} from './net-helper.js'
 import type {SiteMember} from './net-rules.js'
 import {partitionFault} from './partition.js'
 import {processKillFault} from './process-kill.js'
+import type {UndoSpec} from './undo.js'
 
 export type FaultEngine = ContainerLifecycle & NetworkAttachment & ContainerExec
 
@@ -73,6 +74,33 @@ export function buildFault(step: FaultStep, targets: readonly ObservedInstance[]
       if (degradeTargets.length === 0) throw new Error(`degrade: the targets are the only containers of site ${peer} on the WAN; nothing to degrade between them`)
       return degradeFault(ctx.helpers, {latencyMs: step.latency, jitterMs: step.jitter, lossPercent: step.loss, rate: step.rate}, peer, degradeTargets, NetHelpers.newTag(), ctx.note)
     }
+  }
+}
+
+/**
+ * How to undo what a step is about to do, as data for the journal (written before the fault is
+ * injected). A fault with revert: false is meant to stay, and so is not undone by cleanup either.
+ */
+export function undoSpecOf(step: FaultStep, targets: readonly ObservedInstance[], topology: Topology): UndoSpec {
+  const containers = targets.map((t) => ({id: t.container!.id, name: t.container!.name}))
+  if (!step.revert) return {kind: 'none'}
+  switch (step.fault) {
+    case 'kill':
+    case 'stop':
+    case 'power-cut':
+      return {kind: 'start', containers}
+    case 'pause':
+      return {kind: 'unpause', containers}
+    case 'isolate':
+      return {kind: 'reconnect', network: networkName(topology.project, undefined), containers: targets.map((t) => ({...containers.find((c) => c.id === t.container!.id)!, aliases: [t.instance.hostname]}))}
+    case 'disk-full':
+      return {kind: 'remove-file', path: fillerPath(step.path!), containers}
+    case 'partition':
+    case 'degrade':
+      return {kind: 'net-helpers'}
+    case 'restart':
+    case 'process-kill':
+      return {kind: 'none'}
   }
 }
 

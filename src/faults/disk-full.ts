@@ -11,6 +11,11 @@ export interface FsUsage {
   fstype: string
 }
 
+/** The one file a disk-full fault writes under `dir`. */
+export function fillerPath(dir: string): string {
+  return `${dir.replace(/\/+$/, '')}/${FILLER_NAME}`
+}
+
 /** `df -B1 --output=avail,size,fstype PATH`, parsed. Pure, for tests. */
 export function parseDf(stdout: string): FsUsage | undefined {
   const line = stdout.trim().split('\n').at(-1)?.trim().split(/\s+/)
@@ -34,7 +39,7 @@ export function formatBytes(n: number): string {
  */
 export function diskFullFault(engine: ContainerExec, targets: readonly ContainerTarget[], dir: string, maxFill: number): Fault {
   if (targets.length === 0) throw new Error('disk-full needs at least one target')
-  const filler = `${dir.replace(/\/+$/, '')}/${FILLER_NAME}`
+  const filler = fillerPath(dir)
   const run = (t: ContainerTarget, argv: string[]) => engine.exec(t.id, argv, {user: 'root', timeoutMs: 60_000})
   const usage = async (t: ContainerTarget): Promise<FsUsage> => {
     const r = await run(t, ['df', '-B1', '--output=avail,size,fstype', dir])
