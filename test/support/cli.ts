@@ -10,6 +10,16 @@ export const BIN = path.join(PACKAGE_ROOT, 'bin', 'run.js')
 /** Runs write evidence and history under FIREDRILL_HOME: in tests, a scratch directory rather than the checkout's .firedrill. */
 export const TEST_HOME = path.join(tmpdir(), 'firedrill-test-home')
 
+/**
+ * Locks and crash journals are machine-wide; a test file keeps its own, so that a drill a person runs
+ * on this machine meanwhile (or another test run) never makes a test see a busy topology.
+ */
+const SCRATCH = {
+  FIREDRILL_HOME: TEST_HOME,
+  FIREDRILL_LOCK_DIR: path.join(TEST_HOME, `locks-${process.pid}`),
+  FIREDRILL_STATE_DIR: path.join(TEST_HOME, `state-${process.pid}`),
+}
+
 /** Run the built CLI as a user would: no TTY, no stdin, exit code and both streams kept. */
 export interface CliResult {
   exitCode: number | undefined
@@ -21,7 +31,7 @@ export async function firedrill(args: string[], opts: {env?: Record<string, stri
   const r = await execa('node', [BIN, ...args], {
     reject: false,
     stdin: 'ignore',
-    env: {FIREDRILL_HOME: TEST_HOME, ...opts.env},
+    env: {...SCRATCH, ...opts.env},
     timeout: opts.timeout ?? 30_000,
     cwd: PACKAGE_ROOT,
   })
@@ -33,7 +43,7 @@ export const NO_ENGINE = {DOCKER_HOST: 'unix:///nonexistent/firedrill-test.sock'
 
 /** Start the CLI, wait until its stderr shows `marker`, then send `signal`; resolves with how it ended. */
 export async function firedrillInterrupted(args: string[], marker: RegExp, signal: NodeJS.Signals, timeout = 300_000): Promise<CliResult> {
-  const child = execa('node', [BIN, ...args], {reject: false, stdin: 'ignore', timeout, cwd: PACKAGE_ROOT, env: {FIREDRILL_HOME: TEST_HOME}})
+  const child = execa('node', [BIN, ...args], {reject: false, stdin: 'ignore', timeout, cwd: PACKAGE_ROOT, env: SCRATCH})
   let seen = ''
   await new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (chunk: Buffer) => {
