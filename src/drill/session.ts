@@ -13,6 +13,7 @@ import {ensureNetHelperImage} from '../faults/net-helper.js'
 import {bringUp, tearDown} from '../topology/lifecycle.js'
 import {interruptible} from '../util/interrupt.js'
 import {type Progress, silentProgress} from '../util/progress.js'
+import {readJournal, unfinished} from './journal.js'
 import {runDrill, type DrillResult} from './runner.js'
 import type {Operator} from './steps.js'
 
@@ -113,5 +114,20 @@ export async function runSession(drills: readonly LoadedDrill[], opts: SessionOp
         for (const project of broughtUp.values()) if (project) await tearDown(project, opts.engine, progress)
       }
     }
-  }, progress.log)
+  }, {
+    onSignal: progress.log,
+    onAbandon: () => abandonMessage(drills.map((d) => d.topology.project)),
+  })
+}
+
+/** What a run abandoned mid-restore leaves in place, from the crash journals on disk, and the command that restores it. */
+export function abandonMessage(projects: readonly string[], dir?: string): string {
+  const lines: string[] = []
+  for (const project of new Set(projects)) {
+    const journal = readJournal(project, dir)
+    const left = journal ? unfinished(journal) : []
+    if (left.length === 0) continue
+    lines.push(`Left in place on ${project}: ${left.map((e) => e.description).join('; ')}. Restore with: firedrill cleanup --project ${project}`)
+  }
+  return lines.length > 0 ? lines.join('\n') : 'No fault was left in place.'
 }

@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {DockerEngine} from '../../src/engine/docker.js'
-import {firedrill, firedrillInterrupted} from '../support/cli.js'
+import {firedrill, firedrillInterrupted, firedrillSignalled} from '../support/cli.js'
 import {labelled, NOTHING, testProject} from '../support/docker.js'
 import {embeddedTopologyAs, MINIMAL_DRILL, tempDir} from '../support/files.js'
 
@@ -66,5 +66,26 @@ describe('a runner killed outright (SIGKILL) mid-drill', () => {
     } finally {
       engine.close()
     }
+  }, 600_000)
+
+  it('Ctrl-C three times abandons the restore at once, saying exactly what is left and how to clean it', async () => {
+    const r = await firedrillSignalled(['run', drill, '--topology', topology, '--ci'], /Step 4\/4: sleep/, ['SIGINT', 'SIGINT', 'SIGINT'])
+    expect(r.exitCode).toBe(130)
+    expect(r.stderr).toContain('SIGINT again: still restoring what was changed; once more to abandon and leave it as it is')
+    expect(r.stderr).toContain('SIGINT a third time: abandoning the restore.')
+    // The restore may have finished between the signals; either way what is said matches what is left.
+    const left = /Left in place on (\S+): (.*)\. Restore with: firedrill cleanup --project (\S+)/.exec(r.stderr)
+    const cleaned = await firedrill(['cleanup', '--project', project, '--json'], LONG)
+    expect(cleaned.exitCode, cleaned.stderr).toBe(0)
+    const result = JSON.parse(cleaned.stdout)
+    if (left) {
+      expect([left[1], left[3]]).toEqual([project, project])
+      expect(result.journal).not.toBeNull()
+    } else {
+      expect(r.stderr).toContain('No fault was left in place.')
+      expect(result.journal).toBeNull()
+    }
+    const up = await firedrill(['up', '--topology', topology, '--ci'], LONG)
+    expect(up.exitCode, up.stderr).toBe(0)
   }, 600_000)
 })

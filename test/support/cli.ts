@@ -56,3 +56,20 @@ export async function firedrillInterrupted(args: string[], marker: RegExp, signa
   const r = await child
   return {exitCode: r.exitCode, stdout: String(r.stdout), stderr: seen + String(r.stderr)}
 }
+
+/** Start the CLI, wait until its stderr shows `marker`, then send each signal in turn, 20 ms apart. */
+export async function firedrillSignalled(args: string[], marker: RegExp, signals: NodeJS.Signals[], timeout = 300_000): Promise<CliResult> {
+  const child = execa('node', [BIN, ...args], {reject: false, stdin: 'ignore', timeout, cwd: PACKAGE_ROOT, env: SCRATCH})
+  let seen = ''
+  child.stderr!.on('data', (chunk: Buffer) => (seen += chunk.toString()))
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => marker.test(seen) && (clearInterval(timer), resolve()), 20)
+    void child.then(() => (clearInterval(timer), reject(new Error(`exited before showing ${marker}:\n${seen}`))))
+  })
+  for (const signal of signals) {
+    child.kill(signal)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  const r = await child
+  return {exitCode: r.exitCode, stdout: String(r.stdout), stderr: seen}
+}
