@@ -86,7 +86,7 @@ ${BaseCommand.exitCodeHelp}`
     for (const warning of drills.flatMap((d) => d.warnings)) this.warn(warning)
     const progress = this.progress()
     // One drill per topology at a time: taken before the engine is even asked.
-    const outcomes = await withProjectLocks(drills.map((d) => d.topology.project), async () => {
+    const runAll = () => withProjectLocks(drills.map((d) => d.topology.project), async () => {
       // A run that was killed left faults in place: restore first (firedrill cleanup), never drill on top of them.
       for (const project of new Set(drills.map((d) => d.topology.project))) refuseIfUnfinished(project)
       const engine = await this.engine()
@@ -101,6 +101,14 @@ ${BaseCommand.exitCodeHelp}`
       onResult: (result, loaded) => progress.phase(`Write evidence of ${result.drill}`, () => evidence.record(result, loaded, engine)).then(() => undefined),
       })
     }, progress.log)
+    let outcomes: DrillOutcome[]
+    try {
+      outcomes = await runAll()
+    } catch (error) {
+      // An interrupted or aborted run still leaves its evidence: say where before the error is reported.
+      for (const rec of evidence.records) process.stderr.write(`${evidenceSummary(rec)}\n`)
+      throw error
+    }
     process.exitCode = outcomes.every((o) => o.verdict === 'pass') ? ExitCode.Pass : ExitCode.ObjectiveMissed
     // Evidence is recorded run by run, in the order the runs happened.
     const byRun = new Map(outcomes.flatMap((o) => o.runs).map((r, i) => [r.run_id, evidence.records[i]] as const))

@@ -2,11 +2,11 @@ import type {LoadedDrill} from '../config/load-drill.js'
 import {NETWORK_FAULTS, type Step} from '../config/drill.js'
 import type {ObjectivesSource} from '../config/load-policy.js'
 import {formatMs} from '../config/duration.js'
-import {DrillAbortedError, errorMessage} from '../errors.js'
+import {DrillAbortedError, errorMessage, InterruptedError} from '../errors.js'
 import type {Engine, EngineInfo} from '../engine/engine.js'
 import {NetHelpers} from '../faults/net-helper.js'
-import {grade, type Grade} from '../grade/grade.js'
-import {measure, splitBrain, type Measurements, type SplitBrain} from '../measure/measure.js'
+import {grade, notMeasured, type Grade} from '../grade/grade.js'
+import {measure, splitBrain, unmeasured, type Measurements, type SplitBrain} from '../measure/measure.js'
 import {summarizeLag, type ReplicationLag} from '../measure/replication-lag.js'
 import {PostgresWriteProbe, type ProbeNode} from '../probes/postgres-write-probe.js'
 import {ReplicationLagWatch} from '../probes/replication-lag-watch.js'
@@ -54,6 +54,10 @@ export interface DrillResult {
   topology_file: string
   topology_sha256: string
   verdict: Grade['verdict']
+  /** completed: graded; interrupted (Ctrl-C, SIGTERM) or aborted (the engine gone, a step that could not be done): not measured, verdict fail. */
+  status: 'completed' | 'interrupted' | 'aborted'
+  /** Why the run did not complete; null when it did. */
+  error: string | null
   objectives: {rto_ms: number | null; rpo_ms: number | null; split_brain: false | null}
   /** Set when the objectives come from a policy tier. */
   objectives_from: ObjectivesSource | null
@@ -122,6 +126,9 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     journal,
   }
 
+  // Whatever ends the steps early (Ctrl-C, SIGTERM, the engine gone, a step that cannot be done), the
+  // faults are undone first; the run is then recorded as interrupted or aborted, with no figures.
+  let failure: unknown
   try {
     // A run that crashed mid-fault may have left network faults in place: undo them before measuring anything.
     const healed = await netHelpers.healLeftovers()
@@ -178,6 +185,8 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
         break
       }
     }
+  } catch (error) {
+    failure = error
   } finally {
     await probe.stop().catch(() => {})
     await watch?.stop().catch(() => {})
@@ -230,19 +239,8 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   }
 
   const finished = clock.now()
-  timeline.record('run-end', 'drill finished', finished)
   const faultAt = stepContext.anchor.at
-  if (faultAt === undefined) throw new DrillAbortedError(`drill ${drill.name} injected no fault and ran no disruptive runbook, so there is nothing to measure`)
-  const m = measure({samples: probe.samples, faultAt, readBack, stableSamples: drill.probe.stable_samples, intervalMs: drill.probe.interval})
-  for (const p of m.phases) timeline.record(p.kind, p.detail, p.t)
-  const sb = watch ? splitBrain(watch.acks, drill.probe.interval) : undefined
-  if (sb && sb.first_at !== null) timeline.record('split-brain', `${sb.nodes.join(' and ')} acknowledged writes in the same period`, sb.first_at)
-  const unfinished = steps
-    .filter((s) => s.status === 'timed-out')
-    .map((s) => ({title: `step ${s.index + 1}`, reason: `${s.description}: not met in time; the steps after it were skipped`}))
-  const g = grade(drill.objectives, m, {splitBrain: sb, asserts: stepContext.asserts, unfinished})
-  const {phases: _phases, ...measurements} = m
-  return {
+  const base = {
     run_id: ctx.runId,
     drill: drill.name,
     drill_file: drill.file,
@@ -250,15 +248,8 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     topology: topology.project,
     topology_file: topology.file,
     topology_sha256: topology.sha256,
-    verdict: g.verdict,
     objectives: {rto_ms: drill.objectives.rtoMs ?? null, rpo_ms: drill.objectives.rpoMs ?? null, split_brain: drill.objectives.splitBrain ?? null},
     objectives_from: drill.objectivesFrom ?? null,
-    results: g.results,
-    measurements: {
-      ...measurements,
-      split_brain: sb ? {...sb, first_at: sb.first_at === null ? null : timeline.relative(sb.first_at)} : null,
-      replication_lag: lagWatch ? summarizeLag(lagWatch.samples, drill.replicationLag!.standbys, faultAt, stepContext.healedAt) : null,
-    },
     faults: stepContext.faults ?? [],
     probe: {
       kind: drill.probe.kind,
@@ -269,13 +260,63 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
       vantage: drill.probe.vantage,
       samples: probe.samples.length,
     },
-    started_at: clock.wall(timeline.origin),
-    finished_at: clock.wall(finished),
-    duration_ms: Math.round(finished - timeline.origin),
     engine: ctx.engineInfo,
     steps,
     reverts: stepContext.revertOutcomes,
+  }
+  if (failure !== undefined || faultAt === undefined) {
+    const error = failure ?? new DrillAbortedError(`drill ${drill.name} injected no fault and ran no disruptive runbook, so there is nothing to measure`)
+    const status = error instanceof InterruptedError ? 'interrupted' : 'aborted'
+    timeline.record('run-end', `drill ${status}: ${errorMessage(error).split('\n')[0]}`, finished)
+    const reason = `not measured: the run was ${status} (${errorMessage(error).split('\n')[0]})`
+    const partial: DrillResult = {
+      ...base,
+      verdict: 'fail',
+      status,
+      error: errorMessage(error),
+      results: notMeasured(drill.objectives, reason),
+      measurements: {...unmeasured(probe.samples, drill.probe.interval), split_brain: null, replication_lag: null},
+      started_at: clock.wall(timeline.origin),
+      finished_at: clock.wall(finished),
+      duration_ms: Math.round(finished - timeline.origin),
+      timeline: timeline.list(),
+      samples: probe.samples.map((s) => ({...s, start: timeline.relative(s.start), end: timeline.relative(s.end)})),
+    }
+    if (typeof error === 'object' && error !== null) PARTIAL_RESULTS.set(error, partial)
+    throw error
+  }
+  timeline.record('run-end', 'drill finished', finished)
+  const m = measure({samples: probe.samples, faultAt, readBack, stableSamples: drill.probe.stable_samples, intervalMs: drill.probe.interval})
+  for (const p of m.phases) timeline.record(p.kind, p.detail, p.t)
+  const sb = watch ? splitBrain(watch.acks, drill.probe.interval) : undefined
+  if (sb && sb.first_at !== null) timeline.record('split-brain', `${sb.nodes.join(' and ')} acknowledged writes in the same period`, sb.first_at)
+  const unfinished = steps
+    .filter((s) => s.status === 'timed-out')
+    .map((s) => ({title: `step ${s.index + 1}`, reason: `${s.description}: not met in time; the steps after it were skipped`}))
+  const g = grade(drill.objectives, m, {splitBrain: sb, asserts: stepContext.asserts, unfinished})
+  const {phases: _phases, ...measurements} = m
+  return {
+    ...base,
+    verdict: g.verdict,
+    status: 'completed',
+    error: null,
+    results: g.results,
+    measurements: {
+      ...measurements,
+      split_brain: sb ? {...sb, first_at: sb.first_at === null ? null : timeline.relative(sb.first_at)} : null,
+      replication_lag: lagWatch ? summarizeLag(lagWatch.samples, drill.replicationLag!.standbys, faultAt, stepContext.healedAt) : null,
+    },
+    started_at: clock.wall(timeline.origin),
+    finished_at: clock.wall(finished),
+    duration_ms: Math.round(finished - timeline.origin),
     timeline: timeline.list(),
     samples: probe.samples.map((s) => ({...s, start: timeline.relative(s.start), end: timeline.relative(s.end)})),
   }
+}
+
+/** The partial result of a run that was interrupted or aborted, kept with the error so its evidence can still be written. */
+const PARTIAL_RESULTS = new WeakMap<object, DrillResult>()
+
+export function partialResultOf(error: unknown): DrillResult | undefined {
+  return typeof error === 'object' && error !== null ? PARTIAL_RESULTS.get(error) : undefined
 }

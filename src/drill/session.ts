@@ -6,7 +6,7 @@ import {NETWORK_FAULTS} from '../config/drill.js'
 import {loadDrill, type LoadedDrill, type LoadOptions} from '../config/load-drill.js'
 import {kindOf, yamlFiles} from '../config/validate.js'
 import {YamlSource} from '../config/yaml-source.js'
-import {ConfigError, type ConfigIssue} from '../errors.js'
+import {ConfigError, errorMessage, type ConfigIssue} from '../errors.js'
 import {gradeRepeat, type GradeOn, type RepeatGrade} from '../grade/repeat.js'
 import type {Engine} from '../engine/engine.js'
 import {ensureNetHelperImage} from '../faults/net-helper.js'
@@ -14,7 +14,7 @@ import {bringUp, tearDown} from '../topology/lifecycle.js'
 import {interruptible} from '../util/interrupt.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {readJournal, unfinished} from './journal.js'
-import {runDrill, type DrillResult} from './runner.js'
+import {partialResultOf, runDrill, type DrillResult} from './runner.js'
 import type {Operator} from './steps.js'
 
 export interface SessionOptions {
@@ -103,7 +103,15 @@ export async function runSession(drills: readonly LoadedDrill[], opts: SessionOp
           signal.throwIfAborted()
           if ((opts.repeat ?? 1) > 1) progress.log(`Run ${n} of ${opts.repeat} of drill ${loaded.drill.name}`)
           // Every run ends with its faults reverted and the topology healthy again (or says why not).
-          const result = await runDrill(loaded, {engine: opts.engine, engineInfo, runId: newRunId(), progress, signal, operator: opts.operator})
+          let result: DrillResult
+          try {
+            result = await runDrill(loaded, {engine: opts.engine, engineInfo, runId: newRunId(), progress, signal, operator: opts.operator})
+          } catch (error) {
+            // Interrupted or aborted: its faults are undone; its evidence says so, with what was reverted.
+            const partial = partialResultOf(error)
+            if (partial) await opts.onResult?.(partial, loaded).catch((e) => progress.log(`could not write the evidence of the ${partial.status} run ${partial.run_id}: ${errorMessage(e)}`))
+            throw error
+          }
           results.push(result)
           await opts.onResult?.(result, loaded)
         }

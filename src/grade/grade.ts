@@ -97,3 +97,13 @@ export function grade(
   }
   return {verdict: results.every((r) => r.met) ? 'pass' : 'fail', results}
 }
+
+/** Pure: every objective of a run that did not complete, missed and not measured, with why. */
+export function notMeasured(objectives: Objectives, reason: string): ObjectiveResult[] {
+  const rows: ObjectiveResult[] = []
+  const miss = (objective: string, target_ms: number | null, target: string) => rows.push({objective, target_ms, measured_ms: null, target, measured: 'not measured', met: false, reason})
+  if (objectives.rtoMs !== undefined) miss('rto', objectives.rtoMs, formatMs(objectives.rtoMs))
+  if (objectives.rpoMs !== undefined) miss('rpo', objectives.rpoMs, formatMs(objectives.rpoMs))
+  if (objectives.splitBrain === false) miss('split_brain', null, 'none')
+  return rows
+}

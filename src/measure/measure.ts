@@ -14,8 +14,8 @@ export interface MeasureInput {
 export interface Measurements {
   /** t_fault → start of the first ok sample that begins a stable run after the first failure; 0 when nothing failed; null when never recovered. */
   rto_ms: number | null
-  /** t_fault → start of the first non-ok sample; 0 when nothing failed. */
-  impact_ms: number
+  /** t_fault → start of the first non-ok sample; 0 when nothing failed; null when the run did not complete. */
+  impact_ms: number | null
   /** t_fault − acknowledgement time of the oldest lost write (never below 0); 0 when nothing was lost; null when unknown (no read-back). */
   rpo_ms: number | null
   /** Acknowledged writes absent from the read-back; null when unknown. */
@@ -144,5 +144,24 @@ export function splitBrain(acks: readonly {node: string; end: number}[], interva
     first_at: bad.length > 0 ? bad[0]![0] * intervalMs : null,
     nodes: [...new Set(bad.flatMap(([, nodes]) => [...nodes]))].sort(),
     acks_per_node: perNode,
+  }
+}
+
+/**
+ * Pure: the measurements of a run that did not complete (interrupted, aborted). The counts of what the
+ * probe saw are facts; RTO, impact, RPO and lost writes are not claimed (null).
+ */
+export function unmeasured(samples: readonly Sample[], intervalMs: number): Omit<Measurements, 'phases'> {
+  return {
+    rto_ms: null,
+    impact_ms: null,
+    rpo_ms: null,
+    lost_writes: null,
+    indeterminate_writes: samples.filter((s) => s.outcome === 'indeterminate').length,
+    indeterminate_present: null,
+    acked_writes: samples.filter((s) => s.outcome === 'ok').length,
+    failed_writes: samples.filter((s) => s.outcome === 'failed').length,
+    resolution_ms: intervalMs,
+    lost_seqs: [],
   }
 }

@@ -2,7 +2,7 @@ import {formatMs} from '../config/duration.js'
 import type {DrillResult} from '../drill/runner.js'
 import type {Sample} from '../probes/sample.js'
 import {narrative} from './narrative.js'
-import {anchorMs, signatureLine, type RunReport} from './run-report.js'
+import {anchorMs, signatureLine, verdictLabel, type RunReport} from './run-report.js'
 
 /**
  * One self-contained HTML page (inline CSS and SVG, nothing fetched) an auditor reads without knowing
@@ -23,12 +23,12 @@ export function renderHtml(report: RunReport): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="firedrill ${esc(env?.firedrill.version ?? '')}">
-<title>${esc(r.drill)}: ${pass ? 'PASS' : 'FAIL'} — firedrill run ${esc(r.run_id)}</title>
+<title>${esc(r.drill)}: ${verdictLabel(r)} — firedrill run ${esc(r.run_id)}</title>
 <style>${CSS}</style>
 </head>
 <body>
 <header>
-  <div class="verdict ${pass ? 'pass' : 'fail'}" id="verdict">${pass ? 'PASS' : 'FAIL'}</div>
+  <div class="verdict ${pass ? 'pass' : 'fail'}" id="verdict">${verdictLabel(r)}</div>
   <div>
     <h1>Disaster-recovery drill <code>${esc(r.drill)}</code></h1>
     <p class="meta">Run <code>${esc(r.run_id)}</code> on topology <code>${esc(r.topology)}</code> · ${esc(r.started_at)} → ${esc(r.finished_at)} UTC (${formatMs(r.duration_ms)})${env ? ` · operator <b>${esc(env.operator.name)}</b> on ${esc(env.host.hostname)}` : ''}</p>

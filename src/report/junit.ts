@@ -1,4 +1,4 @@
-import type {RunReport} from './run-report.js'
+import {verdictLabel, type RunReport} from './run-report.js'
 
 /**
  * JUnit XML as CI systems read it (the Apache Ant format): one testsuite per drill run, one testcase per
@@ -15,6 +15,7 @@ export function renderJunit(reports: readonly RunReport[]): string {
       ['topology', r.topology],
       ['topology_sha256', r.topology_sha256],
       ['verdict', r.verdict],
+      ['status', r.status ?? 'completed'],
       ['started_at', r.started_at],
       ['finished_at', r.finished_at],
       ['probe', `${r.probe.kind} on ${r.probe.service} from the ${r.probe.vantage}, every ${r.probe.interval_ms} ms`],
@@ -30,7 +31,7 @@ export function renderJunit(reports: readonly RunReport[]): string {
       return `${head}\n      <failure message="${attr(message)}" type="objective-missed">${text(`${message}: ${o.reason}`)}</failure>\n    </testcase>`
     })
     const out = [
-      `Verdict: ${r.verdict.toUpperCase()}`,
+      `Verdict: ${verdictLabel(r)}${r.error ? ` (${r.error.split('\n')[0]})` : ''}`,
       `RTO ${r.measurements.rto_ms === null ? 'never recovered' : `${r.measurements.rto_ms} ms`} ± ${r.measurements.resolution_ms} ms; ` +
         `${r.measurements.acked_writes} acknowledged, ${r.measurements.lost_writes ?? '?'} lost, ${r.measurements.indeterminate_writes} indeterminate`,
       ...r.timeline.map((e) => `${(e.t_ms / 1000).toFixed(2).padStart(8)} s  ${e.kind}  ${e.detail}`),

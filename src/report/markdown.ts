@@ -1,6 +1,6 @@
 import {formatMs} from '../config/duration.js'
 import {narrative} from './narrative.js'
-import {signatureLine, type RunReport} from './run-report.js'
+import {signatureLine, verdictLabel, type RunReport} from './run-report.js'
 
 /** Markdown for a ticket or a drill record. */
 export function renderMarkdown(report: RunReport): string {
@@ -8,15 +8,15 @@ export function renderMarkdown(report: RunReport): string {
   const env = report.environment
   const m = r.measurements
   const out: string[] = []
-  out.push(`# Drill ${r.drill}: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}`, '')
+  out.push(`# Drill ${r.drill}: ${verdictLabel(r)}`, '')
   out.push(`Run \`${r.run_id}\` on topology \`${r.topology}\`, ${r.started_at} to ${r.finished_at} (UTC)${env ? `, operator ${env.operator.name} on ${env.host.hostname}` : ''}.`, '')
   out.push('## What happened', '', ...narrative(r).map((l) => `- ${l}`), '')
   out.push('## Objectives', '', '| objective | target | measured | verdict | why |', '| --- | --- | --- | --- | --- |')
   for (const o of r.results) out.push(`| ${cell(o.objective)} | ${cell(o.target)} | ${cell(o.measured)} | ${o.met ? 'PASS' : '**FAIL**'} | ${cell(o.reason)} |`)
   out.push('')
   out.push('## Figures', '')
-  out.push(`- RTO: ${m.rto_ms === null ? 'never recovered' : `${formatMs(m.rto_ms)} ± ${formatMs(m.resolution_ms)}`}`)
-  out.push(`- Impact: writes failed from ${formatMs(m.impact_ms)} after the fault`)
+  out.push(`- RTO: ${m.rto_ms === null ? (r.status && r.status !== 'completed' ? `not measured (the run was ${r.status})` : 'never recovered') : `${formatMs(m.rto_ms)} ± ${formatMs(m.resolution_ms)}`}`)
+  out.push(`- Impact: ${m.impact_ms === null ? 'not measured' : `writes failed from ${formatMs(m.impact_ms)} after the fault`}`)
   out.push(`- RPO: ${m.rpo_ms === null ? 'unknown' : formatMs(m.rpo_ms)}; lost writes: ${m.lost_writes ?? 'unknown'}${m.lost_seqs.length ? ` (seq ${m.lost_seqs.join(', ')})` : ''}`)
   out.push(`- Writes: ${m.acked_writes} acknowledged, ${m.failed_writes} failed, ${m.indeterminate_writes} indeterminate`)
   out.push('')

@@ -50,12 +50,17 @@ export function loadRunReport(source: string, opts: {trustedKey?: KeyObject} = {
   }
 }
 
+/** PASS or FAIL for a graded run; INTERRUPTED or ABORTED for one that did not complete (bundles from before `status` count as completed). */
+export function verdictLabel(r: Pick<DrillResult, 'verdict'> & {status?: DrillResult['status']}): string {
+  return r.status === undefined || r.status === 'completed' ? r.verdict.toUpperCase() : r.status.toUpperCase()
+}
+
 /** The time the measurement starts from (t_fault), in ms since the run started, recovered from the result. */
 export function anchorMs(r: DrillResult): number | undefined {
   const recovered = r.timeline.find((e) => e.kind === 'recovered')
   if (recovered && r.measurements.rto_ms !== null) return round(recovered.t_ms - r.measurements.rto_ms)
   const firstFailure = r.timeline.find((e) => e.kind === 'first-failure')
-  if (firstFailure && r.measurements.impact_ms > 0) return round(firstFailure.t_ms - r.measurements.impact_ms)
+  if (firstFailure && r.measurements.impact_ms !== null && r.measurements.impact_ms > 0) return round(firstFailure.t_ms - r.measurements.impact_ms)
   return (r.timeline.find((e) => e.kind === 'fault') ?? r.timeline.find((e) => e.kind === 'runbook'))?.t_ms
 }
 

@@ -2,6 +2,7 @@ import Table from 'cli-table3'
 
 import {formatMs} from '../config/duration.js'
 import type {DrillResult} from '../drill/runner.js'
+import {verdictLabel} from './run-report.js'
 import type {DrillOutcome} from '../drill/session.js'
 import type {Stats} from '../grade/repeat.js'
 import type {PlanRow} from '../history/calendar.js'
@@ -50,9 +51,9 @@ export function drillSummary(outcome: DrillOutcome): string {
 
 function runSummary(r: DrillResult): string {
   const m = r.measurements
-  const rto = m.rto_ms === null ? 'never recovered' : `${formatMs(m.rto_ms)} ± ${formatMs(m.resolution_ms)}`
+  const rto = m.rto_ms === null ? (r.status === 'completed' ? 'never recovered' : 'not measured') : `${formatMs(m.rto_ms)} ± ${formatMs(m.resolution_ms)}`
   return [
-    `${r.drill}: ${r.verdict.toUpperCase()}  RTO ${rto}, impact after ${formatMs(m.impact_ms)}, ` +
+    `${r.drill}: ${verdictLabel(r)}  RTO ${rto}, impact ${m.impact_ms === null ? 'not measured' : `after ${formatMs(m.impact_ms)}`}, ` +
       `${m.acked_writes} acknowledged, ${m.lost_writes ?? '?'} lost, ${m.indeterminate_writes} indeterminate` +
       (m.indeterminate_present === null ? '' : ` (${m.indeterminate_present} of them applied)`),
     `  run ${r.run_id}, probe ${r.probe.kind} on ${r.probe.service} from the ${r.probe.vantage}, ${r.probe.samples} samples`,

@@ -1,4 +1,6 @@
+import {readFileSync} from 'node:fs'
 import net from 'node:net'
+import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -83,6 +85,14 @@ describe('kill-primary on the real engine', () => {
     expect(stopped.stderr).toMatch(/✔ Revert 1 fault\(s\)/)
     const containers = await new DockerEngine().listContainers([`io.firedrill.project=${project}`])
     expect(containers.map((c) => c.state)).toEqual(Array(6).fill('running'))
+    // Its evidence says interrupted, with the revert, and claims no figure; it still verifies.
+    const bundle = /evidence (\S+) \(/.exec(stopped.stderr)?.[1]
+    expect(bundle, stopped.stderr).toBeDefined()
+    const partial = JSON.parse(readFileSync(path.join(bundle!, 'result.json'), 'utf8'))
+    expect(partial).toMatchObject({status: 'interrupted', verdict: 'fail', error: expect.stringMatching(/SIGTERM/), measurements: {rto_ms: null, rpo_ms: null, lost_writes: null}})
+    expect(partial.reverts).toEqual([expect.objectContaining({ok: true})])
+    expect(partial.results.every((o: {measured: string; met: boolean}) => o.measured === 'not measured' && !o.met)).toBe(true)
+    expect((await firedrill(['evidence', 'verify', bundle!])).exitCode).toBe(0)
 
     // An objective no failover can meet: exit 1; found up, the topology stays up and becomes healthy again.
     const strict = tmp.write('strict.yaml', MINIMAL_DRILL.replace('name: kill-primary', 'name: too-strict').replace('rto: 30s', 'rto: 500ms'))

@@ -14,7 +14,7 @@ export const TEST_HOME = path.join(tmpdir(), 'firedrill-test-home')
  * Locks and crash journals are machine-wide; a test file keeps its own, so that a drill a person runs
  * on this machine meanwhile (or another test run) never makes a test see a busy topology.
  */
-const SCRATCH = {
+export const SCRATCH = {
   FIREDRILL_HOME: TEST_HOME,
   FIREDRILL_LOCK_DIR: path.join(TEST_HOME, `locks-${process.pid}`),
   FIREDRILL_STATE_DIR: path.join(TEST_HOME, `state-${process.pid}`),
