@@ -1,3 +1,6 @@
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -77,6 +80,12 @@ describe(`chaos: ${TRIALS} interrupted drills (seed ${SEED})`, () => {
         expect(cleaned.exitCode, `${label}: cleanup: ${cleaned.stderr}`).toBe(0)
       } else {
         expect([0, 1, signal === 'SIGINT' ? 130 : 143], `${label}:\n${stderr.slice(-3000)}`).toContain(r.exitCode)
+        if (r.exitCode === 130 || r.exitCode === 143) {
+          // Interrupted during the drill (not during up): its evidence says so.
+          const bundle = /evidence (\S+) \(/.exec(stderr)?.[1]
+          if (bundle) expect(JSON.parse(readFileSync(path.join(bundle, 'result.json'), 'utf8')).status, label).toBe('interrupted')
+          else expect(stderr, `${label}: interrupted mid-drill but no evidence`).not.toMatch(/Step \d+\/\d+/)
+        }
       }
       const containers = await engine.listContainers([`io.firedrill.project=${project}`])
       const helpers = containers.filter((c) => c.labels['io.firedrill.role'] === 'net-helper')
