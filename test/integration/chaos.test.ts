@@ -74,6 +74,7 @@ describe(`chaos: ${TRIALS} interrupted drills (seed ${SEED})`, () => {
       const r = await child
       const label = `trial ${i} (seed ${SEED}): ${drill.split('/').at(-1)} + ${signal} after ${delayMs} ms -> exit ${r.exitCode ?? r.signal}`
       trials.push(label)
+      console.log(label)
       // Finished before the signal: a drill's own verdict (0 or 1) is fine too.
       if (signal === 'SIGKILL') {
         const cleaned = await firedrill(['cleanup', '--project', project], LONG)
@@ -94,8 +95,9 @@ describe(`chaos: ${TRIALS} interrupted drills (seed ${SEED})`, () => {
         expect(c.state, `${label}: ${c.name}`).not.toBe('paused')
         if (c.state === 'running') {
           expect(Object.keys(c.addresses).sort(), `${label}: ${c.name}`).toEqual([`fd-${project}-${c.labels['io.firedrill.site']}`, `fd-${project}-wan`].sort())
-          const qdiscs = await engine.exec(c.id, ['tc', 'qdisc', 'show'], {timeoutMs: 10_000})
+          const qdiscs = await engine.exec(c.id, ['tc', 'qdisc', 'show'], {timeoutMs: 10_000}).catch((error: Error) => ({stdout: '', exitCode: -1, stderr: error.message}))
           expect(qdiscs.stdout, `${label}: ${c.name} qdiscs`).not.toMatch(/ fd: /)
+          if (qdiscs.exitCode !== 0) console.log(`${label}: ${c.name} stopped while being checked: ${qdiscs.stderr}`)
         }
       }
       expect(readJournal(project, SCRATCH.FIREDRILL_STATE_DIR), `${label}: crash journal left`).toBeUndefined()
