@@ -84,12 +84,15 @@ export class PostgresWriteProbe {
     const interval = this.spec.interval
     let next = this.clock.now()
     while (!this.stopping) {
-      const sample = await this.sampleOnce()
+      const sample = await this.sampleOnce(next + interval)
       this.samples.push(sample)
       this.onSample(sample)
       next += interval
-      // A sample that overran skips the ticks it covered rather than bunching samples up.
-      if (next < this.clock.now()) next += Math.ceil((this.clock.now() - next) / interval) * interval
+      // A sample that overran (a write timing out) skips the ticks it covered rather than bunching
+      // samples up; one a little late for its tick (timers under load) starts at once, on the same grid,
+      // so that samples stay one interval apart while no node accepts writes (bench/rto-accuracy.js).
+      const late = this.clock.now() - next
+      if (late > interval / 2) next += Math.ceil(late / interval) * interval
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(0, next - this.clock.now()))
         this.wake = () => {
@@ -100,11 +103,13 @@ export class PostgresWriteProbe {
     }
   }
 
-  private async sampleOnce(): Promise<Sample> {
+  /** One write; `nextTick` is when the next sample is due: looking for a writable node stops just before it. */
+  private async sampleOnce(nextTick: number): Promise<Sample> {
     const seq = ++this.seq
     const start = this.clock.now()
     const deadline = start + this.spec.timeout
-    const conn = await this.findWritable(Math.min(this.spec.interval, this.spec.timeout))
+    const margin = Math.min(2, this.spec.interval / 5)
+    const conn = await this.findWritable(Math.max(0, Math.min(nextTick - margin - start, this.spec.timeout)))
     if (!conn?.client) {
       return {seq, start, end: this.clock.now(), outcome: 'failed', error: `no writable node: ${this.describeNodes()}`}
     }
