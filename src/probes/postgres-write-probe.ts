@@ -20,6 +20,8 @@ interface NodeConnection {
   node: ProbeNode
   client?: pg.Client
   connecting?: Promise<void>
+  /** A pg_is_in_recovery() question in flight on `client`. */
+  rechecking?: Promise<void>
   /** Known to accept writes (checked with pg_is_in_recovery on connect and after every error). */
   writable: boolean
   lastError?: string
@@ -181,7 +183,15 @@ export class PostgresWriteProbe {
     return n.connecting
   }
 
-  private async recheck(n: NodeConnection): Promise<void> {
+  /** Ask the node whether it accepts writes; one question at a time per connection (a client runs one query at a time). */
+  private recheck(n: NodeConnection): Promise<void> {
+    n.rechecking ??= this.askWritable(n).finally(() => {
+      n.rechecking = undefined
+    })
+    return n.rechecking
+  }
+
+  private async askWritable(n: NodeConnection): Promise<void> {
     const client = n.client
     if (!client) return
     try {
