@@ -112,10 +112,11 @@ export function load() {
   return {at: new Date().toISOString(), loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), running_containers: containers.length, containers}
 }
 
-/** Write one benchmark's results to bench/results/<name>-<date>.json (or --out); returns the path. */
+/** Write one benchmark's results to bench/results/<name>-<date>[-quick].json (or --out; name '' for the combined <date>.json); returns the path. */
 export function writeResults(name, body, out) {
   mkdirSync(RESULTS_DIR, {recursive: true})
-  const file = out ?? `${RESULTS_DIR}/${name}-${new Date().toISOString().slice(0, 10)}.json`
+  const quick = process.argv.includes('--quick') ? '-quick' : ''
+  const file = out ?? `${RESULTS_DIR}/${name ? `${name}-` : ''}${new Date().toISOString().slice(0, 10)}${quick}.json`
   writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`)
   console.log(`wrote ${file}`)
   return file
