@@ -47,8 +47,8 @@ async function firedrillRound() {
   const t1 = performance.now()
   const down = cli(['down', '--topology', topology, '--json'], {env})
   if (down.status !== 0) throw new Error(`firedrill down: ${down.stderr}`)
-  // created_started_ms: networks and containers created and started (what `docker-compose up -d` does before returning)
-  return {up_ms: upMs, up_internal_ms: body.duration_ms, created_started_ms: body.duration_ms - body.healthy_after_start_ms, down_ms: performance.now() - t1}
+  // created_ms: checks, networks and containers created, up to the start calls (healthy_after_start_ms counts from there)
+  return {up_ms: upMs, up_internal_ms: body.duration_ms, created_ms: body.duration_ms - body.healthy_after_start_ms, down_ms: performance.now() - t1}
 }
 
 async function composeRound(graceful) {
@@ -92,7 +92,7 @@ try {
 const s = {
   firedrill_up_ms: stats(fd.map((r) => r.up_ms)),
   firedrill_up_internal_ms: stats(fd.map((r) => r.up_internal_ms)),
-  firedrill_created_started_ms: stats(fd.map((r) => r.created_started_ms)),
+  firedrill_created_ms: stats(fd.map((r) => r.created_ms)),
   compose_up_ms: stats(dc.map((r) => r.up_ms)),
   compose_up_d_returned_ms: stats(dc.map((r) => r.up_d_returned_ms)),
   firedrill_down_ms: stats(fd.map((r) => r.down_ms)),
