@@ -2,13 +2,14 @@
 // npm run bench [-- --quick]: every benchmark in turn, each alone on the machine as far as this
 // script is concerned, then one combined bench/results/<date>.json with the headline figures:
 // rto_accuracy, rpo_accuracy, compose_ratio, startup_ratio, suite_wall_s (and runner_cost, scale).
+// --only a,b reruns those and updates the day's combined file, keeping the others' figures.
 //   node bench/run-all.js [--quick] [--only startup,rto-accuracy,...]
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import {load, machine, parseArgs, ROOT, writeResults} from './lib/common.js'
+import {load, machine, parseArgs, RESULTS_DIR, ROOT, writeResults} from './lib/common.js'
 
 const opts = parseArgs()
 const onlyAt = opts.rest.indexOf('--only')
@@ -35,10 +36,16 @@ try {
 } finally {
   rmSync(dir, {recursive: true, force: true})
 }
+// With --only, the day's combined file keeps the other benchmarks' figures and takes the new ones.
+const combinedFile = path.join(RESULTS_DIR, `${started.toISOString().slice(0, 10)}${opts.quick ? '-quick' : ''}.json`)
+if (onlyAt >= 0 && existsSync(combinedFile)) {
+  const earlier = JSON.parse(readFileSync(combinedFile, 'utf8')).benchmarks ?? {}
+  for (const [name, body] of Object.entries(earlier)) if (!(name in results)) results[name] = body
+}
 const combined = {
   date: started.toISOString(),
   quick: opts.quick,
-  command: `npm run bench${opts.quick ? ' -- --quick' : ''}`,
+  command: `npm run bench${opts.quick || onlyAt >= 0 ? ' --' : ''}${opts.quick ? ' --quick' : ''}${onlyAt >= 0 ? ` --only ${chosen.join(',')}` : ''}`,
   machine: machine(),
   load_before: before,
   load_after: load(),

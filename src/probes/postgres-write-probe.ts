@@ -15,6 +15,8 @@ export interface ProbeNode {
 /** SQLSTATE classes after which a write may still have committed (the server went away around the commit). */
 const UNCERTAIN_SQLSTATE_CLASSES = new Set(['08', '57', '58', 'XX'])
 export const PROBE_TABLE = 'firedrill_probe'
+/** How long a connection attempt may wait for a node that does not answer (never less than the probe's timeout). */
+const CONNECT_PATIENCE_MS = 5000
 
 interface NodeConnection {
   node: ProbeNode
@@ -159,7 +161,11 @@ export class PostgresWriteProbe {
         user: this.spec.user,
         password: this.spec.password,
         database: this.spec.database,
-        connectionTimeoutMillis: this.spec.timeout,
+        // Patient with a node that took the connection but does not answer (frozen, overloaded): a
+        // new attempt would only queue behind this one, and every attempt given up on is one more
+        // dead connection the node must work through when it comes back before it reaches the live
+        // one (bench/rto-accuracy.js). A node that refuses or is unreachable fails fast regardless.
+        connectionTimeoutMillis: Math.max(this.spec.timeout, CONNECT_PATIENCE_MS),
         application_name: 'firedrill-probe',
       })
       client.on('error', (error) => {
