@@ -91,10 +91,21 @@ export class DockerEngine implements Engine {
   }
 
   async createNetwork(req: {name: string; labels: Record<string, string>}): Promise<string> {
-    const network = await this.call(`create network ${req.name}`, () =>
-      this.docker.createNetwork({Name: req.name, Driver: 'bridge', Labels: req.labels, CheckDuplicate: true, Attachable: true}),
-    )
-    return network.id
+    try {
+      const network = await this.call(`create network ${req.name}`, () =>
+        this.docker.createNetwork({Name: req.name, Driver: 'bridge', Labels: req.labels, CheckDuplicate: true, Attachable: true}),
+      )
+      return network.id
+    } catch (error) {
+      // Docker's default address pools hold about 30 bridge networks, shared by everything on the engine.
+      if (/non-overlapping IPv4 address pool/.test((error as Error).message)) {
+        throw new EnvironmentError(`the Docker engine has no address range left for network ${req.name}: ${(error as Error).message}`, [
+          'remove networks nobody uses any more (docker network ls; firedrill down --project NAME for firedrill\'s)',
+          'or give dockerd more, smaller pools in /etc/docker/daemon.json, e.g. "default-address-pools": [{"base": "10.200.0.0/16", "size": 24}], and restart it',
+        ])
+      }
+      throw error
+    }
   }
 
   async listNetworks(labelFilters: string[]): Promise<NetworkSummary[]> {

@@ -15,11 +15,15 @@ export interface ProbeNode {
 /** SQLSTATE classes after which a write may still have committed (the server went away around the commit). */
 const UNCERTAIN_SQLSTATE_CLASSES = new Set(['08', '57', '58', 'XX'])
 export const PROBE_TABLE = 'firedrill_probe'
+/** How long a connection attempt may wait for a node that does not answer (never less than the probe's timeout). */
+const CONNECT_PATIENCE_MS = 5000
 
 interface NodeConnection {
   node: ProbeNode
   client?: pg.Client
   connecting?: Promise<void>
+  /** A pg_is_in_recovery() question in flight on `client`. */
+  rechecking?: Promise<void>
   /** Known to accept writes (checked with pg_is_in_recovery on connect and after every error). */
   writable: boolean
   lastError?: string
@@ -84,12 +88,15 @@ export class PostgresWriteProbe {
     const interval = this.spec.interval
     let next = this.clock.now()
     while (!this.stopping) {
-      const sample = await this.sampleOnce()
+      const sample = await this.sampleOnce(next + interval)
       this.samples.push(sample)
       this.onSample(sample)
       next += interval
-      // A sample that overran skips the ticks it covered rather than bunching samples up.
-      if (next < this.clock.now()) next += Math.ceil((this.clock.now() - next) / interval) * interval
+      // A sample that overran (a write timing out) skips the ticks it covered rather than bunching
+      // samples up; one a little late for its tick (timers under load) starts at once, on the same grid,
+      // so that samples stay one interval apart while no node accepts writes (bench/rto-accuracy.js).
+      const late = this.clock.now() - next
+      if (late > interval / 2) next += Math.ceil(late / interval) * interval
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(0, next - this.clock.now()))
         this.wake = () => {
@@ -100,11 +107,13 @@ export class PostgresWriteProbe {
     }
   }
 
-  private async sampleOnce(): Promise<Sample> {
+  /** One write; `nextTick` is when the next sample is due: looking for a writable node stops just before it. */
+  private async sampleOnce(nextTick: number): Promise<Sample> {
     const seq = ++this.seq
     const start = this.clock.now()
     const deadline = start + this.spec.timeout
-    const conn = await this.findWritable(Math.min(this.spec.interval, this.spec.timeout))
+    const margin = Math.min(2, this.spec.interval / 5)
+    const conn = await this.findWritable(Math.max(0, Math.min(nextTick - margin - start, this.spec.timeout)))
     if (!conn?.client) {
       return {seq, start, end: this.clock.now(), outcome: 'failed', error: `no writable node: ${this.describeNodes()}`}
     }
@@ -152,7 +161,11 @@ export class PostgresWriteProbe {
         user: this.spec.user,
         password: this.spec.password,
         database: this.spec.database,
-        connectionTimeoutMillis: this.spec.timeout,
+        // Patient with a node that took the connection but does not answer (frozen, overloaded): a
+        // new attempt would only queue behind this one, and every attempt given up on is one more
+        // dead connection the node must work through when it comes back before it reaches the live
+        // one (bench/rto-accuracy.js). A node that refuses or is unreachable fails fast regardless.
+        connectionTimeoutMillis: Math.max(this.spec.timeout, CONNECT_PATIENCE_MS),
         application_name: 'firedrill-probe',
       })
       client.on('error', (error) => {
@@ -176,7 +189,15 @@ export class PostgresWriteProbe {
     return n.connecting
   }
 
-  private async recheck(n: NodeConnection): Promise<void> {
+  /** Ask the node whether it accepts writes; one question at a time per connection (a client runs one query at a time). */
+  private recheck(n: NodeConnection): Promise<void> {
+    n.rechecking ??= this.askWritable(n).finally(() => {
+      n.rechecking = undefined
+    })
+    return n.rechecking
+  }
+
+  private async askWritable(n: NodeConnection): Promise<void> {
     const client = n.client
     if (!client) return
     try {

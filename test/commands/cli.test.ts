@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {firedrill, NO_ENGINE} from '../support/cli.js'
+import {BIN, firedrill, NO_ENGINE} from '../support/cli.js'
 import {MINIMAL_DRILL, tempDir} from '../support/files.js'
 
 let tmp: ReturnType<typeof tempDir>
@@ -77,5 +77,25 @@ describe('help', () => {
     for (const line of ['0    every objective met', '1    an objective was missed', '2    bad input', '3    Docker engine unreachable']) {
       expect(r.stdout).toContain(line)
     }
+  })
+})
+
+describe('start-up', () => {
+  it('--version answered without oclif says exactly what oclif says (bin/dev.js goes through oclif)', async () => {
+    const fast = await firedrill(['--version'], {env: NO_ENGINE})
+    const {execa} = await import('execa')
+    const viaOclif = await execa('node', [BIN.replace(/run\.js$/, 'dev.js'), '--version'], {reject: false})
+    expect(fast.exitCode).toBe(0)
+    expect(fast.stdout).toBe(String(viaOclif.stdout))
+    expect(fast.stdout).toMatch(/^firedrill\/\d+\.\d+\.\d+ \S+-\S+ node-v\d+/)
+  })
+
+  it('the build wrote oclif.manifest.json listing every command, so help needs no command module', async () => {
+    const {readFileSync, readdirSync} = await import('node:fs')
+    const manifest = JSON.parse(readFileSync(new URL('../../oclif.manifest.json', import.meta.url), 'utf8'))
+    const ids = Object.keys(manifest.commands)
+    for (const id of ['up', 'down', 'run', 'export:compose', 'evidence:verify']) expect(ids).toContain(id)
+    const topLevel = readdirSync(new URL('../../src/commands', import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''))
+    for (const id of topLevel) expect(ids).toContain(id)
   })
 })
