@@ -10,6 +10,7 @@
 import {execFileSync} from 'node:child_process'
 
 import {cli, jsonLines, load, machine, parseArgs, stats, writeResults} from './lib/common.js'
+import {freezeDrill} from './lib/drills.js'
 import {embeddedAs, ensureUp, leaderContainer, scratch} from './lib/topology.js'
 
 const opts = parseArgs()
@@ -28,30 +29,6 @@ const tmp = scratch('fdbench-rto')
 const env = {FIREDRILL_HOME: tmp.home}
 const topology = tmp.write('topology.yaml', embeddedAs(project))
 
-const drill = (outageS, intervalMs) => `name: freeze-primary-${outageS}s-${intervalMs}ms
-description: freeze the primary's container for exactly ${outageS} s and thaw it (ground truth for RTO)
-topology: ${topology}
-objectives:
-  rto: 60s
-  rpo: 0s
-probe:
-  kind: postgres-write
-  service: postgres
-  password: firedrill
-  interval: ${intervalMs}ms
-  timeout: ${PROBE_TIMEOUT_MS}ms
-  stable_samples: ${STABLE}
-steps:
-  - sleep: 1s
-  - fault: pause
-    name: freeze
-    target: {service: postgres, role: leader}
-  - sleep: ${outageS}s
-  - heal: [freeze]
-  - wait: recovered
-    timeout: 30s
-  - sleep: 500ms
-`
 
 /** Ground truth and firedrill's figure for one run, from its timeline (ms since the run started). */
 function analyse(run, intervalMs) {
@@ -98,7 +75,7 @@ try {
   patronictl('pause', '--wait')
   for (const intervalMs of intervals) {
     for (const outageS of outages) {
-      const file = tmp.write(`freeze-${outageS}s-${intervalMs}ms.yaml`, drill(outageS, intervalMs))
+      const file = tmp.write(`freeze-${outageS}s-${intervalMs}ms.yaml`, freezeDrill({topology, outageS, intervalMs, timeoutMs: PROBE_TIMEOUT_MS, stableSamples: STABLE}))
       const r = cli(['run', file, '--repeat', String(reps), '--keep', '--json'], {env})
       const [out] = jsonLines(r, `run ${file}`)
       const list = (out.runs ?? [out]).map((x) => analyse(x, intervalMs))
