@@ -149,7 +149,7 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
         issues.push(...checkPlace(step.ci.in, [...at, 'ci', 'in'], topology, services, sites, source))
       }
       if (step.kind === 'fault' && step.fault === 'disk-full') {
-        const targeted = topology.instances.filter((inst) => (!step.target!.service || inst.service === step.target!.service) && (!step.target!.site || inst.site === step.target!.site))
+        const targeted = placedOn(step.target!, topology)
         const bare = targeted.filter((inst) => !inst.volumes.some((v) => v.sizeBytes !== undefined && isUnder(step.path!, v.target)))
         if (targeted.length > 0 && bare.length > 0) {
           issues.push(
@@ -201,6 +201,11 @@ function isUnder(file: string, dir: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.posix.isAbsolute(rel))
 }
 
+/** The instances a target's service and site pick (its role is only known when the step runs). */
+function placedOn(target: TargetSelector, topology: Topology) {
+  return topology.instances.filter((i) => (!target.service || i.service === target.service) && (!target.site || i.site === target.site))
+}
+
 /** Where a command runs: a target that must pick exactly one container (a role picks one when the step runs). */
 function checkPlace(
   target: TargetSelector,
@@ -212,7 +217,7 @@ function checkPlace(
 ): ConfigIssue[] {
   const issues = checkTarget(target, at, topology, services, sites, source)
   if (issues.length > 0 || target.role) return issues
-  const picked = topology.instances.filter((i) => (!target.service || i.service === target.service) && (!target.site || i.site === target.site))
+  const picked = placedOn(target, topology)
   if (picked.length > 1) {
     issues.push(
       source.issue(at, `picks ${picked.length} containers (${picked.map((i) => i.containerName).join(', ')}); a command runs in exactly one: add a site, a service or a role`),
@@ -242,7 +247,7 @@ function checkTarget(
       issues.push(source.issue([...at, 'role'], `a role can only select instances of a service with a cluster manager (cluster: {manager: patroni})`))
     }
   }
-  if (issues.length === 0 && topology.instances.every((i) => (target.service && i.service !== target.service) || (target.site && i.site !== target.site))) {
+  if (issues.length === 0 && placedOn(target, topology).length === 0) {
     issues.push(source.issue(at, `no container of topology ${topology.project} matches this target`))
   }
   return issues
