@@ -6,7 +6,8 @@ import {execa} from 'execa'
 
 /** Headless Chromium (Debian's `chromium`) for PDFs, screenshots and checking that a report renders. */
 const CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']
-const FLAGS = [
+/** The flags every headless start uses (no network of its own: no updates, no sync, no QUIC). */
+export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -41,7 +42,7 @@ async function withProfile<T>(fn: (profile: string) => Promise<T>): Promise<T> {
 
 async function chromium(binary: string, args: string[]): Promise<string> {
   return withProfile(async (profile) => {
-    const r = await execa(binary, [...FLAGS, `--user-data-dir=${profile}`, ...args], {reject: false, timeout: TIMEOUT_MS, stdin: 'ignore'})
+    const r = await execa(binary, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, ...args], {reject: false, timeout: TIMEOUT_MS, stdin: 'ignore'})
     if (r.exitCode !== 0) throw new Error(`chromium ${args[0]} failed (exit ${r.exitCode}): ${String(r.stderr).split('\n').slice(-3).join(' ')}`)
     return String(r.stdout)
   })

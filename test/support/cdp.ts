@@ -3,6 +3,8 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import {CHROMIUM_FLAGS} from '../../src/report/chromium.js'
+
 import {requireTool} from './tools.js'
 
 /**
@@ -36,15 +38,7 @@ export class Browser {
     const child = spawn(
       binary,
       [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
+        ...CHROMIUM_FLAGS,
         `--user-data-dir=${profile}`,
         '--remote-debugging-address=127.0.0.1',
         '--remote-debugging-port=0',
