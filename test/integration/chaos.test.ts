@@ -60,7 +60,7 @@ describe(`chaos: ${TRIALS} interrupted drills (seed ${SEED})`, () => {
       const drill = drills[Math.floor(next() * drills.length)]!
       const signal = (['SIGINT', 'SIGTERM', 'SIGKILL'] as const)[Math.floor(next() * 3)]!
       const delayMs = Math.round(1000 + next() * 20_000)
-      const child = execa('node', [BIN, 'run', drill, '--topology', topology, '--ci'], {reject: false, stdin: 'ignore', cwd: PACKAGE_ROOT, env: SCRATCH, timeout: 600_000})
+      const child = execa('node', [BIN, 'run', drill, '--topology', topology, '--ci'], {reject: false, stdin: 'ignore', forceKillAfterDelay: false, cwd: PACKAGE_ROOT, env: SCRATCH, timeout: 600_000})
       let stderr = ''
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
       // The clock starts when the drill's probe has started (the topology is up and the steps begin).

@@ -43,7 +43,7 @@ export const NO_ENGINE = {DOCKER_HOST: 'unix:///nonexistent/firedrill-test.sock'
 
 /** Start the CLI, wait until its stderr shows `marker`, then send `signal`; resolves with how it ended. */
 export async function firedrillInterrupted(args: string[], marker: RegExp, signal: NodeJS.Signals, timeout = 300_000): Promise<CliResult> {
-  const child = execa('node', [BIN, ...args], {reject: false, stdin: 'ignore', timeout, cwd: PACKAGE_ROOT, env: SCRATCH})
+  const child = execa('node', [BIN, ...args], {reject: false, stdin: 'ignore', forceKillAfterDelay: false, timeout, cwd: PACKAGE_ROOT, env: SCRATCH})
   let seen = ''
   await new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -59,7 +59,7 @@ export async function firedrillInterrupted(args: string[], marker: RegExp, signa
 
 /** Start the CLI, wait until its stderr shows `marker`, then send each signal in turn, 20 ms apart. */
 export async function firedrillSignalled(args: string[], marker: RegExp, signals: NodeJS.Signals[], timeout = 300_000): Promise<CliResult> {
-  const child = execa('node', [BIN, ...args], {reject: false, stdin: 'ignore', timeout, cwd: PACKAGE_ROOT, env: SCRATCH})
+  const child = execa('node', [BIN, ...args], {reject: false, stdin: 'ignore', forceKillAfterDelay: false, timeout, cwd: PACKAGE_ROOT, env: SCRATCH})
   let seen = ''
   child.stderr!.on('data', (chunk: Buffer) => (seen += chunk.toString()))
   await new Promise<void>((resolve, reject) => {
