@@ -14,4 +14,10 @@ if (process.argv.length === 3 && process.argv[2] === '--version' && ['linux', 'd
   enableCompileCache?.()
   const {execute} = await import('@oclif/core/execute')
   await execute({dir: import.meta.url})
+  // The command is over. Anything still holding the event loop now (a connection to a node that never
+  // answers, say) must not keep a terminal or a CI job waiting: say what, as the bug it is, and exit.
+  setTimeout(() => {
+    process.stderr.write(`firedrill: the command finished but still had open handles 5 s later (${process.getActiveResourcesInfo().join(', ')}); exiting. This is a bug in firedrill; please report it.\n`)
+    process.exit()
+  }, 5000).unref()
 }

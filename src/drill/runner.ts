@@ -2,7 +2,7 @@ import type {LoadedDrill} from '../config/load-drill.js'
 import {NETWORK_FAULTS, type Step} from '../config/drill.js'
 import type {ObjectivesSource} from '../config/load-policy.js'
 import {formatMs} from '../config/duration.js'
-import {DrillAbortedError, errorMessage, InterruptedError} from '../errors.js'
+import {DrillAbortedError, errorMessage, FiredrillError, InterruptedError} from '../errors.js'
 import type {Engine, EngineInfo} from '../engine/engine.js'
 import {NetHelpers} from '../faults/net-helper.js'
 import {grade, notMeasured, type Grade} from '../grade/grade.js'
@@ -265,7 +265,14 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     reverts: stepContext.revertOutcomes,
   }
   if (failure !== undefined || faultAt === undefined) {
-    const error = failure ?? new DrillAbortedError(`drill ${drill.name} injected no fault and ran no disruptive runbook, so there is nothing to measure`)
+    // What ended it early is the reason; one that is not firedrill's own (a probe that found no primary,
+    // an engine call that failed) makes the run aborted (exit 4), not an internal error.
+    const error =
+      failure === undefined
+        ? new DrillAbortedError(`drill ${drill.name} injected no fault and ran no disruptive runbook, so there is nothing to measure`)
+        : failure instanceof FiredrillError
+          ? failure
+          : new DrillAbortedError(`drill ${drill.name} aborted: ${errorMessage(failure)}`, [], {cause: failure})
     const status = error instanceof InterruptedError ? 'interrupted' : 'aborted'
     timeline.record('run-end', `drill ${status}: ${errorMessage(error).split('\n')[0]}`, finished)
     const reason = `not measured: the run was ${status} (${errorMessage(error).split('\n')[0]})`

@@ -3,6 +3,7 @@ import pg from 'pg'
 import type {ProbeSpec} from '../config/drill.js'
 import {errorMessage} from '../errors.js'
 import {systemClock, type Clock} from '../util/time.js'
+import {destroyClient} from './pg-connection.js'
 import type {Sample} from './sample.js'
 import {SPLIT_BRAIN_TABLE} from './split-brain-watch.js'
 
@@ -17,11 +18,15 @@ const UNCERTAIN_SQLSTATE_CLASSES = new Set(['08', '57', '58', 'XX'])
 export const PROBE_TABLE = 'firedrill_probe'
 /** How long a connection attempt may wait for a node that does not answer (never less than the probe's timeout). */
 const CONNECT_PATIENCE_MS = 5000
+/** How long start() looks for a node that accepts writes before the drill is aborted. */
+const START_PATIENCE_MS = 30_000
 
 interface NodeConnection {
   node: ProbeNode
   client?: pg.Client
   connecting?: Promise<void>
+  /** The client of the connection attempt in progress (closed with the probe). */
+  pending?: pg.Client
   /** A pg_is_in_recovery() question in flight on `client`. */
   rechecking?: Promise<void>
   /** Known to accept writes (checked with pg_is_in_recovery on connect and after every error). */
@@ -39,6 +44,7 @@ export class PostgresWriteProbe {
   private readonly nodes = new Map<string, NodeConnection>()
   private loop?: Promise<void>
   private stopping = false
+  private closed = false
   private wake?: () => void
   private seq = 0
 
@@ -53,7 +59,13 @@ export class PostgresWriteProbe {
   /** Prepare the table on the current primary and start writing. */
   async start(): Promise<void> {
     await this.refreshNodes()
-    const primary = await this.findWritable(this.spec.timeout * 5)
+    // Right after a failover or a heal the leader may still be coming up read-write: ask again for a while.
+    const until = this.clock.now() + Math.max(this.spec.timeout * 5, START_PATIENCE_MS)
+    let primary = await this.findWritable(this.spec.timeout * 5)
+    while (!primary && !this.closed && this.clock.now() < until) {
+      await this.clock.sleep(Math.min(500, until - this.clock.now()))
+      primary = await this.findWritable(this.spec.timeout * 5)
+    }
     if (!primary) throw new Error(`no node of service ${this.spec.service} accepts writes: ${this.describeNodes()}`)
     await primary.client!.query(
       `CREATE TABLE IF NOT EXISTS ${PROBE_TABLE} (run_id text NOT NULL, seq bigint NOT NULL, written_at timestamptz NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (run_id, seq))`,
@@ -80,8 +92,19 @@ export class PostgresWriteProbe {
     return {node: primary.node.name, seqs: new Set(result.rows.map((r) => Number(r.seq)))}
   }
 
+  /**
+   * Close every connection, those still being made too: one that completed after this would stay
+   * open (to a cut-off node, for good) and keep the process from exiting.
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.nodes.values()].map((n) => this.drop(n)))
+    this.closed = true
+    await Promise.all(
+      [...this.nodes.values()].map(async (n) => {
+        const pending = n.pending
+        n.pending = undefined
+        await Promise.all([this.drop(n), pending && destroyClient(pending)])
+      }),
+    )
   }
 
   private async run(): Promise<void> {
@@ -154,6 +177,7 @@ export class PostgresWriteProbe {
   }
 
   private connect(n: NodeConnection): Promise<void> {
+    if (this.closed) return Promise.resolve()
     n.connecting ??= (async () => {
       const client = new pg.Client({
         host: n.node.address,
@@ -174,15 +198,18 @@ export class PostgresWriteProbe {
         if (n.client === client) n.client = undefined
         client.end().catch(() => {})
       })
+      n.pending = client
       try {
         await client.connect()
+        if (this.closed) throw new Error('the probe was closed')
         n.client = client
         await this.recheck(n)
       } catch (error) {
         n.lastError = errorMessage(error)
         n.writable = false
-        client.end().catch(() => {})
+        void destroyClient(client)
       } finally {
+        if (n.pending === client) n.pending = undefined
         n.connecting = undefined
       }
     })()
@@ -214,10 +241,7 @@ export class PostgresWriteProbe {
     const client = n.client
     n.client = undefined
     n.writable = false
-    if (!client) return
-    // A connection to a dead host will not answer a Terminate; destroy the socket.
-    ;(client as unknown as {connection?: {stream?: {destroy(): void}}}).connection?.stream?.destroy()
-    await client.end().catch(() => {})
+    if (client) await destroyClient(client)
   }
 
   private async refreshNodes(): Promise<void> {

@@ -3,6 +3,7 @@ import pg from 'pg'
 import type {ProbeSpec} from '../config/drill.js'
 import {errorMessage} from '../errors.js'
 import {systemClock, type Clock} from '../util/time.js'
+import {destroyClient} from './pg-connection.js'
 import type {ProbeNode} from './postgres-write-probe.js'
 
 /** One reading of one standby's lag, as the primary's pg_stat_replication showed it (monotonic ms). */
@@ -33,6 +34,7 @@ export class ReplicationLagWatch {
   private client?: pg.Client
   private timer?: NodeJS.Timeout
   private busy = false
+  private stopped = false
 
   constructor(
     private readonly spec: Pick<ProbeSpec, 'port' | 'database' | 'user' | 'password' | 'timeout'>,
@@ -47,6 +49,7 @@ export class ReplicationLagWatch {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true
     clearInterval(this.timer)
     const deadline = this.clock.now() + this.spec.timeout * 2
     while (this.busy && this.clock.now() < deadline) await this.clock.sleep(20)
@@ -54,10 +57,12 @@ export class ReplicationLagWatch {
   }
 
   private async tick(): Promise<void> {
-    if (this.busy) return
+    if (this.busy || this.stopped) return
     this.busy = true
     try {
       this.client ??= await this.connectPrimary()
+      // A tick still connecting when stop() gave up waiting for it: close what it opened.
+      if (this.stopped) return await this.drop()
       const t = this.clock.now()
       const r = await this.client.query<{application_name: string; state: string; replay_lag_ms: number | null; lag_bytes: number | null}>({text: QUERY, query_timeout: this.spec.timeout} as pg.QueryConfig)
       for (const standby of this.standbys) {
@@ -91,7 +96,7 @@ export class ReplicationLagWatch {
       } catch {
         // not reachable or not the primary: try the next
       }
-      await client.end().catch(() => {})
+      await destroyClient(client)
     }
     throw new Error('no node accepts writes, so no primary to read replication lag from')
   }
@@ -99,6 +104,6 @@ export class ReplicationLagWatch {
   private async drop(): Promise<void> {
     const c = this.client
     this.client = undefined
-    await c?.end().catch(() => {})
+    if (c) await destroyClient(c)
   }
 }

@@ -2,6 +2,7 @@ import pg from 'pg'
 
 import type {ProbeSpec} from '../config/drill.js'
 import {systemClock, type Clock} from '../util/time.js'
+import {destroyClient} from './pg-connection.js'
 import type {ProbeNode} from './postgres-write-probe.js'
 
 export const SPLIT_BRAIN_TABLE = 'firedrill_split_brain'
@@ -26,6 +27,7 @@ export class SplitBrainWatch {
   private timer?: NodeJS.Timeout
   private round = 0
   private nodes: ProbeNode[] = []
+  private stopped = false
 
   constructor(
     private readonly spec: ProbeSpec,
@@ -40,10 +42,11 @@ export class SplitBrainWatch {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true
     clearInterval(this.timer)
     const deadline = this.clock.now() + this.spec.timeout
     while (this.busy.size > 0 && this.clock.now() < deadline) await this.clock.sleep(20)
-    await Promise.all([...this.clients.values()].map((c) => this.destroy(c)))
+    await Promise.all([...this.clients.values()].map((c) => destroyClient(c)))
     this.clients.clear()
   }
 
@@ -69,7 +72,7 @@ export class SplitBrainWatch {
       if ((error as {code?: string}).code !== '25006') {
         const client = this.clients.get(node.name)
         this.clients.delete(node.name)
-        if (client) await this.destroy(client)
+        if (client) await destroyClient(client)
       }
     } finally {
       clearTimeout(timer)
@@ -92,12 +95,13 @@ export class SplitBrainWatch {
       if (this.clients.get(node.name) === client) this.clients.delete(node.name)
     })
     await client.connect()
+    // Connected after stop() closed the others: it would stay open and keep the process alive.
+    if (this.stopped) {
+      await destroyClient(client)
+      throw new Error('the split-brain watch was stopped')
+    }
     this.clients.set(node.name, client)
     return client
   }
 
-  private async destroy(client: pg.Client): Promise<void> {
-    ;(client as unknown as {connection?: {stream?: {destroy(): void}}}).connection?.stream?.destroy()
-    await client.end().catch(() => {})
-  }
 }

@@ -80,11 +80,9 @@ describe(`chaos: ${TRIALS} interrupted drills (seed ${SEED})`, () => {
         const cleaned = await firedrill(['cleanup', '--project', project], LONG)
         expect(cleaned.exitCode, `${label}: cleanup: ${cleaned.stderr}`).toBe(0)
       } else {
-        // Open (issue 5, seed 587906 trial 14): once in a while the process, having reverted and written its
-        // evidence, ends by the signal itself instead of exiting 130/143. Accepted only after a complete restore.
-        const endedBySignal = r.exitCode === undefined && r.signal === signal && /what the command had changed was undone/.test(stderr)
-        if (endedBySignal) console.log(`${label}: ended by ${signal} after its restore (not exit ${signal === 'SIGINT' ? 130 : 143})`)
-        else expect([0, 1, signal === 'SIGINT' ? 130 : 143], `${label}:\n${stderr.slice(-3000)}`).toContain(r.exitCode)
+        expect([0, 1, signal === 'SIGINT' ? 130 : 143], `${label}:\n${stderr.slice(-3000)}`).toContain(r.exitCode)
+        // Seed 587906 trial 14 once hung here for ten minutes: a probe connection to the isolated node kept it alive.
+        expect(stderr, label).not.toMatch(/still had open handles/)
         if (r.exitCode === 130 || r.exitCode === 143) {
           // Interrupted during the drill (not during up): its evidence says so.
           const bundle = /evidence (\S+) \(/.exec(stderr)?.[1]
