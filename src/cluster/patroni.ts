@@ -52,11 +52,21 @@ export interface ReplicationEntry {
   syncState: string
 }
 
-export async function fetchPatroniReplication(address: string, port: number, timeoutMs: number): Promise<ReplicationEntry[]> {
+/** What the leader says of itself (GET /patroni): its own role (the cluster view may lag behind a demotion) and its standbys. */
+export interface LeaderStatus {
+  /** The node's own role, normalized: `leader` only while PostgreSQL there runs read-write. */
+  role: ClusterRole | 'other'
+  replication: ReplicationEntry[]
+}
+
+export async function fetchLeaderStatus(address: string, port: number, timeoutMs: number): Promise<LeaderStatus> {
   const response = await fetch(`http://${address}:${port}/patroni`, {signal: AbortSignal.timeout(timeoutMs)})
   if (!response.ok) throw new Error(`Patroni at ${address}:${port} answered HTTP ${response.status}`)
-  const body = (await response.json()) as {replication?: {application_name: string; state: string; sync_state: string}[]}
-  return (body.replication ?? []).map((r) => ({name: r.application_name, state: r.state, syncState: r.sync_state}))
+  const body = (await response.json()) as {role?: string; replication?: {application_name: string; state: string; sync_state: string}[]}
+  return {
+    role: normalizeRole(body.role ?? ''),
+    replication: (body.replication ?? []).map((r) => ({name: r.application_name, state: r.state, syncState: r.sync_state})),
+  }
 }
 
 /** Ask each address in turn until one answers. */

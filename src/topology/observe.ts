@@ -1,4 +1,4 @@
-import {fetchPatroniReplication, isServing, readPatroniCluster, type ReplicationEntry} from '../cluster/patroni.js'
+import {fetchLeaderStatus, isServing, readPatroniCluster, type ReplicationEntry} from '../cluster/patroni.js'
 import type {ClusterRole} from '../config/drill.js'
 import type {ContainerSummary, Containers} from '../engine/engine.js'
 import {LABEL, projectFilter} from '../engine/labels.js'
@@ -53,7 +53,13 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
       }
       const leader = members.find((m) => m.role === 'leader' && m.address)
       let replication: ReplicationEntry[] = []
-      if (leader) replication = await fetchPatroniReplication(leader.address!, port, PATRONI_TIMEOUT_MS).catch(() => [])
+      if (leader) {
+        const status = await fetchLeaderStatus(leader.address!, port, PATRONI_TIMEOUT_MS).catch(() => undefined)
+        replication = status?.replication ?? []
+        // The leader key outlives a demotion (Patroni 3.0.2 keeps it while it demotes itself, seen after
+        // an isolation was healed): a leader whose PostgreSQL is read-only is not serving yet.
+        if (status && status.role !== 'leader') leader.memberState = `${leader.memberState ?? 'unknown'}, but read-only (${status.role})`
+      }
       for (const m of members) {
         if (m.role && m.role !== 'leader') m.streaming = replication.some((r) => r.name === m.instance.hostname && r.state === 'streaming')
       }
