@@ -12,7 +12,10 @@ export const ExitCode = {
   BadInput: 2,
   /** The Docker engine could not be reached. */
   EngineUnavailable: 3,
-  /** The drill could not be completed (topology never became healthy, an engine call failed mid-drill). */
+  /**
+   * The drill could not be completed: the topology never became healthy, a step could not be done, or the
+   * drill passed its deadline.
+   */
   Aborted: 4,
   /** A bug in firedrill. */
   Internal: 70,
@@ -28,7 +31,7 @@ export const EXIT_CODE_HELP = [
   '1    an objective was missed',
   '2    bad input or environment (nothing was started)',
   '3    Docker engine unreachable',
-  '4    drill aborted (could not be completed)',
+  '4    drill aborted: not completed, or past its deadline',
   '70   internal error (a bug in firedrill)',
   '130  interrupted (Ctrl-C), faults reverted',
   '143  terminated (SIGTERM), faults reverted',
@@ -97,6 +100,12 @@ export class EngineUnavailableError extends FiredrillError {
 export class DrillAbortedError extends FiredrillError {
   readonly exitCode = ExitCode.Aborted
   readonly code = 'aborted'
+}
+
+/** The drill ran past its deadline: the steps were stopped as on Ctrl-C and the faults reverted. */
+export class DeadlineExceededError extends FiredrillError {
+  readonly exitCode = ExitCode.Aborted
+  readonly code = 'deadline_exceeded'
 }
 
 export class InterruptedError extends FiredrillError {

@@ -243,9 +243,10 @@ async function checkAssert(step: AssertStep, ctx: StepContext): Promise<AssertOu
 }
 
 /** Run argv on the host or in the one container `in` picks now; never through a shell. */
-export async function runCommand(cmd: {argv: string[]; in: Place; user?: string; timeout: number}, ctx: Pick<StepContext, 'topology' | 'engine'>): Promise<ExecResult> {
+export async function runCommand(cmd: {argv: string[]; in: Place; user?: string; timeout: number}, ctx: Pick<StepContext, 'topology' | 'engine' | 'signal'>): Promise<ExecResult> {
   if (cmd.in === 'host') {
-    const r = await execa(cmd.argv[0]!, cmd.argv.slice(1), {reject: false, timeout: cmd.timeout, stdin: 'ignore'})
+    // Ctrl-C or the drill's deadline ends a host command at once (SIGTERM); the runner reports why.
+    const r = await execa(cmd.argv[0]!, cmd.argv.slice(1), {reject: false, timeout: cmd.timeout, stdin: 'ignore', cancelSignal: ctx.signal})
     return {exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr || (r.timedOut ? `timed out after ${cmd.timeout} ms` : r.message ?? ''))}
   }
   const seen = await observe(ctx.topology, ctx.engine)
