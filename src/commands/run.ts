@@ -25,6 +25,8 @@ Every fault is reverted on success, failure, timeout, Ctrl-C and SIGTERM.
 Each drill has an overall deadline: deadline: in the drill, --deadline for every drill, or by default
 every step's own bound added up plus 2 minutes. A drill still running when it passes is stopped as on
 Ctrl-C: its faults are reverted, its evidence says aborted and names the deadline, and run exits 4.
+A drill that loses the Docker engine midway is aborted too (exit 4, no RTO or RPO): the error names
+the faults that could not be reverted; firedrill cleanup restores them once the engine is back.
 
 Manual steps are shown to the operator at the terminal, who confirms them. With --ci, or when
 standard input is not a terminal, each manual step runs its ci action instead; a drill with a
@@ -111,7 +113,10 @@ ${BaseCommand.exitCodeHelp}`
       outcomes = await runAll()
     } catch (error) {
       // An interrupted or aborted run still leaves its evidence: say where before the error is reported.
-      for (const rec of evidence.records) process.stderr.write(`${evidenceSummary(rec)}\n`)
+      for (const rec of evidence.records) {
+        process.stderr.write(`${evidenceSummary(rec)}\n`)
+        for (const w of rec.warnings) process.stderr.write(`Warning: ${w}\n`)
+      }
       throw error
     }
     process.exitCode = outcomes.every((o) => o.verdict === 'pass') ? ExitCode.Pass : ExitCode.ObjectiveMissed

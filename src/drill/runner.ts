@@ -3,7 +3,7 @@ import {NETWORK_FAULTS, type Step} from '../config/drill.js'
 import type {ObjectivesSource} from '../config/load-policy.js'
 import {describeDeadline} from '../config/deadline.js'
 import {formatMs} from '../config/duration.js'
-import {DeadlineExceededError, DrillAbortedError, errorMessage, InterruptedError} from '../errors.js'
+import {DeadlineExceededError, DrillAbortedError, EngineLostError, EngineUnavailableError, errorMessage, FiredrillError, InterruptedError} from '../errors.js'
 import type {Engine, EngineInfo} from '../engine/engine.js'
 import {NetHelpers} from '../faults/net-helper.js'
 import {grade, notMeasured, type Grade} from '../grade/grade.js'
@@ -18,7 +18,8 @@ import {networkName} from '../topology/model.js'
 import {observe} from '../topology/observe.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {systemClock, type Clock} from '../util/time.js'
-import {Journal} from './journal.js'
+import {watchEngine} from './engine-watch.js'
+import {Journal, type JournalEntry} from './journal.js'
 import {RevertStack, type RevertOutcome} from './reverts.js'
 import {describeStep, liveStatus, runStep, type FaultRecord, type Operator, type StepContext} from './steps.js'
 import {Timeline, type TimelineEvent} from './timeline.js'
@@ -88,7 +89,9 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   const {drill, topology} = loaded
   const clock = ctx.clock ?? systemClock
   const progress = ctx.progress ?? silentProgress
-  const engine = ctx.engine
+  // Reverts and waits swallow engine errors; the watch still knows whether the engine is gone.
+  const engineWatch = watchEngine(ctx.engine)
+  const engine = engineWatch.engine
   const timeline = new Timeline(clock)
   const reverts = new RevertStack()
   const steps: StepRecord[] = drill.steps.map((s, index) => ({index, kind: s.kind, description: describeStep(s), status: 'skipped'}))
@@ -225,20 +228,35 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     // Read back once before undoing anything (the fallback if the topology does not come back), and
     // again once it is healthy: writes lost while healing (a failback) are lost all the same.
     let before: {node: string; seqs: Set<number>} | undefined
-    if (!signal.aborted && probe.samples.length > 0 && reverts.size > 0) {
+    if (!signal.aborted && !engineWatch.lost() && probe.samples.length > 0 && reverts.size > 0) {
       before = await probe.readBack(PRE_REVERT_READ_BACK_TIMEOUT_MS).catch(() => undefined)
     }
     if (reverts.size > 0) {
-      const outcomes = await progress.phase(`Revert ${reverts.size} fault(s)`, () =>
-        reverts.unwind(REVERT_TIMEOUT_MS, (o) => timeline.record(o.ok ? 'revert' : 'revert-failed', o.ok ? o.description : `${o.description}: ${o.error}`)),
-      )
+      const outcomes: RevertOutcome[] = []
+      // A revert that failed fails the phase, so the display never shows a tick over a fault left in place.
+      await progress
+        .phase(`Revert ${reverts.size} fault(s)`, async () => {
+          outcomes.push(...(await reverts.unwind(REVERT_TIMEOUT_MS, (o) => timeline.record(o.ok ? 'revert' : 'revert-failed', o.ok ? o.description : `${o.description}: ${o.error}`))))
+          const failed = outcomes.filter((o) => !o.ok)
+          if (failed.length > 0) throw new Error(`${failed.length} of ${outcomes.length} not reverted: ${failed.map((o) => `${o.description}: ${o.error}`).join('; ')}`)
+        })
+        .catch(() => {})
       stepContext.revertOutcomes.push(...outcomes)
     }
     const left = journal.finish()
     if (left.length > 0) {
       timeline.record('revert-failed', `${left.length} fault(s) not undone; the journal is kept, and firedrill cleanup --project ${topology.project} restores them`)
     }
-    if (!signal.aborted) {
+    // The engine lost mid-drill (the steps failed on it, or it is gone now): nothing is measured, and what
+    // could not be reverted is named with the command that restores it.
+    const lostEngine = failure instanceof EngineUnavailableError ? failure : engineWatch.lost()
+    if (lostEngine && !(failure instanceof InterruptedError)) {
+      timeline.record('revert-failed', `the Docker engine was lost: ${errorMessage(lostEngine)}`)
+      failure = engineLost(lostEngine, left, topology.project)
+    } else if (failure instanceof FiredrillError && !(failure instanceof InterruptedError) && left.length > 0) {
+      failure.message += `\n${leftInPlace(left, topology.project)}`
+    }
+    if (!signal.aborted && !lostEngine) {
       await waitHealthy(topology, engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal}).catch((error) =>
         timeline.record('revert-failed', `topology not healthy again after the drill: ${errorMessage(error)}`),
       )
@@ -338,6 +356,18 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     timeline: timeline.list(),
     samples: probe.samples.map((s) => ({...s, start: timeline.relative(s.start), end: timeline.relative(s.end)})),
   }
+}
+
+function leftInPlace(left: readonly JournalEntry[], project: string): string {
+  return `${left.length} fault(s) could not be reverted and may still be in place: ${left.map((e) => e.description).join('; ')}. Restore with: firedrill cleanup --project ${project}`
+}
+
+function engineLost(cause: EngineUnavailableError, left: readonly JournalEntry[], project: string): EngineLostError {
+  const what = left.length > 0 ? leftInPlace(left, project) : 'Every fault was reverted before it went.'
+  const suggestions = [
+    left.length > 0 ? `once the engine answers again (docker info): firedrill cleanup --project ${project}` : 'once the engine answers again (docker info), run the drill again',
+  ]
+  return new EngineLostError(`the Docker engine was lost mid-drill (${cause.message}); the run is aborted and no RTO or RPO is reported.\n${what}`, suggestions, {cause})
 }
 
 /** The partial result of a run that was interrupted or aborted, kept with the error so its evidence can still be written. */

@@ -83,7 +83,7 @@ describe('help', () => {
   it('documents the exit codes', async () => {
     const r = await firedrill(['run', '--help'])
     expect(r.exitCode).toBe(0)
-    for (const line of ['0    every objective met', '1    an objective was missed', '2    bad input', '3    Docker engine unreachable', '4    drill aborted: not completed, or past its deadline']) {
+    for (const line of ['0    every objective met', '1    an objective was missed', '2    bad input', '3    Docker engine unreachable', '4    drill aborted: not completed, past its deadline, or engine lost mid-drill']) {
       expect(r.stdout).toContain(line)
     }
   })

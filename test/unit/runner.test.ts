@@ -34,7 +34,8 @@ vi.mock('pg', () => {
 const {loadDrill} = await import('../../src/config/load-drill.js')
 const {runDrill, partialResultOf} = await import('../../src/drill/runner.js')
 const {readJournal} = await import('../../src/drill/journal.js')
-const {DeadlineExceededError, EngineUnavailableError} = await import('../../src/errors.js')
+const {cleanup} = await import('../../src/topology/cleanup.js')
+const {DeadlineExceededError, EngineLostError, EngineUnavailableError} = await import('../../src/errors.js')
 const {tempDir} = await import('../support/files.js')
 type Engine = import('../../src/engine/engine.js').Engine
 type ContainerSummary = import('../../src/engine/engine.js').ContainerSummary
@@ -149,4 +150,33 @@ describe('the runner with an engine in memory', () => {
     expect(result.measurements.rto_ms).toBeGreaterThan(0)
     expect(result.measurements.lost_writes).toBe(0)
   }, 20_000)
+
+  it('the engine lost mid-drill: aborted, no figures, the unrevertable fault left in the journal and named; cleanup restores it once the engine is back', async () => {
+    const {engine, state} = fakeEngine()
+    // The engine goes away while the drill waits for the topology to be healthy again.
+    state.onPause = () => void setTimeout(() => (state.gone = true), 300)
+    const loaded = load(drillText('', `${PAUSE_SEOUL}  - wait: healthy\n    timeout: 10m\n`))
+    const started = performance.now()
+    const error = await runDrill(loaded, context(engine)).catch((e: unknown) => e)
+    expect(performance.now() - started).toBeLessThan(10_000)
+
+    expect(error).toBeInstanceOf(EngineLostError)
+    const message = (error as Error).message
+    expect(message).toMatch(/^the Docker engine was lost mid-drill \(cannot reach the Docker engine at unix:\/\/\/fake\.sock \(ENOENT\) while trying to list containers\); the run is aborted and no RTO or RPO is reported\.\n/)
+    expect(message).toContain(`1 fault(s) could not be reverted and may still be in place: pause fd-${PROJECT}-postgres-seoul.`)
+    expect(message).toContain(`Restore with: firedrill cleanup --project ${PROJECT}`)
+    expect((error as InstanceType<typeof EngineLostError>).suggestions[0]).toBe(`once the engine answers again (docker info): firedrill cleanup --project ${PROJECT}`)
+    const partial = partialResultOf(error)!
+    expect(partial).toMatchObject({status: 'aborted', verdict: 'fail'})
+    expect(partial.measurements).toMatchObject({rto_ms: null, rpo_ms: null, lost_writes: null})
+    expect(partial.reverts).toEqual([expect.objectContaining({ok: false, error: expect.stringMatching(/cannot reach the Docker engine/)})])
+    // The journal stays for cleanup, which restores once the engine answers.
+    expect(readJournal(PROJECT, tmp.dir)?.entries).toEqual([expect.objectContaining({fault: 'pause', state: 'injected'})])
+    expect(state.paused).toEqual(new Set(['id-seoul']))
+    state.gone = false
+    const restored = await cleanup(PROJECT, engine, {dir: tmp.dir})
+    expect(restored.failures).toEqual([])
+    expect(state.paused.size).toBe(0)
+    expect(existsSync(tmp.dir) && readJournal(PROJECT, tmp.dir)).toBeUndefined()
+  })
 })
