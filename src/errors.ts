@@ -10,9 +10,12 @@ export const ExitCode = {
   ObjectiveMissed: 1,
   /** Bad input or an environment the user must fix (config, flags, ports, names, images). Nothing was started. */
   BadInput: 2,
-  /** The Docker engine could not be reached. */
+  /** The Docker engine could not be reached when the command started; nothing was done. */
   EngineUnavailable: 3,
-  /** The drill could not be completed (topology never became healthy, an engine call failed mid-drill). */
+  /**
+   * The drill could not be completed: the topology never became healthy, a step could not be done, the
+   * drill passed its deadline, or the engine was lost mid-drill (then faults may be left: firedrill cleanup).
+   */
   Aborted: 4,
   /** A bug in firedrill. */
   Internal: 70,
@@ -27,8 +30,8 @@ export const EXIT_CODE_HELP = [
   '0    every objective met',
   '1    an objective was missed',
   '2    bad input or environment (nothing was started)',
-  '3    Docker engine unreachable',
-  '4    drill aborted (could not be completed)',
+  '3    Docker engine unreachable (nothing was started)',
+  '4    drill aborted: not completed, past its deadline, or engine lost mid-drill',
   '70   internal error (a bug in firedrill)',
   '130  interrupted (Ctrl-C), faults reverted',
   '143  terminated (SIGTERM), faults reverted',
@@ -97,6 +100,22 @@ export class EngineUnavailableError extends FiredrillError {
 export class DrillAbortedError extends FiredrillError {
   readonly exitCode = ExitCode.Aborted
   readonly code = 'aborted'
+}
+
+/** The drill ran past its deadline: the steps were stopped as on Ctrl-C and the faults reverted. */
+export class DeadlineExceededError extends FiredrillError {
+  readonly exitCode = ExitCode.Aborted
+  readonly code = 'deadline_exceeded'
+}
+
+/**
+ * The engine stopped answering after the drill had started: what could not be reverted stays in place
+ * (the crash journal says what), and the run is aborted with no figures. The remedy is cleanup once the
+ * engine is back.
+ */
+export class EngineLostError extends FiredrillError {
+  readonly exitCode = ExitCode.Aborted
+  readonly code = 'engine_lost'
 }
 
 export class InterruptedError extends FiredrillError {

@@ -1,5 +1,6 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
+import {DURATION_HINT, parseDuration} from '../config/duration.js'
 import {EXIT_CODE_HELP, ExitCode, FiredrillError} from '../errors.js'
 import {DockerEngine} from '../engine/docker.js'
 import type {Engine} from '../engine/engine.js'
@@ -92,20 +93,27 @@ export const buildArgFlag = Flags.string({
   default: [],
 })
 
+/** A flag holding a duration as drill files write it (`30s`, `10m`), parsed to milliseconds; zero or less is refused (exit 2). */
+export const durationFlag = Flags.custom<number>({
+  helpValue: 'DURATION',
+  async parse(input) {
+    const ms = parseDuration(input)
+    if (ms === undefined || ms <= 0) throw new BadFlagError(`"${input}" is not ${DURATION_HINT} (greater than zero)`)
+    return ms
+  },
+})
+
 export function parseBuildArgs(pairs: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {}
   for (const pair of pairs) {
     const eq = pair.indexOf('=')
-    if (eq <= 0) throw new BuildArgError(pair)
+    if (eq <= 0) throw new BadFlagError(`--build-arg "${pair}" is not KEY=VALUE`)
     out[pair.slice(0, eq)] = pair.slice(eq + 1)
   }
   return out
 }
 
-class BuildArgError extends FiredrillError {
+class BadFlagError extends FiredrillError {
   readonly exitCode = ExitCode.BadInput
   readonly code = 'bad_flag'
-  constructor(pair: string) {
-    super(`--build-arg "${pair}" is not KEY=VALUE`)
-  }
 }

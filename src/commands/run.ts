@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand, buildArgFlag, parseBuildArgs} from '../cli/base-command.js'
+import {BaseCommand, buildArgFlag, durationFlag, parseBuildArgs} from '../cli/base-command.js'
 import {terminalOperator} from '../cli/terminal-operator.js'
 import type {DrillResult} from '../drill/runner.js'
 import {refuseIfUnfinished} from '../drill/journal.js'
@@ -21,6 +21,12 @@ export default class Run extends BaseCommand<typeof Run> {
   static override description = `Every drill file is validated before anything starts. The topology is brought up if it is not;
 afterwards it is left as it was found (taken down again if this run brought it up) unless --keep is given.
 Every fault is reverted on success, failure, timeout, Ctrl-C and SIGTERM.
+
+Each drill has an overall deadline: deadline: in the drill, --deadline for every drill, or by default
+every step's own bound added up plus 2 minutes. A drill still running when it passes is stopped as on
+Ctrl-C: its faults are reverted, its evidence says aborted and names the deadline, and run exits 4.
+A drill that loses the Docker engine midway is aborted too (exit 4, no RTO or RPO): the error names
+the faults that could not be reverted; firedrill cleanup restores them once the engine is back.
 
 Manual steps are shown to the operator at the terminal, who confirms them. With --ci, or when
 standard input is not a terminal, each manual step runs its ci action instead; a drill with a
@@ -53,6 +59,7 @@ ${BaseCommand.exitCodeHelp}`
     topology: Flags.string({char: 't', description: 'Run against this topology file instead of the one each drill names.'}),
     policy: Flags.string({description: 'Read objective tiers from this policy file instead of policy.yaml next to each drill.'}),
     keep: Flags.boolean({description: 'Leave the topology up afterwards.'}),
+    deadline: durationFlag({description: "Every drill's overall deadline (e.g. 10m), instead of the one each drill sets or derives from its steps."}),
     repeat: Flags.integer({char: 'n', description: 'Run each drill this many times.', min: 1, max: 1000, default: 1}),
     'grade-on': Flags.option({options: GRADE_ON, description: 'With --repeat: grade on the worst run, or the p95 or median run.', default: 'worst' as GradeOn})(),
     'build-arg': buildArgFlag,
@@ -73,7 +80,7 @@ ${BaseCommand.exitCodeHelp}`
   async run(): Promise<undefined> {
     const {argv} = await this.parse(Run)
     const interactive = !this.flags.ci && Boolean(process.stdin.isTTY)
-    const drills = loadDrills(argv as string[], {topology: this.flags.topology, policy: this.flags.policy, ci: !interactive})
+    const drills = loadDrills(argv as string[], {topology: this.flags.topology, policy: this.flags.policy, ci: !interactive, deadline: this.flags.deadline})
     const reporters = this.flags.reporter as (typeof REPORTERS)[number][]
     const json = this.jsonEnabled() || reporters.includes('json')
     const evidence = evidenceForRun(drills.length * this.flags.repeat, {
@@ -106,7 +113,10 @@ ${BaseCommand.exitCodeHelp}`
       outcomes = await runAll()
     } catch (error) {
       // An interrupted or aborted run still leaves its evidence: say where before the error is reported.
-      for (const rec of evidence.records) process.stderr.write(`${evidenceSummary(rec)}\n`)
+      for (const rec of evidence.records) {
+        process.stderr.write(`${evidenceSummary(rec)}\n`)
+        for (const w of rec.warnings) process.stderr.write(`Warning: ${w}\n`)
+      }
       throw error
     }
     process.exitCode = outcomes.every((o) => o.verdict === 'pass') ? ExitCode.Pass : ExitCode.ObjectiveMissed

@@ -303,6 +303,12 @@ const drillObject = z.strictObject({
   disruption: z.enum(DISRUPTIONS, {error: `disruption must be one of: ${DISRUPTIONS.join(', ')}`}).optional(),
   /** How often the drill is due (firedrill plan). */
   frequency: z.enum(FREQUENCIES, {error: `frequency must be one of: ${FREQUENCIES.join(', ')}`}).optional(),
+  /**
+   * How long the drill may run, from its start (the probe starting) to the end of its last step. When it
+   * passes, the steps stop as on Ctrl-C, every fault is reverted and the run is aborted (exit 4, no figures).
+   * Default: every step's own bound added up (sleeps, timeouts, a minute per fault or heal), plus 2 minutes.
+   */
+  deadline: duration({positive: true}).optional(),
   probe: probeSchema,
   replication_lag: replicationLagSchema.optional(),
   steps: z.array(z.record(z.string(), z.unknown(), {error: 'each step must be a mapping such as {sleep: 3s}'})).min(1, {error: 'a drill needs at least one step'}),

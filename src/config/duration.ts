@@ -28,3 +28,12 @@ export function formatMs(ms: number): string {
   if (Math.abs(ms) < 1000) return `${Math.round(ms)} ms`
   return `${(ms / 1000).toFixed(2)} s`
 }
+
+/** Whole milliseconds written back as drill files write them: `250ms`, `30s`, `4m5s`, `1h30m`, `1.5s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`
+  const h = Math.floor(ms / 3_600_000)
+  const m = Math.floor((ms % 3_600_000) / 60_000)
+  const s = (ms % 60_000) / 1000
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`
+}

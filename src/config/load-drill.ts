@@ -1,9 +1,10 @@
 import path from 'node:path'
 
-import {ConfigError, type ConfigIssue} from '../errors.js'
+import {ConfigError, formatConfigIssue, type ConfigIssue} from '../errors.js'
 import {DEFAULT_TOPOLOGY} from '../paths.js'
 import type {Topology} from '../topology/model.js'
 import type {Objectives} from '../grade/grade.js'
+import {checkDeadline, defaultDeadlineMs, type Deadline} from './deadline.js'
 import {drillSchema, STEP_KINDS, WAN_PEER, type Disruption, type Frequency, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
 import {DEFAULT_POLICY_FILE, loadPolicy, resolveObjectives, type ObjectivesSource} from './load-policy.js'
 import {loadTopology} from './load-topology.js'
@@ -19,6 +20,8 @@ export interface Drill {
   objectivesFrom?: ObjectivesSource
   disruption?: Disruption
   frequency?: Frequency
+  /** How long the run may take up to the end of its last step; past it the run is aborted. */
+  deadline: Deadline
   probe: ProbeSpec
   /** Standbys (by member name) whose replication lag is sampled, and how often. */
   replicationLag?: {standbys: string[]; intervalMs: number}
@@ -39,6 +42,8 @@ export interface LoadOptions {
   ci?: boolean
   /** Read tiers from this policy file instead of the drill's own (or policy.yaml next to it). */
   policy?: string
+  /** `run --deadline`, in milliseconds: replaces the drill's own deadline. */
+  deadline?: number
 }
 
 /**
@@ -112,6 +117,11 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
     }
   })
   const warnings: string[] = []
+  const deadline: Deadline =
+    opts.deadline !== undefined ? {ms: opts.deadline, from: 'flag'} : spec.deadline !== undefined ? {ms: spec.deadline, from: 'drill'} : {ms: defaultDeadlineMs(steps), from: 'default'}
+  const fit = checkDeadline(steps, deadline)
+  if (fit.error) issues.push(deadline.from === 'drill' ? source.issue(['deadline'], fit.error) : {file: absolute, field: '', message: fit.error})
+  for (const w of fit.warnings) warnings.push(formatConfigIssue(source.issue(['steps', w.index], w.message)))
   if (!steps.some((s) => s.kind === 'fault' || ((s.kind === 'runbook' || s.kind === 'manual') && s.disruptive))) {
     warnings.push(`${absolute}: drill ${spec.name} injects no fault and has no disruptive runbook or manual step, so it has nothing to measure RTO and RPO from`)
   }
@@ -182,6 +192,7 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
       objectivesFrom: objectives!.source,
       disruption: spec.disruption,
       frequency: spec.frequency,
+      deadline,
       probe: spec.probe,
       replicationLag: spec.replication_lag
         ? {

@@ -1,8 +1,9 @@
 import type {LoadedDrill} from '../config/load-drill.js'
 import {NETWORK_FAULTS, type Step} from '../config/drill.js'
 import type {ObjectivesSource} from '../config/load-policy.js'
+import {describeDeadline} from '../config/deadline.js'
 import {formatMs} from '../config/duration.js'
-import {DrillAbortedError, errorMessage, FiredrillError, InterruptedError} from '../errors.js'
+import {DeadlineExceededError, DrillAbortedError, EngineLostError, EngineUnavailableError, errorMessage, FiredrillError, InterruptedError} from '../errors.js'
 import type {Engine, EngineInfo} from '../engine/engine.js'
 import {NetHelpers} from '../faults/net-helper.js'
 import {grade, notMeasured, type Grade} from '../grade/grade.js'
@@ -17,7 +18,8 @@ import {networkName} from '../topology/model.js'
 import {observe} from '../topology/observe.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {systemClock, type Clock} from '../util/time.js'
-import {Journal} from './journal.js'
+import {watchEngine} from './engine-watch.js'
+import {Journal, type JournalEntry} from './journal.js'
 import {RevertStack, type RevertOutcome} from './reverts.js'
 import {describeStep, liveStatus, runStep, type FaultRecord, type Operator, type StepContext} from './steps.js'
 import {Timeline, type TimelineEvent} from './timeline.js'
@@ -28,7 +30,7 @@ export interface RunContext {
   runId: string
   clock?: Clock
   progress?: Progress
-  /** Aborted on Ctrl-C or SIGTERM: the runner stops injecting, reverts, and rethrows the reason. */
+  /** Aborted on Ctrl-C or SIGTERM: the runner stops injecting, reverts, and rethrows the reason. The drill's deadline does the same. */
   signal?: AbortSignal
   /** The person at the terminal who confirms manual steps; absent in CI. */
   operator?: Operator
@@ -54,7 +56,7 @@ export interface DrillResult {
   topology_file: string
   topology_sha256: string
   verdict: Grade['verdict']
-  /** completed: graded; interrupted (Ctrl-C, SIGTERM) or aborted (the engine gone, a step that could not be done): not measured, verdict fail. */
+  /** completed: graded; interrupted (Ctrl-C, SIGTERM) or aborted (the engine gone, past the deadline, a step that could not be done): not measured, verdict fail. */
   status: 'completed' | 'interrupted' | 'aborted'
   /** Why the run did not complete; null when it did. */
   error: string | null
@@ -80,18 +82,28 @@ export interface DrillResult {
 const REVERT_TIMEOUT_MS = 30_000
 const READ_BACK_TIMEOUT_MS = 30_000
 const PRE_REVERT_READ_BACK_TIMEOUT_MS = 5000
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** Run one drill against a topology that is up and healthy; always reverts what it injected. */
 export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<DrillResult> {
   const {drill, topology} = loaded
   const clock = ctx.clock ?? systemClock
   const progress = ctx.progress ?? silentProgress
-  const engine = ctx.engine
+  // Reverts and waits swallow engine errors; the watch still knows whether the engine is gone.
+  const engineWatch = watchEngine(ctx.engine)
+  const engine = engineWatch.engine
   const timeline = new Timeline(clock)
   const reverts = new RevertStack()
   const steps: StepRecord[] = drill.steps.map((s, index) => ({index, kind: s.kind, description: describeStep(s), status: 'skipped'}))
   let readBack: Set<number> | undefined
-  timeline.record('run-start', `drill ${drill.name} on topology ${topology.project} (run ${ctx.runId})`)
+  timeline.record('run-start', `drill ${drill.name} on topology ${topology.project} (run ${ctx.runId}); ${describeDeadline(drill.deadline)}`)
+
+  // Past the deadline the steps stop exactly as on Ctrl-C (the same signal, a reason of its own); the
+  // reverts, the read-back and the evidence come after, each with its own bound.
+  const overrun = new AbortController()
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, overrun.signal]) : overrun.signal
+  const disarm = new AbortController()
+  let during = 'while starting, before its first step'
 
   // The write probe stands on the WAN; the split-brain watch stands inside each node's own site.
   const nodesOn = (vantage: 'wan' | 'site') => async (): Promise<ProbeNode[]> => {
@@ -115,7 +127,7 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     reverts,
     samples: probe.samples,
     stableSamples: drill.probe.stable_samples,
-    signal: ctx.signal,
+    signal,
     anchor: {},
     asserts: [],
     revertOutcomes: [],
@@ -130,6 +142,18 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   // faults are undone first; the run is then recorded as interrupted or aborted, with no figures.
   let failure: unknown
   try {
+    // A timer longer than about 24.8 days would fire at once; such a deadline is as good as none.
+    if (drill.deadline.ms <= MAX_TIMER_MS) {
+      void clock.sleep(drill.deadline.ms, disarm.signal).then(
+        () =>
+          overrun.abort(
+            new DeadlineExceededError(`drill ${drill.name} passed its ${describeDeadline(drill.deadline)} ${during}: the steps were stopped and nothing was measured`, [
+              'give it more time (deadline: in the drill, or run --deadline), or see on the timeline of its evidence which step took so long',
+            ]),
+          ),
+        () => {},
+      )
+    }
     // A run that crashed mid-fault may have left network faults in place: undo them before measuring anything.
     const healed = await netHelpers.healLeftovers()
     if (healed.length > 0) timeline.record('revert', `network faults left by an earlier run: ${healed.join('; ')}`)
@@ -152,9 +176,10 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     timeline.record('probe-start', `${drill.probe.kind} on ${drill.probe.service}, interval ${drill.probe.interval} ms, vantage ${drill.probe.vantage}${watch ? '; split-brain watch on every node from inside its site' : ''}`)
 
     for (const [index, step] of drill.steps.entries()) {
-      ctx.signal?.throwIfAborted()
+      signal.throwIfAborted()
       const record = steps[index]!
       const title = `Step ${index + 1}/${drill.steps.length}: ${record.description}`
+      during = `during step ${index + 1}/${drill.steps.length} (${record.description})`
       const started = clock.now()
       record.started_ms = timeline.relative(started)
       timeline.record('step', title, started)
@@ -185,9 +210,13 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
         break
       }
     }
+    // A step that cannot be cut short (a command in a container) may have finished after the signal.
+    signal.throwIfAborted()
   } catch (error) {
-    failure = error
+    // A step cut short by Ctrl-C or the deadline may fail in its own way; the reason is what ended it.
+    failure = signal.aborted ? signal.reason : error
   } finally {
+    disarm.abort()
     await probe.stop().catch(() => {})
     await watch?.stop().catch(() => {})
     await lagWatch?.stop().catch(() => {})
@@ -199,21 +228,36 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     // Read back once before undoing anything (the fallback if the topology does not come back), and
     // again once it is healthy: writes lost while healing (a failback) are lost all the same.
     let before: {node: string; seqs: Set<number>} | undefined
-    if (!ctx.signal?.aborted && probe.samples.length > 0 && reverts.size > 0) {
+    if (!signal.aborted && !engineWatch.lost() && probe.samples.length > 0 && reverts.size > 0) {
       before = await probe.readBack(PRE_REVERT_READ_BACK_TIMEOUT_MS).catch(() => undefined)
     }
     if (reverts.size > 0) {
-      const outcomes = await progress.phase(`Revert ${reverts.size} fault(s)`, () =>
-        reverts.unwind(REVERT_TIMEOUT_MS, (o) => timeline.record(o.ok ? 'revert' : 'revert-failed', o.ok ? o.description : `${o.description}: ${o.error}`)),
-      )
+      const outcomes: RevertOutcome[] = []
+      // A revert that failed fails the phase, so the display never shows a tick over a fault left in place.
+      await progress
+        .phase(`Revert ${reverts.size} fault(s)`, async () => {
+          outcomes.push(...(await reverts.unwind(REVERT_TIMEOUT_MS, (o) => timeline.record(o.ok ? 'revert' : 'revert-failed', o.ok ? o.description : `${o.description}: ${o.error}`))))
+          const failed = outcomes.filter((o) => !o.ok)
+          if (failed.length > 0) throw new Error(`${failed.length} of ${outcomes.length} not reverted: ${failed.map((o) => `${o.description}: ${o.error}`).join('; ')}`)
+        })
+        .catch(() => {})
       stepContext.revertOutcomes.push(...outcomes)
     }
     const left = journal.finish()
     if (left.length > 0) {
       timeline.record('revert-failed', `${left.length} fault(s) not undone; the journal is kept, and firedrill cleanup --project ${topology.project} restores them`)
     }
-    if (!ctx.signal?.aborted) {
-      await waitHealthy(topology, engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal: ctx.signal}).catch((error) =>
+    // The engine lost mid-drill (the steps failed on it, or it is gone now): nothing is measured, and what
+    // could not be reverted is named with the command that restores it.
+    const lostEngine = failure instanceof EngineUnavailableError ? failure : engineWatch.lost()
+    if (lostEngine && !(failure instanceof InterruptedError)) {
+      timeline.record('revert-failed', `the Docker engine was lost: ${errorMessage(lostEngine)}`)
+      failure = engineLost(lostEngine, left, topology.project)
+    } else if (failure instanceof FiredrillError && !(failure instanceof InterruptedError) && left.length > 0) {
+      failure.message += `\n${leftInPlace(left, topology.project)}`
+    }
+    if (!signal.aborted && !lostEngine) {
+      await waitHealthy(topology, engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal}).catch((error) =>
         timeline.record('revert-failed', `topology not healthy again after the drill: ${errorMessage(error)}`),
       )
       if (probe.samples.length > 0) {
@@ -319,6 +363,18 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     timeline: timeline.list(),
     samples: probe.samples.map((s) => ({...s, start: timeline.relative(s.start), end: timeline.relative(s.end)})),
   }
+}
+
+function leftInPlace(left: readonly JournalEntry[], project: string): string {
+  return `${left.length} fault(s) could not be reverted and may still be in place: ${left.map((e) => e.description).join('; ')}. Restore with: firedrill cleanup --project ${project}`
+}
+
+function engineLost(cause: EngineUnavailableError, left: readonly JournalEntry[], project: string): EngineLostError {
+  const what = left.length > 0 ? leftInPlace(left, project) : 'Every fault was reverted before it went.'
+  const suggestions = [
+    left.length > 0 ? `once the engine answers again (docker info): firedrill cleanup --project ${project}` : 'once the engine answers again (docker info), run the drill again',
+  ]
+  return new EngineLostError(`the Docker engine was lost mid-drill (${cause.message}); the run is aborted and no RTO or RPO is reported.\n${what}`, suggestions, {cause})
 }
 
 /** The partial result of a run that was interrupted or aborted, kept with the error so its evidence can still be written. */

@@ -89,6 +89,7 @@ export async function runSession(drills: readonly LoadedDrill[], opts: SessionOp
     const results: DrillResult[] = []
     // Brought up here means taken down here (unless --keep); found up means left up.
     const broughtUp = new Map<string, string>()
+    let failed = false
     try {
       if (drills.some((d) => d.drill.steps.some((s) => s.kind === 'fault' && NETWORK_FAULTS.includes(s.fault)))) {
         await ensureNetHelperImage(opts.engine, {buildArgs: opts.buildArgs, progress})
@@ -117,9 +118,17 @@ export async function runSession(drills: readonly LoadedDrill[], opts: SessionOp
         }
       }
       return results
+    } catch (error) {
+      failed = true
+      throw error
     } finally {
       if (!opts.keep) {
-        for (const project of broughtUp.values()) if (project) await tearDown(project, opts.engine, progress)
+        for (const project of broughtUp.values()) {
+          if (!project) continue
+          // After a failure (the engine lost, say) a teardown that fails too must not hide why the run failed.
+          if (failed) await tearDown(project, opts.engine, progress).catch((e) => progress.log(`could not take ${project} down: ${errorMessage(e)}; firedrill down --project ${project} does it`))
+          else await tearDown(project, opts.engine, progress)
+        }
       }
     }
   }, {

@@ -2,7 +2,7 @@ import {execa} from 'execa'
 
 import {NETWORK_FAULTS, type AssertStep, type FaultStep, type ManualStep, type Place, type Step, type WaitStep} from '../config/drill.js'
 import {formatMs} from '../config/duration.js'
-import {DrillAbortedError, errorMessage} from '../errors.js'
+import {DrillAbortedError, EngineUnavailableError, errorMessage} from '../errors.js'
 import type {Engine, ExecResult} from '../engine/engine.js'
 import {buildFault, undoSpecOf} from '../faults/catalog.js'
 import type {Injected} from '../faults/fault.js'
@@ -196,7 +196,8 @@ async function waitFor(step: WaitStep, ctx: StepContext, update: (message: strin
         await waitHealthy(ctx.topology, ctx.engine, {timeoutMs: step.timeout, clock: ctx.clock, signal: ctx.signal})
         return 'done'
       } catch (error) {
-        if (ctx.signal?.aborted) throw error
+        // Not a timeout: the drill was stopped, or the engine is gone (waiting longer would not help).
+        if (ctx.signal?.aborted || error instanceof EngineUnavailableError) throw error
         update(errorMessage(error).split('\n')[0]!)
         return 'timed-out'
       }
@@ -217,7 +218,11 @@ async function waitFor(step: WaitStep, ctx: StepContext, update: (message: strin
     case 'command': {
       const ok = await pollUntil(
         async () => {
-          const r = await runCommand({argv: step.argv!, in: step.in!, user: step.user, timeout: step.timeout}, ctx).catch((error) => ({exitCode: -1, stdout: '', stderr: errorMessage(error)}))
+          const r = await runCommand({argv: step.argv!, in: step.in!, user: step.user, timeout: step.timeout}, ctx).catch((error: unknown) => {
+            // A command that cannot run yet is polled again; an engine that is gone is not waited on.
+            if (error instanceof EngineUnavailableError) throw error
+            return {exitCode: -1, stdout: '', stderr: errorMessage(error)}
+          })
           update(`${step.argv!.join(' ')}: exit ${r.exitCode}`)
           return r.exitCode === 0 ? true : undefined
         },
@@ -234,6 +239,8 @@ async function checkAssert(step: AssertStep, ctx: StepContext): Promise<AssertOu
   try {
     r = await runCommand(step, ctx)
   } catch (error) {
+    // The engine gone aborts the drill; it says nothing about what the assert checks.
+    if (error instanceof EngineUnavailableError) throw error
     return {title: step.assert, met: false, measured: errorMessage(error), expected}
   }
   const matches = step.expect.stdout === undefined || new RegExp(step.expect.stdout, 'm').test(r.stdout)
@@ -243,9 +250,10 @@ async function checkAssert(step: AssertStep, ctx: StepContext): Promise<AssertOu
 }
 
 /** Run argv on the host or in the one container `in` picks now; never through a shell. */
-export async function runCommand(cmd: {argv: string[]; in: Place; user?: string; timeout: number}, ctx: Pick<StepContext, 'topology' | 'engine'>): Promise<ExecResult> {
+export async function runCommand(cmd: {argv: string[]; in: Place; user?: string; timeout: number}, ctx: Pick<StepContext, 'topology' | 'engine' | 'signal'>): Promise<ExecResult> {
   if (cmd.in === 'host') {
-    const r = await execa(cmd.argv[0]!, cmd.argv.slice(1), {reject: false, timeout: cmd.timeout, stdin: 'ignore'})
+    // Ctrl-C or the drill's deadline ends a host command at once (SIGTERM); the runner reports why.
+    const r = await execa(cmd.argv[0]!, cmd.argv.slice(1), {reject: false, timeout: cmd.timeout, stdin: 'ignore', cancelSignal: ctx.signal})
     return {exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr || (r.timedOut ? `timed out after ${cmd.timeout} ms` : r.message ?? ''))}
   }
   const seen = await observe(ctx.topology, ctx.engine)

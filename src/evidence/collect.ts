@@ -4,6 +4,7 @@ import type {LoadedDrill} from '../config/load-drill.js'
 import type {DrillResult} from '../drill/runner.js'
 import type {Containers, Inspector, Networks} from '../engine/engine.js'
 import {projectFilter} from '../engine/labels.js'
+import {errorMessage} from '../errors.js'
 import {chainEvents} from './chain.js'
 import {samplesCsv} from './csv.js'
 import {firedrillVersion, gitCommitOf, hostInfo, operatorOf, type Environment} from './environment.js'
@@ -25,6 +26,8 @@ const MAX_PARALLEL = 4
 /**
  * Gather a drill's evidence while its topology is still up: logs and inspect output of every container
  * and network of the project, the inputs as run, the environment; and redact every secret from all of it.
+ * What the engine cannot give (it is gone, say) is left out and named in environment.json's
+ * `not_collected`; the rest is kept.
  */
 export async function collectEvidence(
   loaded: LoadedDrill,
@@ -37,18 +40,26 @@ export async function collectEvidence(
   const startedWall = opts.wall?.() ?? new Date().toISOString()
   const {drill, topology} = loaded
   const filter = projectFilter(topology.project)
-  const [containers, networks] = await Promise.all([engine.listContainers(filter), engine.listNetworks(filter)])
+  const notCollected: string[] = []
+  const missing = <T>(what: string, fallback: (message: string) => T) => (error: unknown) => {
+    notCollected.push(`${what}: ${errorMessage(error)}`)
+    return fallback(errorMessage(error))
+  }
+  const [containers, networks] = await Promise.all([
+    engine.listContainers(filter).catch(missing('the list of containers (so no logs and no container inspect)', () => [])),
+    engine.listNetworks(filter).catch(missing('the list of networks (so no network inspect)', () => [])),
+  ])
   const containerDocs = await mapLimit(containers, MAX_PARALLEL, async (c) => ({
     name: c.name,
-    inspect: await engine.inspectContainer(c.id).catch((error: Error) => ({error: `inspect failed: ${error.message}`})),
-    logs: await engine.fullLogs(c.id).catch((error: Error) => `(logs could not be read: ${error.message})\n`),
+    inspect: await engine.inspectContainer(c.id).catch(missing(`inspect of ${c.name}`, (m): unknown => ({error: `inspect failed: ${m}`}))),
+    logs: await engine.fullLogs(c.id).catch(missing(`logs of ${c.name}`, (m) => `(logs could not be read: ${m})\n`)),
   }))
   const networkDocs = await mapLimit(networks, MAX_PARALLEL, async (n) => ({
     name: n.name,
-    inspect: await engine.inspectNetwork(n.id).catch((error: Error) => ({error: `inspect failed: ${error.message}`})),
+    inspect: await engine.inspectNetwork(n.id).catch(missing(`inspect of network ${n.name}`, (m): unknown => ({error: `inspect failed: ${m}`}))),
   }))
   const images = await mapLimit(topology.images, MAX_PARALLEL, async (i) => {
-    const info = await engine.inspectImage(i.ref).catch(() => undefined)
+    const info = await engine.inspectImage(i.ref).catch(missing(`inspect of image ${i.ref}`, () => undefined))
     return {ref: i.ref, id: info?.id ?? null, repo_digests: info?.repoDigests ?? []}
   })
 
@@ -105,6 +116,7 @@ export async function collectEvidence(
       evidence_collect_ms: Math.round(now() - started),
     },
     secrets_redacted: redactor.size,
+    not_collected: notCollected.map((n) => redactor.text(n)),
   }
   put('environment.json', json(environment))
   return {files, result: {...clean, samples}, environment}

@@ -30,6 +30,8 @@ export interface Environment {
     evidence_collect_ms: number
   }
   secrets_redacted: number
+  /** What the engine could not give when the evidence was collected (it was gone, say); absent in older bundles. */
+  not_collected?: string[]
 }
 
 export function firedrillVersion(): string {

@@ -78,6 +78,8 @@ export async function recordEvidence(loaded: LoadedDrill, result: DrillResult, e
     if (pdf) files.set(REPORT_FILES.pdf, pdf)
   }
   for (const r of [...wanted, ...(files.has(REPORT_FILES.pdf) ? ['pdf' as const] : [])]) reports[r] = path.join(opts.dir, REPORT_FILES[r])
+  const notCollected = collected.environment.not_collected ?? []
+  if (notCollected.length > 0) warnings.push(`the evidence is incomplete: ${notCollected.length} item(s) could not be collected (named in environment.json): ${notCollected[0]}${notCollected.length > 1 ? '; …' : ''}`)
   if (!opts.key) warnings.push('the evidence bundle is UNSIGNED (no --key and no FIREDRILL_SIGNING_KEY); make a key with: firedrill keys generate')
 
   const t1 = performance.now()

@@ -47,6 +47,8 @@ export class PostgresWriteProbe {
   private closed = false
   private wake?: () => void
   private seq = 0
+  /** Why the nodes could not be listed last time (the engine gone); samples fail with it rather than the probe stopping. */
+  private listError?: string
 
   constructor(
     private readonly spec: ProbeSpec,
@@ -168,7 +170,12 @@ export class PostgresWriteProbe {
     const writable = () => [...this.nodes.values()].find((n) => n.writable && n.client)
     const found = writable()
     if (found) return found
-    if ([...this.nodes.values()].every((n) => !n.client && !n.connecting)) await this.refreshNodes()
+    if ([...this.nodes.values()].every((n) => !n.client && !n.connecting)) {
+      await this.refreshNodes().then(
+        () => (this.listError = undefined),
+        (error: unknown) => (this.listError = errorMessage(error)),
+      )
+    }
     const attempts = [...this.nodes.values()].map((n) => (n.client ? this.recheck(n) : this.connect(n)))
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref())
     const anyWritable = Promise.all(attempts.map((a) => a.then(() => (writable() ? Promise.reject(new Error('found')) : undefined)))).catch(() => {})
@@ -255,7 +262,8 @@ export class PostgresWriteProbe {
   }
 
   private describeNodes(): string {
-    return [...this.nodes.values()].map((n) => `${n.node.name}: ${n.lastError ?? (n.connecting ? 'connecting' : 'no answer')}`).join(', ')
+    const nodes = [...this.nodes.values()].map((n) => `${n.node.name}: ${n.lastError ?? (n.connecting ? 'connecting' : 'no answer')}`).join(', ')
+    return this.listError ? `${nodes}${nodes ? '; ' : ''}nodes could not be listed: ${this.listError}` : nodes
   }
 }
 

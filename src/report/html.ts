@@ -107,6 +107,7 @@ function environmentTable(report: RunReport): string {
     ...env.inputs.map((i): [string, string, string] => [`${i.role} file`, i.path, `sha256 ${i.sha256}${i.redacted ? ' · secrets redacted in the bundled copy' : ''}`]),
     ...env.images.map((i): [string, string, string] => [`image ${i.ref}`, i.id ?? 'not found on this machine', i.repo_digests.join(', ')]),
     ['secrets redacted', `${env.secrets_redacted} value(s)`],
+    ...(env.not_collected ?? []).map((n): [string, string] => ['not collected', n]),
   ]
   return `<table class="kv"><tbody>${kv.map(([k, v, small]) => `<tr><th>${esc(k)}</th><td>${esc(v)}${small ? `<br><small>${esc(small)}</small>` : ''}</td></tr>`).join('\n')}</tbody></table>`
 }

@@ -29,6 +29,7 @@ export function renderMarkdown(report: RunReport): string {
     for (const i of env.inputs) out.push(`- ${i.role}: \`${i.path}\` sha256 \`${i.sha256}\``)
     if (env.git) out.push(`- git: ${env.git.commit}${env.git.dirty ? ' (drill file modified since this commit)' : ''} in ${env.git.root}`)
     for (const i of env.images) out.push(`- image \`${i.ref}\`: ${i.id ?? 'not found'}${i.repo_digests.length ? ` (${i.repo_digests.join(', ')})` : ''}`)
+    for (const n of env.not_collected ?? []) out.push(`- not collected: ${n}`)
     out.push('')
   }
   out.push('## Evidence', '', `- ${signatureLine(report)}`)

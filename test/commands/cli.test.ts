@@ -46,6 +46,15 @@ describe('bad input: exit 2, the file and line named, nothing started', () => {
     expect(r.stderr).toMatch(/must start with a lower-case letter/)
   })
 
+  it('a --deadline that is not a duration, or that the drill’s sleeps cannot fit', async () => {
+    const bad = await firedrill(['run', 'drills/kill-primary.yaml', '--deadline', 'soon'], {env: NO_ENGINE})
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toContain('"soon" is not a duration such as 100ms, 30s, 2m or 1m30s (greater than zero)')
+    const short = await firedrill(['run', 'drills/kill-primary.yaml', '--deadline', '3s'], {env: NO_ENGINE})
+    expect(short.exitCode).toBe(2)
+    expect(short.stderr).toMatch(/kill-primary\.yaml: the sleeps alone take 5s, so the deadline 3s \(--deadline\) can never be met/)
+  })
+
   it('a malformed --build-arg', async () => {
     const r = await firedrill(['build', '--build-arg', 'NOEQUALS'], {env: NO_ENGINE})
     expect(r.exitCode).toBe(2)
@@ -54,12 +63,14 @@ describe('bad input: exit 2, the file and line named, nothing started', () => {
 })
 
 describe('Docker engine unreachable: exit 3 and one clear sentence', () => {
-  it.each([['up'], ['status'], ['down'], ['run', 'drills/kill-primary.yaml']])('%s', async (...args) => {
+  it.each([['up'], ['status'], ['down'], ['cleanup', '--project', 'bank-3site'], ['run', 'drills/kill-primary.yaml'], ['run', 'drills/kill-primary.yaml', '--ci']])('%s', async (...args) => {
     const r = await firedrill(args, {env: NO_ENGINE})
     expect(r.exitCode).toBe(3)
     expect(r.stdout).toBe('')
-    expect(r.stderr).toMatch(/^Error: cannot reach the Docker engine at unix:\/\/\/nonexistent\/firedrill-test\.sock/)
-    expect(r.stderr).not.toMatch(/\n\s+at /) // no stack trace
+    // One sentence, then its remedies; no progress, no evidence lines, no warnings, no stack trace.
+    expect(r.stderr).toMatch(
+      /^Error: cannot reach the Docker engine at unix:\/\/\/nonexistent\/firedrill-test\.sock \(ENOENT\) while trying to ping the Docker engine\nTry this:(\n {2}\S[^\n]*)+$/,
+    )
   })
 
   it('under --json: a JSON error on stdout, nothing on stderr', async () => {
@@ -74,7 +85,7 @@ describe('help', () => {
   it('documents the exit codes', async () => {
     const r = await firedrill(['run', '--help'])
     expect(r.exitCode).toBe(0)
-    for (const line of ['0    every objective met', '1    an objective was missed', '2    bad input', '3    Docker engine unreachable']) {
+    for (const line of ['0    every objective met', '1    an objective was missed', '2    bad input', '3    Docker engine unreachable', '4    drill aborted: not completed, past its deadline, or engine lost mid-drill']) {
       expect(r.stdout).toContain(line)
     }
   })

@@ -73,3 +73,22 @@ export async function firedrillSignalled(args: string[], marker: RegExp, signals
   const r = await child
   return {exitCode: r.exitCode, stdout: String(r.stdout), stderr: seen}
 }
+
+/** Start the CLI, wait until its stderr shows `marker`, then do `meanwhile` (cut its engine, say); resolves with how it ended. */
+export async function firedrillMeanwhile(
+  args: string[],
+  marker: RegExp,
+  meanwhile: () => Promise<void>,
+  opts: {env?: Record<string, string>; timeout?: number} = {},
+): Promise<CliResult> {
+  const child = execa('node', [BIN, ...args], {reject: false, stdin: 'ignore', forceKillAfterDelay: false, timeout: opts.timeout ?? 300_000, cwd: PACKAGE_ROOT, env: {...SCRATCH, ...opts.env}})
+  let seen = ''
+  child.stderr!.on('data', (chunk: Buffer) => (seen += chunk.toString()))
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => marker.test(seen) && (clearInterval(timer), resolve()), 20)
+    void child.then(() => (clearInterval(timer), reject(new Error(`exited before showing ${marker}:\n${seen}`))))
+  })
+  await meanwhile()
+  const r = await child
+  return {exitCode: r.exitCode, stdout: String(r.stdout), stderr: seen}
+}

@@ -16,8 +16,8 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup())
 
 
-const load = (text: string, opts: {ci?: boolean} = {}) => loadDrill(tmp.write('drill.yaml', text), {topology: DEFAULT_TOPOLOGY, ...opts})
-const drillIssues = (text: string, opts: {ci?: boolean} = {}) => issuesOf(() => load(text, opts))
+const load = (text: string, opts: {ci?: boolean; deadline?: number} = {}) => loadDrill(tmp.write('drill.yaml', text), {topology: DEFAULT_TOPOLOGY, ...opts})
+const drillIssues = (text: string, opts: {ci?: boolean; deadline?: number} = {}) => issuesOf(() => load(text, opts))
 
 const MANUAL_STEP = `  - manual: Promote busan by hand
     instructions: |
@@ -113,6 +113,38 @@ describe('a drill that disrupts nothing', () => {
     const {warnings} = load(MINIMAL_DRILL.replace(/  - fault: kill\n    target: \{service: postgres, role: leader\}\n/, ''))
     expect(warnings).toEqual([expect.stringMatching(/injects no fault and has no disruptive runbook or manual step/)])
     expect(load(MINIMAL_DRILL).warnings).toEqual([])
+  })
+})
+
+describe('the overall deadline', () => {
+  it('defaults to every step’s own bound added up, plus 2 minutes', () => {
+    // sleep 1s + kill (a minute for its engine calls) + wait 60s, plus 2m.
+    expect(load(MINIMAL_DRILL).drill.deadline).toEqual({ms: 1000 + 60_000 + 60_000 + 120_000, from: 'default'})
+  })
+
+  it('is a duration written in the drill, which run --deadline replaces', () => {
+    expect(load(`deadline: 10m\n${MINIMAL_DRILL}`).drill.deadline).toEqual({ms: 600_000, from: 'drill'})
+    expect(load(`deadline: 10m\n${MINIMAL_DRILL}`, {deadline: 90_000}).drill.deadline).toEqual({ms: 90_000, from: 'flag'})
+    expect(drillIssues(`deadline: soon\n${MINIMAL_DRILL}`)).toEqual([expect.objectContaining({line: 1, field: 'deadline', message: expect.stringMatching(/"soon" is not a duration/)})])
+    expect(drillIssues(`deadline: 0s\n${MINIMAL_DRILL}`)).toEqual([expect.objectContaining({field: 'deadline', message: expect.stringMatching(/greater than zero/)})])
+  })
+
+  it('that the sleeps alone reach is an error, at the deadline or naming --deadline', () => {
+    expect(drillIssues(`deadline: 1s\n${MINIMAL_DRILL}`)).toEqual([
+      expect.objectContaining({line: 1, field: 'deadline', message: 'the sleeps alone take 1s, so the deadline 1s (set in the drill) can never be met'}),
+    ])
+    expect(drillIssues(MINIMAL_DRILL, {deadline: 500})).toEqual([
+      expect.objectContaining({field: '', message: 'the sleeps alone take 1s, so the deadline 500ms (--deadline) can never be met'}),
+    ])
+  })
+
+  it('shorter than a step’s own timeout is a warning naming the step: that timeout can never fire', () => {
+    const {warnings, drill} = load(`deadline: 30s\n${MINIMAL_DRILL}`)
+    expect(drill.deadline).toEqual({ms: 30_000, from: 'drill'})
+    expect(warnings).toEqual([
+      expect.stringMatching(/drill\.yaml:14:\d+: steps\[2\]: its timeout of 1m can never be reached: after 1s of sleeps before it, the deadline 30s \(set in the drill\) ends the drill first \(aborted, not graded\)$/),
+    ])
+    expect(load(`deadline: 2m\n${MINIMAL_DRILL}`).warnings).toEqual([])
   })
 })
 

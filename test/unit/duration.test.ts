@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {formatMs, parseDuration} from '../../src/config/duration.js'
+import {formatDuration, formatMs, parseDuration} from '../../src/config/duration.js'
 
 describe('parseDuration', () => {
   it.each([
@@ -21,5 +21,19 @@ describe('formatMs', () => {
   it('prints milliseconds below a second and seconds with two decimals above', () => {
     expect(formatMs(42)).toBe('42 ms')
     expect(formatMs(9420)).toBe('9.42 s')
+  })
+})
+
+describe('formatDuration', () => {
+  it.each([
+    [250, '250ms'],
+    [30_000, '30s'],
+    [1500, '1.5s'],
+    [245_000, '4m5s'],
+    [600_000, '10m'],
+    [5_400_000, '1h30m'],
+  ])('%d ms → %s, which parses back to the same', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text)
+    expect(parseDuration(text)).toBe(ms)
   })
 })

@@ -249,6 +249,27 @@ describe('writes are atomic', () => {
     await recordEvidence(shippedDrill(), fixtureResult(), fakeEvidenceEngine({failLogsOf: 'id-etcd-seoul'}), {dir})
     expect(readFileSync(path.join(dir, 'logs/fd-bank-3site-etcd-seoul.log'), 'utf8')).toMatch(/logs could not be read: engine went away/)
   })
+
+  it('the engine gone: the bundle keeps what there is, names what could not be collected, and verifies', async () => {
+    const dir = path.join(tmp, 'run')
+    const gone = async () => {
+      throw new Error('cannot reach the Docker engine at unix:///x.sock (ENOENT)')
+    }
+    const engine = {...fakeEvidenceEngine(), listContainers: gone, listNetworks: gone, inspectImage: gone}
+    const result = fixtureResult({status: 'aborted', verdict: 'fail', error: 'the Docker engine was lost mid-drill'})
+    const rec = await recordEvidence(shippedDrill(), result, engine, {dir, reporters: ['markdown', 'html']})
+    expect(filesIn(dir).filter((f) => f.startsWith('logs/') || f.startsWith('inspect/'))).toEqual([])
+    for (const f of ['result.json', 'samples.csv', 'events.jsonl', 'environment.json', 'inputs/drill.yaml', 'reports/report.md']) expect(filesIn(dir)).toContain(f)
+    const env = JSON.parse(readFileSync(path.join(dir, 'environment.json'), 'utf8'))
+    expect(env.not_collected).toEqual([
+      'the list of containers (so no logs and no container inspect): cannot reach the Docker engine at unix:///x.sock (ENOENT)',
+      'the list of networks (so no network inspect): cannot reach the Docker engine at unix:///x.sock (ENOENT)',
+      'inspect of image firedrill/bank-node:15: cannot reach the Docker engine at unix:///x.sock (ENOENT)',
+    ])
+    expect(rec.warnings[0]).toMatch(/^the evidence is incomplete: 3 item\(s\) could not be collected \(named in environment\.json\)/)
+    expect(readFileSync(path.join(dir, 'reports/report.md'), 'utf8')).toContain('- not collected: the list of containers')
+    expect((await verify(dir)).ok).toBe(true)
+  })
 })
 
 describe('pieces', () => {

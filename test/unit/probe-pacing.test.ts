@@ -69,6 +69,29 @@ describe('write probe pacing while no node accepts writes', () => {
     expect(state.overlapping).toBe(0)
   })
 
+  it('keeps sampling (failed, saying why) when its nodes can no longer be listed: the engine gone', async () => {
+    vi.useFakeTimers({toFake: ['setTimeout', 'clearTimeout', 'performance']})
+    const clock = {now: () => performance.now(), wall: () => '', sleep: async () => {}}
+    const spec = probeSchema.parse({kind: 'postgres-write', service: 'postgres', password: 'x', interval: '100ms', timeout: '200ms'})
+    let listed = 0
+    const probe = new PostgresWriteProbe(spec, 'run', async () => {
+      if (listed++ > 0) throw new Error('cannot reach the Docker engine')
+      return [{name: 'a', address: 'a'}]
+    }, clock)
+    state.writable = 'a'
+    const starting = probe.start()
+    await vi.advanceTimersByTimeAsync(50)
+    await starting
+    // Its one node stops answering: the connection is dropped, and listing the nodes again fails.
+    state.frozen = 'a'
+    await vi.advanceTimersByTimeAsync(1000)
+    const stopping = probe.stop()
+    await vi.advanceTimersByTimeAsync(300)
+    await stopping
+    expect(listed).toBeGreaterThan(1)
+    expect(probe.samples.at(-1)).toMatchObject({outcome: 'failed', error: expect.stringMatching(/nodes could not be listed: cannot reach the Docker engine$/)})
+  })
+
   it('asks each node one question at a time, even when answers take longer than the interval', async () => {
     vi.useFakeTimers({toFake: ['setTimeout', 'clearTimeout', 'performance']})
     const clock = {now: () => performance.now(), wall: () => '', sleep: async () => {}}
