@@ -3,7 +3,7 @@ import path from 'node:path'
 import type {LoadedDrill} from '../config/load-drill.js'
 import type {DrillResult} from '../drill/runner.js'
 import {HistoryStore} from '../history/store.js'
-import {checkOutDir} from './bundle.js'
+import {checkOutDir, checkWritableDir} from './bundle.js'
 import type {EvidenceEngine} from './collect.js'
 import {operatorOf} from './environment.js'
 import {historyDbPath, runsDir} from './home.js'
@@ -22,13 +22,19 @@ export interface RunEvidenceOptions {
   store?: string
 }
 
+const HOME_REMEDY = 'set FIREDRILL_HOME to a directory you can write to (it holds runs/ and history.sqlite)'
+
 /**
- * Evidence for a `run` session: checked before anything starts (key readable, --out free), then one
- * bundle per drill while its topology is still up, each recorded in the history store.
+ * Evidence for a `run` session: checked before anything starts (key readable, --out free, the bundle's
+ * and the history's directories writable), then one bundle per drill while its topology is still up,
+ * each recorded in the history store.
  */
 export function evidenceForRun(drillCount: number, opts: RunEvidenceOptions) {
   const key = loadSigningKey(opts.key)
   if (opts.out) checkOutDir(opts.out)
+  else checkWritableDir(runsDir(), `the runs directory ${runsDir()}`, [`${HOME_REMEDY}, or give --out DIR for the bundle`])
+  const storeFile = opts.store ?? historyDbPath()
+  checkWritableDir(path.dirname(storeFile), `the history store ${storeFile}`, [HOME_REMEDY])
   const records: EvidenceRecord[] = []
   const dirFor = (runId: string) => (opts.out ? (drillCount === 1 ? path.resolve(opts.out) : path.resolve(opts.out, runId)) : path.join(runsDir(), runId))
   return {
@@ -36,7 +42,7 @@ export function evidenceForRun(drillCount: number, opts: RunEvidenceOptions) {
     signed: key !== undefined,
     async record(result: DrillResult, loaded: LoadedDrill, engine: EvidenceEngine): Promise<EvidenceRecord> {
       const rec = await recordEvidence(loaded, result, engine, {dir: dirFor(result.run_id), operator: opts.operator, key, reporters: opts.reporters, pdf: opts.pdf})
-      const store = HistoryStore.open(opts.store ?? historyDbPath())
+      const store = HistoryStore.open(storeFile)
       try {
         store.recordRun(result, {bundle: rec.dir, operator: operatorOf(opts.operator).name})
       } finally {
