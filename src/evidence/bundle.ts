@@ -132,9 +132,25 @@ export function writeBundleDir(dir: string, files: ReadonlyMap<string, Buffer>, 
     fsyncDir(parent)
   } catch (error) {
     rmSync(partial, {recursive: true, force: true})
-    throw new EvidenceWriteError(`could not write the evidence bundle ${dir}: ${errorMessage(error)}; nothing was left there`, [], ExitCode.Aborted, {cause: error})
+    throw new EvidenceWriteError(`could not write the evidence bundle ${dir}: ${errorMessage(error)}; nothing was left there`, writeRemedies(error, parent), ExitCode.Aborted, {cause: error})
   }
   return {bytes}
+}
+
+/** What to do about a write that failed half-way, by its cause. */
+export function writeRemedies(error: unknown, dir: string): string[] {
+  const elsewhere = 'write the evidence elsewhere (--out DIR, or FIREDRILL_HOME), then run the drill again'
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return [`free space on the file system holding ${dir} (df -h ${dir}), or ${elsewhere}`]
+    case 'EROFS':
+    case 'EACCES':
+    case 'EPERM':
+      return [`${dir} cannot be written: ${elsewhere}`]
+    default:
+      return [`check the file system holding ${dir}, or ${elsewhere}`]
+  }
 }
 
 export class EvidenceWriteError extends FiredrillError {

@@ -2,8 +2,10 @@ import path from 'node:path'
 
 import type {LoadedDrill} from '../config/load-drill.js'
 import type {DrillResult} from '../drill/runner.js'
+import {ExitCode, errorMessage} from '../errors.js'
 import {HistoryStore} from '../history/store.js'
-import {checkOutDir, checkWritableDir} from './bundle.js'
+import type {FileWriter} from './atomic.js'
+import {checkOutDir, checkWritableDir, EvidenceWriteError} from './bundle.js'
 import type {EvidenceEngine} from './collect.js'
 import {operatorOf} from './environment.js'
 import {historyDbPath, runsDir} from './home.js'
@@ -20,6 +22,8 @@ export interface RunEvidenceOptions {
   pdf?: boolean
   /** The history store file; default $FIREDRILL_HOME/history.sqlite. */
   store?: string
+  /** How bundle files reach the disk (tests simulate a full disk). */
+  writer?: FileWriter
 }
 
 const HOME_REMEDY = 'set FIREDRILL_HOME to a directory you can write to (it holds runs/ and history.sqlite)'
@@ -41,15 +45,40 @@ export function evidenceForRun(drillCount: number, opts: RunEvidenceOptions) {
     records,
     signed: key !== undefined,
     async record(result: DrillResult, loaded: LoadedDrill, engine: EvidenceEngine): Promise<EvidenceRecord> {
-      const rec = await recordEvidence(loaded, result, engine, {dir: dirFor(result.run_id), operator: opts.operator, key, reporters: opts.reporters, pdf: opts.pdf})
-      const store = HistoryStore.open(storeFile)
+      let rec: EvidenceRecord
       try {
-        store.recordRun(result, {bundle: rec.dir, operator: operatorOf(opts.operator).name})
-      } finally {
-        store.close()
+        rec = await recordEvidence(loaded, result, engine, {dir: dirFor(result.run_id), operator: opts.operator, key, reporters: opts.reporters, pdf: opts.pdf, writer: opts.writer})
+      } catch (error) {
+        if (!(error instanceof EvidenceWriteError)) throw error
+        throw new EvidenceWriteError(`${error.message}\n${notOnRecord(result)}`, error.suggestions, error.exitCode, {cause: error})
+      }
+      try {
+        const store = HistoryStore.open(storeFile)
+        try {
+          store.recordRun(result, {bundle: rec.dir, operator: operatorOf(opts.operator).name})
+        } finally {
+          store.close()
+        }
+      } catch (error) {
+        throw new EvidenceWriteError(
+          `the evidence bundle ${rec.dir} was written, but the history store ${storeFile} could not record run ${result.run_id}: ${errorMessage(error)}`,
+          [`free space on the file system holding ${path.dirname(storeFile)} (or set FIREDRILL_HOME to one that has it); firedrill history will not list this run`, `the bundle itself is complete: firedrill evidence verify ${rec.dir}`],
+          ExitCode.Aborted,
+          {cause: error},
+        )
       }
       records.push(rec)
       return rec
     },
   }
+}
+
+/** What a run whose evidence could not be written did, said without claiming it: its figures are not on record. */
+function notOnRecord(result: DrillResult): string {
+  if ((result.status ?? 'completed') !== 'completed') return `The ${result.status} run ${result.run_id} of drill ${result.drill} is not on record either.`
+  const figures = result.results.map((r) => `${r.objective.toUpperCase()} ${r.measured}`).join(', ')
+  return (
+    `The drill ${result.drill} itself ran to the end and its faults were reverted, but run ${result.run_id} is not on record ` +
+    `(no bundle, no history entry) and counts as not run; its unrecorded figures: ${figures}, which would have been ${result.verdict.toUpperCase()}.`
+  )
 }

@@ -1,4 +1,4 @@
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -10,6 +10,7 @@ import {chainEvents, verifyChain} from '../../src/evidence/chain.js'
 import {parseSamplesCsv, samplesCsv} from '../../src/evidence/csv.js'
 import {packBundle} from '../../src/evidence/pack.js'
 import {recordEvidence} from '../../src/evidence/record.js'
+import {evidenceForRun} from '../../src/evidence/run-evidence.js'
 import {Redactor, REDACTED} from '../../src/evidence/redact.js'
 import {generateSigningKey, loadPublicKey, loadSigningKey, type DsseEnvelope} from '../../src/evidence/signing.js'
 import {packTarGz, unpackTarGz} from '../../src/evidence/tar.js'
@@ -233,7 +234,38 @@ describe('writes are atomic', () => {
     const attempt = recordEvidence(shippedDrill(), fixtureResult(), fakeEvidenceEngine(), {dir, key: keyPair().key, writer: failing})
     await expect(attempt).rejects.toBeInstanceOf(EvidenceWriteError)
     await expect(attempt).rejects.toThrow(/could not write the evidence bundle .*ENOSPC.*nothing was left there/)
+    await expect(attempt).rejects.toMatchObject({exitCode: 4, suggestions: [`free space on the file system holding ${tmp} (df -h ${tmp}), or write the evidence elsewhere (--out DIR, or FIREDRILL_HOME), then run the drill again`]})
     expect(readdirSync(tmp)).toEqual([])
+  })
+
+  it('run: a full disk leaves no bundle and no history entry, and says the run counts as not run, with its unrecorded figures', async () => {
+    const failing: FileWriter = {
+      write(file, data, mode) {
+        if (file.endsWith('environment.json')) throw Object.assign(new Error('ENOSPC: no space left on device, write'), {code: 'ENOSPC'})
+        writeFileAtomic(file, data, mode)
+      },
+    }
+    const out = path.join(tmp, 'evidence')
+    const store = path.join(tmp, 'home', 'history.sqlite')
+    const evidence = evidenceForRun(1, {out, reporters: ['html'], store, writer: failing})
+    const attempt = evidence.record(fixtureResult(), shippedDrill(), fakeEvidenceEngine())
+    await expect(attempt).rejects.toMatchObject({exitCode: 4, code: 'evidence_write_failed', suggestions: [expect.stringMatching(/^free space on the file system holding /)]})
+    const message = ((await attempt.catch((e: unknown) => e)) as Error).message
+    expect(message).toMatch(new RegExp(`^could not write the evidence bundle ${out}: ENOSPC: no space left on device, write; nothing was left there\n`))
+    expect(message).toContain(`The drill kill-primary itself ran to the end and its faults were reverted, but run ${fixtureResult().run_id} is not on record (no bundle, no history entry) and counts as not run; its unrecorded figures: RTO `)
+    expect(message).toMatch(/, which would have been PASS\.$/)
+    expect(readdirSync(tmp)).toEqual([])
+    expect(evidence.records).toEqual([])
+  })
+
+  it('run: a bundle written but a history store that cannot take the run is exit 4, the bundle kept and named', async () => {
+    const store = path.join(tmp, 'home', 'history.sqlite')
+    const evidence = evidenceForRun(1, {out: path.join(tmp, 'evidence'), reporters: [], store})
+    mkdirSync(store, {recursive: true}) // after the check: something took its place
+    const attempt = evidence.record(fixtureResult(), shippedDrill(), fakeEvidenceEngine())
+    await expect(attempt).rejects.toMatchObject({exitCode: 4, code: 'evidence_write_failed', message: expect.stringMatching(new RegExp(`^the evidence bundle ${tmp}/evidence was written, but the history store ${store} could not record run `))})
+    await expect(attempt).rejects.toMatchObject({suggestions: [expect.stringContaining('firedrill history will not list this run'), `the bundle itself is complete: firedrill evidence verify ${tmp}/evidence`]})
+    expect(verify(path.join(tmp, 'evidence')).ok).toBe(true)
   })
 
   it('writeFileAtomic leaves no temp file behind', () => {
