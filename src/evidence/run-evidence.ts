@@ -6,10 +6,11 @@ import {ExitCode, errorMessage} from '../errors.js'
 import {HistoryStore} from '../history/store.js'
 import type {FileWriter} from './atomic.js'
 import {checkOutDir, checkWritableDir, EvidenceWriteError} from './bundle.js'
-import type {EvidenceEngine} from './collect.js'
+import {learnInputs, type EvidenceEngine} from './collect.js'
 import {operatorOf} from './environment.js'
 import {historyDbPath, runsDir} from './home.js'
 import {recordEvidence, type EvidenceRecord, type FileReporter} from './record.js'
+import {Redactor} from './redact.js'
 import {loadSigningKey} from './signing.js'
 
 export interface RunEvidenceOptions {
@@ -24,6 +25,8 @@ export interface RunEvidenceOptions {
   store?: string
   /** How bundle files reach the disk (tests simulate a full disk). */
   writer?: FileWriter
+  /** --repeat: runs per drill (with several runs, --out holds one directory per run). */
+  repeat?: number
 }
 
 const HOME_REMEDY = 'set FIREDRILL_HOME to a directory you can write to (it holds runs/ and history.sqlite)'
@@ -31,9 +34,13 @@ const HOME_REMEDY = 'set FIREDRILL_HOME to a directory you can write to (it hold
 /**
  * Evidence for a `run` session: checked before anything starts (key readable, --out free, the bundle's
  * and the history's directories writable), then one bundle per drill while its topology is still up,
- * each recorded in the history store.
+ * each recorded in the history store. Its redactor knows the drills' secrets from the start and the
+ * containers' once evidence is collected: whatever the session prints passes through it too.
  */
-export function evidenceForRun(drillCount: number, opts: RunEvidenceOptions) {
+export function evidenceForRun(drills: readonly LoadedDrill[], opts: RunEvidenceOptions) {
+  const drillCount = drills.length * (opts.repeat ?? 1)
+  const redactor = new Redactor()
+  for (const loaded of drills) learnInputs(redactor, loaded)
   const key = loadSigningKey(opts.key)
   if (opts.out) checkOutDir(opts.out)
   else checkWritableDir(runsDir(), `the runs directory ${runsDir()}`, [`${HOME_REMEDY}, or give --out DIR for the bundle`])
@@ -43,19 +50,21 @@ export function evidenceForRun(drillCount: number, opts: RunEvidenceOptions) {
   const dirFor = (runId: string) => (opts.out ? (drillCount === 1 ? path.resolve(opts.out) : path.resolve(opts.out, runId)) : path.join(runsDir(), runId))
   return {
     records,
+    redactor,
     signed: key !== undefined,
     async record(result: DrillResult, loaded: LoadedDrill, engine: EvidenceEngine): Promise<EvidenceRecord> {
       let rec: EvidenceRecord
       try {
-        rec = await recordEvidence(loaded, result, engine, {dir: dirFor(result.run_id), operator: opts.operator, key, reporters: opts.reporters, pdf: opts.pdf, writer: opts.writer})
+        rec = await recordEvidence(loaded, result, engine, {dir: dirFor(result.run_id), operator: opts.operator, key, reporters: opts.reporters, pdf: opts.pdf, writer: opts.writer, redactor})
       } catch (error) {
         if (!(error instanceof EvidenceWriteError)) throw error
-        throw new EvidenceWriteError(`${error.message}\n${notOnRecord(result)}`, error.suggestions, error.exitCode, {cause: error})
+        throw new EvidenceWriteError(`${error.message}\n${notOnRecord(redactor.json(result))}`, error.suggestions, error.exitCode, {cause: error})
       }
       try {
         const store = HistoryStore.open(storeFile)
         try {
-          store.recordRun(result, {bundle: rec.dir, operator: operatorOf(opts.operator).name})
+          // The history keeps what the bundle keeps: the redacted result.
+          store.recordRun(rec.report.result, {bundle: rec.dir, operator: operatorOf(opts.operator).name})
         } finally {
           store.close()
         }

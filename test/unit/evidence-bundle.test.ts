@@ -247,7 +247,7 @@ describe('writes are atomic', () => {
     }
     const out = path.join(tmp, 'evidence')
     const store = path.join(tmp, 'home', 'history.sqlite')
-    const evidence = evidenceForRun(1, {out, reporters: ['html'], store, writer: failing})
+    const evidence = evidenceForRun([shippedDrill()], {out, reporters: ['html'], store, writer: failing})
     const attempt = evidence.record(fixtureResult(), shippedDrill(), fakeEvidenceEngine())
     await expect(attempt).rejects.toMatchObject({exitCode: 4, code: 'evidence_write_failed', suggestions: [expect.stringMatching(/^free space on the file system holding /)]})
     const message = ((await attempt.catch((e: unknown) => e)) as Error).message
@@ -260,7 +260,7 @@ describe('writes are atomic', () => {
 
   it('run: a bundle written but a history store that cannot take the run is exit 4, the bundle kept and named', async () => {
     const store = path.join(tmp, 'home', 'history.sqlite')
-    const evidence = evidenceForRun(1, {out: path.join(tmp, 'evidence'), reporters: [], store})
+    const evidence = evidenceForRun([shippedDrill()], {out: path.join(tmp, 'evidence'), reporters: [], store})
     mkdirSync(store, {recursive: true}) // after the check: something took its place
     const attempt = evidence.record(fixtureResult(), shippedDrill(), fakeEvidenceEngine())
     await expect(attempt).rejects.toMatchObject({exitCode: 4, code: 'evidence_write_failed', message: expect.stringMatching(new RegExp(`^the evidence bundle ${tmp}/evidence was written, but the history store ${store} could not record run `))})
@@ -306,6 +306,36 @@ describe('pieces', () => {
     expect(r.text('password=firedrill; io.firedrill.project; firedrill/bank-node; user firedrill.')).toBe(`password=${REDACTED}; io.firedrill.project; firedrill/bank-node; user ${REDACTED}.`)
     expect(JSON.parse(r.text(JSON.stringify({a: 'pw p"w\\x here'})))).toEqual({a: `pw ${REDACTED} here`})
     expect(r.json({Env: ['DB_PASSWORD=other', 'HOME=/root'], password: 'zzz', nested: {api_key: 'k'}})).toEqual({Env: [`DB_PASSWORD=${REDACTED}`, 'HOME=/root'], password: REDACTED, nested: {api_key: REDACTED}})
+  })
+
+  it('redactor: URL-encoded and base64 spellings; after a secret-named key or in a URL whatever the value', () => {
+    const secret = 'S3cr3t+Pw/42=Zx'
+    const r = new Redactor([secret])
+    expect(r.text(`psql postgresql://postgres:${encodeURIComponent(secret)}@db/x; echo ${Buffer.from(secret).toString('base64')} | base64 -d`)).toBe(`psql postgresql://postgres:${REDACTED}@db/x; echo ${REDACTED} | base64 -d`)
+    expect(r.text('PGPASSWORD=unknown psql; {"api_key": "k1"}; https://u:p4ss@h/; --password=x2 -U me')).toBe(`PGPASSWORD=${REDACTED} psql; {"api_key": "${REDACTED}"}; https://u:${REDACTED}@h/; --password=${REDACTED} -U me`)
+    // Applied twice, it changes nothing more.
+    const once = r.text(`password: "${secret}"; token=${secret}`)
+    expect(once).toBe(`password: "${REDACTED}"; token=${REDACTED}`)
+    expect(r.text(once)).toBe(once)
+    expect(r.size).toBe(1)
+  })
+
+  it('redactor: a secret that is also a public name is replaced only where it stands as a secret', () => {
+    const r = new Redactor(['bank-3site', 'firedrill'])
+    r.allowPublic(['bank-3site', 'firedrill'])
+    expect(r.text('topology bank-3site is in use by another firedrill; firedrill cleanup --project bank-3site')).toBe('topology bank-3site is in use by another firedrill; firedrill cleanup --project bank-3site')
+    expect(r.text('ETCD_INITIAL_CLUSTER_TOKEN: bank-3site; PGPASSWORD=firedrill; postgres://postgres:firedrill@db')).toBe(`ETCD_INITIAL_CLUSTER_TOKEN: ${REDACTED}; PGPASSWORD=${REDACTED}; postgres://postgres:${REDACTED}@db`)
+  })
+
+  it('the embedded topology, whose etcd cluster token is its name, keeps its name in the bundle and its token out of it', async () => {
+    const dir = path.join(tmp, 'run')
+    await recordEvidence(shippedDrill(), fixtureResult({topology: 'bank-3site'}), fakeEvidenceEngine(), {dir, reporters: ['markdown']})
+    expect(JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8')).topology).toBe('bank-3site')
+    expect(readFileSync(path.join(dir, 'reports/report.md'), 'utf8')).toContain('on topology `bank-3site`')
+    const topology = readFileSync(path.join(dir, 'inputs/topology.yaml'), 'utf8')
+    expect(topology).toContain('name: bank-3site')
+    expect(topology).toContain(`ETCD_INITIAL_CLUSTER_TOKEN: ${REDACTED}`)
+    expect(topology).toContain(`PATRONI_SUPERUSER_PASSWORD: ${REDACTED}`)
   })
 
   it('a signing key that is not Ed25519, or not a key, is bad input', async () => {
