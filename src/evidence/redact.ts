@@ -20,7 +20,7 @@ export const SECRET_NAME = /pass(word|wd)?($|_)|secret|token|api_?key|private_?k
 const MIN_SECRET_LENGTH = 4
 
 /** A secret-named key, `=` or `:`, and its value (quoted, or up to a space or punctuation that ends it). */
-const SECRET_AFTER_KEY = /(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_.-]*)("?(?:=|:[ \t]*))(\[redacted\]|"[^"\n]*"|'[^'\n]*'|[^\s"',;&)\]}]+)/g
+const SECRET_AFTER_KEY = /(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_.-]*)(["']?(?:=|:[ \t]*))(\[redacted\]|"[^"\n]*"|'[^'\n]*'|[^\s"',;&)\]}]+)/g
 /** The password of a URL: scheme://user:PASSWORD@host. */
 const URL_PASSWORD = /([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@/]+)(@)/g
 

@@ -313,6 +313,7 @@ describe('pieces', () => {
     const r = new Redactor([secret])
     expect(r.text(`psql postgresql://postgres:${encodeURIComponent(secret)}@db/x; echo ${Buffer.from(secret).toString('base64')} | base64 -d`)).toBe(`psql postgresql://postgres:${REDACTED}@db/x; echo ${REDACTED} | base64 -d`)
     expect(r.text('PGPASSWORD=unknown psql; {"api_key": "k1"}; https://u:p4ss@h/; --password=x2 -U me')).toBe(`PGPASSWORD=${REDACTED} psql; {"api_key": "${REDACTED}"}; https://u:${REDACTED}@h/; --password=${REDACTED} -U me`)
+    expect(r.text("config {'superuser': {'username': 'postgres', 'password': 'pw 2'}}")).toBe(`config {'superuser': {'username': 'postgres', 'password': '${REDACTED}'}}`)
     // Applied twice, it changes nothing more.
     const once = r.text(`password: "${secret}"; token=${secret}`)
     expect(once).toBe(`password: "${REDACTED}"; token=${REDACTED}`)
