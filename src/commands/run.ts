@@ -6,13 +6,14 @@ import type {DrillResult} from '../drill/runner.js'
 import {refuseIfUnfinished} from '../drill/journal.js'
 import {withProjectLocks} from '../drill/lock.js'
 import {loadDrills, runDrills, type DrillOutcome} from '../drill/session.js'
-import {ExitCode} from '../errors.js'
+import {ExitCode, FiredrillError} from '../errors.js'
 import {operatorOf} from '../evidence/environment.js'
 import type {EvidenceRecord, FileReporter} from '../evidence/record.js'
 import {evidenceForRun} from '../evidence/run-evidence.js'
 import {SIGNING_KEY_ENV} from '../evidence/signing.js'
 import {GRADE_ON, type GradeOn} from '../grade/repeat.js'
 import {drillSummary, evidenceSummary, verdictTable} from '../report/table.js'
+import {redactedProgress} from '../util/progress.js'
 
 const REPORTERS = ['table', 'json', 'junit', 'markdown', 'html'] as const
 
@@ -83,15 +84,18 @@ ${BaseCommand.exitCodeHelp}`
     const drills = loadDrills(argv as string[], {topology: this.flags.topology, policy: this.flags.policy, ci: !interactive, deadline: this.flags.deadline})
     const reporters = this.flags.reporter as (typeof REPORTERS)[number][]
     const json = this.jsonEnabled() || reporters.includes('json')
-    const evidence = evidenceForRun(drills.length * this.flags.repeat, {
+    const evidence = evidenceForRun(drills, {
+      repeat: this.flags.repeat,
       out: this.flags.out,
       operator: this.flags.operator,
       key: this.flags.key,
       reporters: reporters.filter((r): r is FileReporter => r === 'junit' || r === 'markdown' || r === 'html'),
       pdf: this.flags.pdf,
     })
-    for (const warning of drills.flatMap((d) => d.warnings)) this.warn(warning)
-    const progress = this.progress()
+    // Nothing this command prints carries a secret of the drills (a password on a command line, in a command's output).
+    const clean = evidence.redactor
+    for (const warning of drills.flatMap((d) => d.warnings)) this.warn(clean.text(warning))
+    const progress = redactedProgress(this.progress(), (text) => clean.text(text))
     // One drill per topology at a time: taken before the engine is even asked.
     const runAll = () => withProjectLocks(drills.map((d) => d.topology.project), async () => {
       // A run that was killed left faults in place: restore first (firedrill cleanup), never drill on top of them.
@@ -110,12 +114,17 @@ ${BaseCommand.exitCodeHelp}`
     }, progress.log)
     let outcomes: DrillOutcome[]
     try {
-      outcomes = await runAll()
+      outcomes = (await runAll()).map((o) => clean.json(o))
     } catch (error) {
       // An interrupted or aborted run still leaves its evidence: say where before the error is reported.
       for (const rec of evidence.records) {
         process.stderr.write(`${evidenceSummary(rec)}\n`)
-        for (const w of rec.warnings) process.stderr.write(`Warning: ${w}\n`)
+        for (const w of rec.warnings) process.stderr.write(`Warning: ${clean.text(w)}\n`)
+      }
+      if (error instanceof Error) {
+        error.message = clean.text(error.message)
+        if (error.stack) error.stack = clean.text(error.stack)
+        if (error instanceof FiredrillError) error.suggestions.splice(0, Infinity, ...error.suggestions.map((s) => clean.text(s)))
       }
       throw error
     }

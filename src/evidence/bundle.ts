@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync} from 'node:fs'
+import {accessSync, constants, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync} from 'node:fs'
 import {randomBytes} from 'node:crypto'
 import path from 'node:path'
 
@@ -66,10 +66,48 @@ export function seal(files: ReadonlyMap<string, Buffer>, meta: SealMeta, key: Si
   return out
 }
 
-/** Refuse, before anything starts, an output directory that already holds files. */
+/** Refuse, before anything starts, an output directory that already holds files, or one that cannot be written. */
 export function checkOutDir(dir: string): void {
-  if (existsSync(dir) && readdirSync(dir).length > 0) {
+  if (existsSync(dir) && statSync(dir).isDirectory() && readdirSync(dir).length > 0) {
     throw new EvidenceWriteError(`--out ${dir} already exists and is not empty; evidence is never written over`, ['choose a new directory, or leave --out out for .firedrill/runs/<run-id>'], ExitCode.BadInput)
+  }
+  checkWritableDir(dir, `--out ${dir}`, ['choose a directory on a writable file system with --out, or leave --out out for .firedrill/runs/<run-id>'])
+}
+
+const WRITE_PROBLEMS: Record<string, string> = {
+  EROFS: 'is on a read-only file system',
+  EACCES: 'is not writable by this user',
+  EPERM: 'is not writable (permission or immutable flag)',
+}
+
+/**
+ * Refuse, before anything starts, a directory that could not be created or written: a path through a
+ * regular file, a read-only file system, no permission. Nothing is created here: the check asks the
+ * nearest directory that exists whether it may be written (access(2), which sees read-only mounts even for root).
+ */
+export function checkWritableDir(dir: string, what: string, suggestions: string[]): void {
+  let at = path.resolve(dir)
+  for (;;) {
+    let isDir: boolean
+    try {
+      isDir = statSync(at).isDirectory()
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && path.dirname(at) !== at) {
+        at = path.dirname(at)
+        continue
+      }
+      throw new EvidenceWriteError(`${what} cannot be written: ${at}: ${errorMessage(error)}`, suggestions, ExitCode.BadInput)
+    }
+    if (!isDir) throw new EvidenceWriteError(`${what} cannot be written: ${at} is a file, not a directory (ENOTDIR)`, suggestions, ExitCode.BadInput)
+    try {
+      accessSync(at, constants.W_OK | constants.X_OK)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? ''
+      const problem = WRITE_PROBLEMS[code] ? `${WRITE_PROBLEMS[code]} (${code})` : `refuses writes: ${errorMessage(error)}`
+      throw new EvidenceWriteError(`${what} cannot be written: ${at} ${problem}`, suggestions, ExitCode.BadInput)
+    }
+    return
   }
 }
 
@@ -94,9 +132,25 @@ export function writeBundleDir(dir: string, files: ReadonlyMap<string, Buffer>, 
     fsyncDir(parent)
   } catch (error) {
     rmSync(partial, {recursive: true, force: true})
-    throw new EvidenceWriteError(`could not write the evidence bundle ${dir}: ${errorMessage(error)}; nothing was left there`, [], ExitCode.Aborted, {cause: error})
+    throw new EvidenceWriteError(`could not write the evidence bundle ${dir}: ${errorMessage(error)}; nothing was left there`, writeRemedies(error, parent), ExitCode.Aborted, {cause: error})
   }
   return {bytes}
+}
+
+/** What to do about a write that failed half-way, by its cause. */
+export function writeRemedies(error: unknown, dir: string): string[] {
+  const elsewhere = 'write the evidence elsewhere (--out DIR, or FIREDRILL_HOME), then run the drill again'
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return [`free space on the file system holding ${dir} (df -h ${dir}), or ${elsewhere}`]
+    case 'EROFS':
+    case 'EACCES':
+    case 'EPERM':
+      return [`${dir} cannot be written: ${elsewhere}`]
+    default:
+      return [`check the file system holding ${dir}, or ${elsewhere}`]
+  }
 }
 
 export class EvidenceWriteError extends FiredrillError {

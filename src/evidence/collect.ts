@@ -33,7 +33,7 @@ export async function collectEvidence(
   loaded: LoadedDrill,
   result: DrillResult,
   engine: EvidenceEngine,
-  opts: {operator?: string; now?: () => number; wall?: () => string} = {},
+  opts: {operator?: string; now?: () => number; wall?: () => string; redactor?: Redactor} = {},
 ): Promise<Collected> {
   const now = opts.now ?? (() => performance.now())
   const started = now()
@@ -63,14 +63,12 @@ export async function collectEvidence(
     return {ref: i.ref, id: info?.id ?? null, repo_digests: info?.repoDigests ?? []}
   })
 
-  // Declared secrets (the probe's password), values of secret-named variables of the topology and of every container.
-  const redactor = new Redactor([drill.probe.password])
-  for (const inst of topology.instances) for (const [k, v] of Object.entries(inst.env)) if (SECRET_NAME.test(k)) redactor.add(v)
+  // The secrets of the inputs, and the values of secret-named variables of every container.
+  const redactor = opts.redactor ?? new Redactor()
+  learnInputs(redactor, loaded)
   for (const d of containerDocs) redactor.learnEnv(((d.inspect as {Config?: {Env?: string[]}}).Config?.Env ?? []) as string[])
   const drillText = readFileSync(drill.file, 'utf8')
   const topologyText = readFileSync(topology.file, 'utf8')
-  learnYaml(redactor, drillText)
-  learnYaml(redactor, topologyText)
 
   const files = new Map<string, Buffer>()
   const put = (name: string, text: string) => files.set(name, Buffer.from(text, 'utf8'))
@@ -120,6 +118,32 @@ export async function collectEvidence(
   }
   put('environment.json', json(environment))
   return {files, result: {...clean, samples}, environment}
+}
+
+/**
+ * Teach `redactor` the secrets a drill and its topology carry, known before anything runs: the probe's
+ * password, secret-named variables of the topology, `key: value` lines of either file whose key names a
+ * secret, and `NAME=value` arguments of the drill's commands whose name does.
+ */
+export function learnInputs(redactor: Redactor, loaded: LoadedDrill): Redactor {
+  const {drill, topology} = loaded
+  redactor.allowPublic([
+    'firedrill',
+    drill.name,
+    topology.project,
+    ...topology.sites.map((s) => s.name),
+    ...topology.instances.flatMap((i) => [i.service, i.containerName, i.hostname]),
+  ])
+  redactor.add(drill.probe.password)
+  for (const inst of topology.instances) for (const [k, v] of Object.entries(inst.env)) if (SECRET_NAME.test(k)) redactor.add(v)
+  for (const step of drill.steps) {
+    if (step.kind === 'runbook' || step.kind === 'assert') redactor.learnEnv(step.argv)
+    if (step.kind === 'wait' && step.argv) redactor.learnEnv(step.argv)
+    if (step.kind === 'manual' && step.ci) redactor.learnEnv(step.ci.argv)
+  }
+  learnYaml(redactor, readFileSync(drill.file, 'utf8'))
+  learnYaml(redactor, readFileSync(topology.file, 'utf8'))
+  return redactor
 }
 
 /** `key: value` lines of YAML whose key names a secret. */

@@ -12,6 +12,7 @@ import type {RunReport} from '../report/run-report.js'
 import type {FileWriter} from './atomic.js'
 import {seal, writeBundleDir} from './bundle.js'
 import {collectEvidence, type EvidenceEngine} from './collect.js'
+import type {Redactor} from './redact.js'
 import type {SigningKey} from './signing.js'
 
 export const FILE_REPORTERS = ['junit', 'markdown', 'html'] as const
@@ -33,6 +34,8 @@ export interface EvidenceOptions {
   /** Also print the HTML report to PDF with headless Chromium (skipped, and said, when Chromium is missing). */
   pdf?: boolean
   writer?: FileWriter
+  /** Secrets already known (a run's inputs); it learns the containers' too. Default: a new one. */
+  redactor?: Redactor
 }
 
 export interface EvidenceRecord {
@@ -52,7 +55,7 @@ export interface EvidenceRecord {
 /** Collect a finished drill's evidence (topology still up), render the chosen reports into it, seal and write it atomically. */
 export async function recordEvidence(loaded: LoadedDrill, result: DrillResult, engine: EvidenceEngine, opts: EvidenceOptions): Promise<EvidenceRecord> {
   const t0 = performance.now()
-  const collected = await collectEvidence(loaded, result, engine, {operator: opts.operator})
+  const collected = await collectEvidence(loaded, result, engine, {operator: opts.operator, redactor: opts.redactor})
   const collectMs = performance.now() - t0
   const report: RunReport = {
     result: collected.result,

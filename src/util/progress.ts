@@ -10,3 +10,25 @@ export const silentProgress: Progress = {
   phase: (_title, fn) => fn(() => {}),
   log: () => {},
 }
+
+/**
+ * The same display with every title, status line, log line and failure passed through `clean` first
+ * (secrets redacted). A phase's error is cleaned where it is thrown, so every later printing of it is too.
+ */
+export function redactedProgress(progress: Progress, clean: (text: string) => string): Progress {
+  return {
+    phase: (title, fn) =>
+      progress.phase(clean(title), async (update) => {
+        try {
+          return await fn((message) => update(clean(message)))
+        } catch (error) {
+          if (error instanceof Error) {
+            error.message = clean(error.message)
+            if (error.stack) error.stack = clean(error.stack)
+          }
+          throw error
+        }
+      }),
+    log: (message) => progress.log(clean(message)),
+  }
+}

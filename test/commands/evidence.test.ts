@@ -1,4 +1,5 @@
-import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -178,5 +179,37 @@ describe('run checks its evidence options before anything starts', () => {
     const r = await firedrill(['run', 'drills/kill-primary.yaml', '--reporter', 'table,pdf'], {env: NO_ENGINE})
     expect(r.exitCode).toBe(2)
     expect(r.stderr).toMatch(/Expected --reporter=pdf to be one of: table, json, junit, markdown,/)
+  })
+})
+
+describe('an evidence or history directory that cannot be written is refused before anything starts (exit 2, not 3)', () => {
+  // Root ignores file modes, so a read-only mount stands in for an unwritable directory.
+  let readOnly: string
+  let aFile: string
+  beforeAll(() => {
+    readOnly = path.join(tmp.dir, 'read-only')
+    mkdirSync(readOnly)
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', readOnly])
+    aFile = tmp.write('not-a-directory', 'a regular file\n')
+  })
+  afterAll(() => execFileSync('umount', [readOnly]))
+  const OUT_REMEDY = 'choose a directory on a writable file system with --out, or leave --out out for .firedrill/runs/<run-id>'
+
+  it.each([
+    ['--out through a regular file', () => ({args: ['--out', path.join(aFile, 'evidence')], env: {}}), () => `--out ${path.join(aFile, 'evidence')} cannot be written: ${aFile} is a file, not a directory (ENOTDIR)`, OUT_REMEDY],
+    ['--out that is a regular file', () => ({args: ['--out', aFile], env: {}}), () => `--out ${aFile} cannot be written: ${aFile} is a file, not a directory (ENOTDIR)`, OUT_REMEDY],
+    ['--out on a read-only file system', () => ({args: ['--out', path.join(readOnly, 'q4', 'evidence')], env: {}}), () => `--out ${path.join(readOnly, 'q4', 'evidence')} cannot be written: ${readOnly} is on a read-only file system (EROFS)`, OUT_REMEDY],
+    ['FIREDRILL_HOME on a read-only file system', () => ({args: [], env: {FIREDRILL_HOME: path.join(readOnly, 'home')}}), () => `the runs directory ${path.join(readOnly, 'home', 'runs')} cannot be written: ${readOnly} is on a read-only file system (EROFS)`, 'set FIREDRILL_HOME to a directory you can write to (it holds runs/ and history.sqlite), or give --out DIR for the bundle'],
+    ['a writable --out with the history on a read-only file system', () => ({args: ['--out', path.join(tmp.dir, 'fresh-out')], env: {FIREDRILL_HOME: readOnly}}), () => `the history store ${path.join(readOnly, 'history.sqlite')} cannot be written: ${readOnly} is on a read-only file system (EROFS)`, 'set FIREDRILL_HOME to a directory you can write to (it holds runs/ and history.sqlite)'],
+  ])('%s', async (_name, given, message, remedy) => {
+    const {args, env} = given()
+    const r = await firedrill(['run', 'drills/kill-primary.yaml', ...args], {env: {...NO_ENGINE, ...env}})
+    expect(r.stderr).toContain(`Error: ${message()}\nTry this:\n  ${remedy}`)
+    // Exit 2 and not 3: the engine (unreachable here) was never asked, so nothing was created.
+    expect(r.exitCode).toBe(2)
+    const json = await firedrill(['run', 'drills/kill-primary.yaml', ...args, '--json'], {env: {...NO_ENGINE, ...env}})
+    expect(JSON.parse(json.stdout).error).toMatchObject({code: 'evidence_write_failed', exit_code: 2, message: message(), suggestions: [remedy]})
+    expect(readdirSync(readOnly)).toEqual([])
+    expect(existsSync(path.join(tmp.dir, 'fresh-out'))).toBe(false)
   })
 })

@@ -1,4 +1,4 @@
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -10,6 +10,7 @@ import {chainEvents, verifyChain} from '../../src/evidence/chain.js'
 import {parseSamplesCsv, samplesCsv} from '../../src/evidence/csv.js'
 import {packBundle} from '../../src/evidence/pack.js'
 import {recordEvidence} from '../../src/evidence/record.js'
+import {evidenceForRun} from '../../src/evidence/run-evidence.js'
 import {Redactor, REDACTED} from '../../src/evidence/redact.js'
 import {generateSigningKey, loadPublicKey, loadSigningKey, type DsseEnvelope} from '../../src/evidence/signing.js'
 import {packTarGz, unpackTarGz} from '../../src/evidence/tar.js'
@@ -233,7 +234,38 @@ describe('writes are atomic', () => {
     const attempt = recordEvidence(shippedDrill(), fixtureResult(), fakeEvidenceEngine(), {dir, key: keyPair().key, writer: failing})
     await expect(attempt).rejects.toBeInstanceOf(EvidenceWriteError)
     await expect(attempt).rejects.toThrow(/could not write the evidence bundle .*ENOSPC.*nothing was left there/)
+    await expect(attempt).rejects.toMatchObject({exitCode: 4, suggestions: [`free space on the file system holding ${tmp} (df -h ${tmp}), or write the evidence elsewhere (--out DIR, or FIREDRILL_HOME), then run the drill again`]})
     expect(readdirSync(tmp)).toEqual([])
+  })
+
+  it('run: a full disk leaves no bundle and no history entry, and says the run counts as not run, with its unrecorded figures', async () => {
+    const failing: FileWriter = {
+      write(file, data, mode) {
+        if (file.endsWith('environment.json')) throw Object.assign(new Error('ENOSPC: no space left on device, write'), {code: 'ENOSPC'})
+        writeFileAtomic(file, data, mode)
+      },
+    }
+    const out = path.join(tmp, 'evidence')
+    const store = path.join(tmp, 'home', 'history.sqlite')
+    const evidence = evidenceForRun([shippedDrill()], {out, reporters: ['html'], store, writer: failing})
+    const attempt = evidence.record(fixtureResult(), shippedDrill(), fakeEvidenceEngine())
+    await expect(attempt).rejects.toMatchObject({exitCode: 4, code: 'evidence_write_failed', suggestions: [expect.stringMatching(/^free space on the file system holding /)]})
+    const message = ((await attempt.catch((e: unknown) => e)) as Error).message
+    expect(message).toMatch(new RegExp(`^could not write the evidence bundle ${out}: ENOSPC: no space left on device, write; nothing was left there\n`))
+    expect(message).toContain(`The drill kill-primary itself ran to the end and its faults were reverted, but run ${fixtureResult().run_id} is not on record (no bundle, no history entry) and counts as not run; its unrecorded figures: RTO `)
+    expect(message).toMatch(/, which would have been PASS\.$/)
+    expect(readdirSync(tmp)).toEqual([])
+    expect(evidence.records).toEqual([])
+  })
+
+  it('run: a bundle written but a history store that cannot take the run is exit 4, the bundle kept and named', async () => {
+    const store = path.join(tmp, 'home', 'history.sqlite')
+    const evidence = evidenceForRun([shippedDrill()], {out: path.join(tmp, 'evidence'), reporters: [], store})
+    mkdirSync(store, {recursive: true}) // after the check: something took its place
+    const attempt = evidence.record(fixtureResult(), shippedDrill(), fakeEvidenceEngine())
+    await expect(attempt).rejects.toMatchObject({exitCode: 4, code: 'evidence_write_failed', message: expect.stringMatching(new RegExp(`^the evidence bundle ${tmp}/evidence was written, but the history store ${store} could not record run `))})
+    await expect(attempt).rejects.toMatchObject({suggestions: [expect.stringContaining('firedrill history will not list this run'), `the bundle itself is complete: firedrill evidence verify ${tmp}/evidence`]})
+    expect(verify(path.join(tmp, 'evidence')).ok).toBe(true)
   })
 
   it('writeFileAtomic leaves no temp file behind', () => {
@@ -295,6 +327,37 @@ describe('pieces', () => {
     expect(r.text('password=firedrill; io.firedrill.project; firedrill/bank-node; user firedrill.')).toBe(`password=${REDACTED}; io.firedrill.project; firedrill/bank-node; user ${REDACTED}.`)
     expect(JSON.parse(r.text(JSON.stringify({a: 'pw p"w\\x here'})))).toEqual({a: `pw ${REDACTED} here`})
     expect(r.json({Env: ['DB_PASSWORD=other', 'HOME=/root'], password: 'zzz', nested: {api_key: 'k'}})).toEqual({Env: [`DB_PASSWORD=${REDACTED}`, 'HOME=/root'], password: REDACTED, nested: {api_key: REDACTED}})
+  })
+
+  it('redactor: URL-encoded and base64 spellings; after a secret-named key or in a URL whatever the value', () => {
+    const secret = 'S3cr3t+Pw/42=Zx'
+    const r = new Redactor([secret])
+    expect(r.text(`psql postgresql://postgres:${encodeURIComponent(secret)}@db/x; echo ${Buffer.from(secret).toString('base64')} | base64 -d`)).toBe(`psql postgresql://postgres:${REDACTED}@db/x; echo ${REDACTED} | base64 -d`)
+    expect(r.text('PGPASSWORD=unknown psql; {"api_key": "k1"}; https://u:p4ss@h/; --password=x2 -U me')).toBe(`PGPASSWORD=${REDACTED} psql; {"api_key": "${REDACTED}"}; https://u:${REDACTED}@h/; --password=${REDACTED} -U me`)
+    expect(r.text("config {'superuser': {'username': 'postgres', 'password': 'pw 2'}}")).toBe(`config {'superuser': {'username': 'postgres', 'password': '${REDACTED}'}}`)
+    // Applied twice, it changes nothing more.
+    const once = r.text(`password: "${secret}"; token=${secret}`)
+    expect(once).toBe(`password: "${REDACTED}"; token=${REDACTED}`)
+    expect(r.text(once)).toBe(once)
+    expect(r.size).toBe(1)
+  })
+
+  it('redactor: a secret that is also a public name is replaced only where it stands as a secret', () => {
+    const r = new Redactor(['bank-3site', 'firedrill'])
+    r.allowPublic(['bank-3site', 'firedrill'])
+    expect(r.text('topology bank-3site is in use by another firedrill; firedrill cleanup --project bank-3site')).toBe('topology bank-3site is in use by another firedrill; firedrill cleanup --project bank-3site')
+    expect(r.text('ETCD_INITIAL_CLUSTER_TOKEN: bank-3site; PGPASSWORD=firedrill; postgres://postgres:firedrill@db')).toBe(`ETCD_INITIAL_CLUSTER_TOKEN: ${REDACTED}; PGPASSWORD=${REDACTED}; postgres://postgres:${REDACTED}@db`)
+  })
+
+  it('the embedded topology, whose etcd cluster token is its name, keeps its name in the bundle and its token out of it', async () => {
+    const dir = path.join(tmp, 'run')
+    await recordEvidence(shippedDrill(), fixtureResult({topology: 'bank-3site'}), fakeEvidenceEngine(), {dir, reporters: ['markdown']})
+    expect(JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8')).topology).toBe('bank-3site')
+    expect(readFileSync(path.join(dir, 'reports/report.md'), 'utf8')).toContain('on topology `bank-3site`')
+    const topology = readFileSync(path.join(dir, 'inputs/topology.yaml'), 'utf8')
+    expect(topology).toContain('name: bank-3site')
+    expect(topology).toContain(`ETCD_INITIAL_CLUSTER_TOKEN: ${REDACTED}`)
+    expect(topology).toContain(`PATRONI_SUPERUSER_PASSWORD: ${REDACTED}`)
   })
 
   it('a signing key that is not Ed25519, or not a key, is bad input', async () => {
