@@ -28,6 +28,21 @@ describe('bad input: exit 2, the file and line named, nothing started', () => {
     expect(body.error.issues).toEqual([expect.objectContaining({file, line: 11, field: 'steps[1].fault'})])
   })
 
+  it('a topology whose networks ask for overlapping subnets', async () => {
+    const topology = `name: t1
+sites:
+  a: {role: primary, subnet: 10.213.1.0/24}
+  b: {role: standby, subnet: 10.213.1.0/25}
+services:
+  web: {sites: [a, b], image: nginx}
+`
+    const file = tmp.write('overlap.yaml', topology)
+    const r = await firedrill(['up', '--topology', file], {env: NO_ENGINE})
+    expect(r.exitCode).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toContain(`${file}:4:30: sites.b.subnet: 10.213.1.0/25 overlaps 10.213.1.0/24, the subnet of site a's network (sites.a.subnet)`)
+  })
+
   it('a missing drill file', async () => {
     const r = await firedrill(['run', '/nonexistent/drill.yaml'], {env: NO_ENGINE})
     expect(r.exitCode).toBe(2)
