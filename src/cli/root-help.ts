@@ -2,14 +2,19 @@
  * The root help (`firedrill`, `firedrill --help`), rendered here and only here, for both ways it is
  * reached: bin/run.js prints it from package.json and oclif.manifest.json without loading oclif
  * (start-up is measured: bench/startup.js), and the help class oclif loads (cli/help.ts) prints it
- * from oclif's own view of the commands and topics. A command test checks that both print what
- * @oclif/core 5's stock Help prints, at several widths, with and without colour.
+ * from oclif's own view of the commands and topics. Tests check that both print what @oclif/core 5's
+ * stock Help prints (test/unit/root-help.test.ts at every width from 12 to 160 columns;
+ * test/commands/cli.test.ts with the built CLI, with and without colour).
  *
  * The layout is oclif's (`Help.showRootHelp`, `RootHelp`, `HelpFormatter.renderList`): the summary,
  * VERSION, USAGE, DESCRIPTION (the description's lines after the first), TOPICS and COMMANDS, lists
  * in two columns wrapped to the terminal width, or one entry per paragraph when a column would wrap
  * to more than five lines. Text is measured in code points (oclif measures display width; they
  * differ only for wide characters, which firedrill's texts do not use).
+ *
+ * Colour is Node's decision for stdout (NO_COLOR, FORCE_COLOR, a terminal or not): bold headers, as
+ * oclif without a theme. A theme a user puts in oclif's config directory (theme.json) is not applied
+ * to the root help; one in package.json leaves the root help to oclif (see ownsRootHelp).
  *
  * Imports nothing but Node's own modules: it runs before oclif is loaded.
  */
@@ -52,6 +57,7 @@ export interface PackageJson {
     description?: string
     helpOptions?: unknown
     state?: string
+    theme?: unknown
     plugins?: string[]
     topics?: Record<string, TopicDeclaration>
   }
@@ -71,10 +77,12 @@ export interface Manifest {
 
 /**
  * Whether this module renders the root help. It renders oclif's default layout; a package.json that
- * changes it (helpOptions: `all`, `sections`, `usageHeader`...; a `state` line) leaves root help to oclif.
+ * changes it (helpOptions: `all`, `sections`, `usageHeader`...; a `state` line; a theme) leaves root
+ * help to oclif.
  */
 export function ownsRootHelp(pjson: PackageJson): boolean {
-  return pjson.oclif.helpOptions === undefined && pjson.helpOptions === undefined && pjson.oclif.state === undefined
+  const {oclif} = pjson
+  return oclif.helpOptions === undefined && pjson.helpOptions === undefined && oclif.state === undefined && oclif.theme === undefined
 }
 
 export function renderRootHelp(content: RootHelpContent, style: RootHelpStyle): string {

@@ -113,6 +113,7 @@ describe('root help', () => {
     expect(rootHelpContentFromFiles(PJSON, manifestFile(templated), ua)).toBeUndefined()
     expect(rootHelpContentFromFiles({...PJSON, oclif: {...PJSON.oclif, state: 'beta'}}, manifestFile(MANIFEST), ua)).toBeUndefined()
     expect(rootHelpContentFromFiles({...PJSON, oclif: {...PJSON.oclif, helpOptions: {all: true}}}, manifestFile(MANIFEST), ua)).toBeUndefined()
+    expect(rootHelpContentFromFiles({...PJSON, oclif: {...PJSON.oclif, theme: {command: 'cyan'}}}, manifestFile(MANIFEST), ua)).toBeUndefined()
     expect(rootHelpContentFromFiles({...PJSON, oclif: {...PJSON.oclif, plugins: ['@acme/plugin']}}, manifestFile(MANIFEST), ua)).toBeUndefined()
     expect(rootHelpContentFromFiles(PJSON, manifestFile(MANIFEST), ua)).toBeDefined()
   })
