@@ -5,9 +5,11 @@
 // exactly oclif's words (its userAgent: name/version platform-arch node-version), and so is the root
 // help (no arguments, or `--help` alone): dist/cli/root-help.js renders it from package.json and the
 // manifest, the same module oclif's help class (dist/cli/help.js) renders it with on every other path.
-import {readFileSync} from 'node:fs'
-import {enableCompileCache} from 'node:module'
-import {arch, platform, release} from 'node:os'
+// Node's modules come from process.getBuiltinModule: an ESM import of node:fs builds a facade of all
+// its exports first (about 2.5 ms, measured).
+const {readFileSync} = process.getBuiltinModule('node:fs')
+const {enableCompileCache} = process.getBuiltinModule('node:module')
+const {arch, platform, release} = process.getBuiltinModule('node:os')
 
 const argv = process.argv.slice(2)
 // oclif names other platforms differently (wsl, win32 paths...): those go through oclif.

