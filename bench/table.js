@@ -63,7 +63,7 @@ const sc = b.scale
 if (sc) {
   for (const row of sc.scale) {
     out.push(
-      `| scale: ${row.sites} sites × ${row.services_per_site} (${row.containers} containers, ${row.networks} networks) | \`${cmd(sc)}\` | ${row.runs} | ${row.error ? 'did not fit' : `up ${s(row.up_ms.median)}, down ${s(row.down_ms.median)}`} | ${row.error ? '' : `up ${s(row.up_ms.min)}..${s(row.up_ms.max)}`} | ${row.error ? row.error.replace(/\|/g, '/').slice(0, 160) : ''} |`,
+      `| scale: ${row.sites} sites × ${row.services_per_site} (${row.containers} containers, ${row.networks} networks) | \`${cmd(sc)}\` | ${row.runs} | ${row.error ? 'did not fit' : `up ${s(row.up_ms.median)}, down ${s(row.down_ms.median)}`} | ${row.error ? '' : `up ${s(row.up_ms.min)}..${s(row.up_ms.max)}`} | ${row.error ? row.error.replace(/\|/g, '/').slice(0, 160) : row.subnets ? `subnets: /24s of ${row.subnets}` : ''} |`,
     )
   }
 }

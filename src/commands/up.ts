@@ -10,9 +10,9 @@ import {interruptible} from '../util/interrupt.js'
 
 export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'Bring a topology up and wait until it is really healthy.'
-  static override description = `Creates one network per site, a WAN network joining them, and every container, all labelled io.firedrill.*.
+  static override description = `Creates one network per site, a WAN network joining them (on the subnets the topology gives them, or ones the engine picks), and every container, all labelled io.firedrill.*.
 "Healthy" means every container's health check passes and every cluster shows its roles (for bank-3site: a leader, a sync standby and a streaming replica).
-If something is in the way (a port, a container or network name, a missing image), nothing is created. If bring-up fails half-way, what was created is removed.
+If something is in the way (a port, a container or network name, a subnet another network uses, a missing image), nothing is created. If bring-up fails half-way, what was created is removed.
 
 Exit codes:
 ${BaseCommand.exitCodeHelp}`

@@ -1,5 +1,6 @@
 import {z} from 'zod'
 
+import {CIDR_PATTERN, networkAddress, parseCidr} from '../util/cidr.js'
 import {DURATION_HINT, parseDuration} from './duration.js'
 
 /** Names end up in Docker resource names, DNS aliases and labels: lower-case letters, digits and dashes only. */
@@ -50,3 +51,18 @@ export const size = () =>
     }
     return Math.round(Number(match[1]) * unit)
   })
+
+const SUBNET_HINT = 'an IPv4 subnet in CIDR notation such as 10.213.1.0/24'
+
+/** An IPv4 subnet, written as its network address and prefix length (`10.213.1.0/24`, not `10.213.1.7/24`). */
+export const subnet = () =>
+  z
+    .string({error: `expected ${SUBNET_HINT}`})
+    .regex(CIDR_PATTERN, {error: (issue) => `"${String(issue.input)}" is not ${SUBNET_HINT}`})
+    .refine(
+      (raw) => {
+        const network = parseCidr(raw)
+        return network === undefined || networkAddress(network) === raw
+      },
+      {error: (issue) => `"${String(issue.input)}" is not the address of its network (host bits are set): write ${networkAddress(parseCidr(String(issue.input))!)}`},
+    )

@@ -2,7 +2,8 @@ import {existsSync} from 'node:fs'
 import path from 'node:path'
 
 import {ConfigError, type ConfigIssue} from '../errors.js'
-import {containerName, networkName, type ImagePlan, type Instance, type Topology} from '../topology/model.js'
+import {containerName, networkName, type ImagePlan, type Instance, type NetworkPlan, type Topology} from '../topology/model.js'
+import {containerCapacity, overlaps, parseCidr} from '../util/cidr.js'
 import {topologySchema} from './topology.js'
 import {YamlSource} from './yaml-source.js'
 
@@ -99,6 +100,12 @@ export function loadTopology(file: string): Topology {
     hostnames.set(inst.hostname, `${inst.service} on ${inst.site}`)
   }
 
+  const networks: NetworkPlan[] = [
+    ...Object.entries(spec.sites).map(([site, s]) => ({name: networkName(spec.name, site), site, subnet: s.subnet})),
+    {name: networkName(spec.name, undefined), subnet: spec.wan?.subnet},
+  ]
+  issues.push(...subnetIssues(source, networks, instances))
+
   if (issues.length > 0) throw new ConfigError(issues)
 
   const sites = Object.entries(spec.sites).map(([name, s]) => ({name, role: s.role}))
@@ -109,8 +116,31 @@ export function loadTopology(file: string): Topology {
     description: spec.description,
     sites,
     instances,
-    networks: [...sites.map((s) => ({name: networkName(spec.name, s.name), site: s.name})), {name: networkName(spec.name, undefined)}],
+    networks,
     images: [...images.values()],
     upTimeoutMs: spec.up_timeout,
   }
+}
+
+/** Subnets the topology asks for must not overlap one another, and each must hold its network's containers. */
+function subnetIssues(source: YamlSource, networks: NetworkPlan[], instances: Instance[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = []
+  const asked: {field: (string | number)[]; text: string; what: string}[] = []
+  for (const n of networks) {
+    const network = n.subnet === undefined ? undefined : parseCidr(n.subnet)
+    if (!network) continue
+    const field = n.site ? ['sites', n.site, 'subnet'] : ['wan', 'subnet']
+    const what = n.site ? `site ${n.site}'s network` : 'the WAN'
+    const members = n.site ? instances.filter((i) => i.site === n.site).length : instances.length
+    if (members > containerCapacity(network)) {
+      issues.push(source.issue(field, `${n.subnet} has room for ${containerCapacity(network)} containers and ${what} holds ${members}: use a shorter prefix`))
+    }
+    for (const other of asked) {
+      if (overlaps(network, parseCidr(other.text)!)) {
+        issues.push(source.issue(field, `${n.subnet} overlaps ${other.text}, the subnet of ${other.what} (${other.field.join('.')}): networks of one topology need subnets of their own`))
+      }
+    }
+    asked.push({field, text: n.subnet!, what})
+  }
+  return issues
 }

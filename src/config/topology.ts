@@ -1,12 +1,19 @@
 import {z} from 'zod'
 
-import {argv, duration, name, size} from './common.js'
+import {argv, duration, name, size, subnet} from './common.js'
 
 export const SITE_ROLES = ['primary', 'standby', 'replica', 'witness'] as const
 
 const site = z.strictObject({
   role: z.enum(SITE_ROLES, {error: `site role must be one of: ${SITE_ROLES.join(', ')}`}),
   description: z.string().optional(),
+  /** The subnet of the site's network (CIDR); without it the engine picks one from its default address pools. */
+  subnet: subnet().optional(),
+})
+
+const wan = z.strictObject({
+  /** The subnet of the WAN network joining the sites (CIDR); without it the engine picks one. */
+  subnet: subnet().optional(),
 })
 
 const health = z.strictObject({
@@ -92,6 +99,7 @@ export const topologySchema = z.strictObject({
   description: z.string().optional(),
   sites: z.record(name('site name'), site).refine((s) => Object.keys(s).length > 0, {error: 'declare at least one site'}),
   services: z.record(name('service name'), service).refine((s) => Object.keys(s).length > 0, {error: 'declare at least one service'}),
+  wan: wan.optional(),
   /** How long `up` waits for the topology to become healthy. */
   up_timeout: duration({positive: true}).default(180_000),
 })

@@ -90,10 +90,17 @@ export class DockerEngine implements Engine {
     return id
   }
 
-  async createNetwork(req: {name: string; labels: Record<string, string>}): Promise<string> {
+  async createNetwork(req: {name: string; labels: Record<string, string>; subnet?: string}): Promise<string> {
     try {
       const network = await this.call(`create network ${req.name}`, () =>
-        this.docker.createNetwork({Name: req.name, Driver: 'bridge', Labels: req.labels, CheckDuplicate: true, Attachable: true}),
+        this.docker.createNetwork({
+          Name: req.name,
+          Driver: 'bridge',
+          Labels: req.labels,
+          CheckDuplicate: true,
+          Attachable: true,
+          ...(req.subnet ? {IPAM: {Driver: 'default', Config: [{Subnet: req.subnet}]}} : {}),
+        }),
       )
       return network.id
     } catch (error) {
@@ -101,7 +108,14 @@ export class DockerEngine implements Engine {
       if (/non-overlapping IPv4 address pool/.test((error as Error).message)) {
         throw new EnvironmentError(`the Docker engine has no address range left for network ${req.name}: ${(error as Error).message}`, [
           'remove networks nobody uses any more (docker network ls; firedrill down --project NAME for firedrill\'s)',
+          'or give the topology\'s networks subnets of their own (subnet: under each site, and wan: {subnet: ...})',
           'or give dockerd more, smaller pools in /etc/docker/daemon.json, e.g. "default-address-pools": [{"base": "10.200.0.0/16", "size": 24}], and restart it',
+        ])
+      }
+      // A subnet asked for that another network took meanwhile (up checks before creating anything).
+      if (req.subnet && /overlaps with other one/.test((error as Error).message)) {
+        throw new EnvironmentError(`subnet ${req.subnet} of network ${req.name} overlaps a network already on the Docker engine: ${(error as Error).message}`, [
+          'choose another subnet in the topology, or remove the network using it (docker network inspect NAME shows its subnet)',
         ])
       }
       throw error
@@ -109,14 +123,14 @@ export class DockerEngine implements Engine {
   }
 
   async listNetworks(labelFilters: string[]): Promise<NetworkSummary[]> {
-    const list = await this.call('list networks', () => this.docker.listNetworks({filters: {label: labelFilters}}))
-    return list.map((n) => ({id: n.Id, name: n.Name, labels: n.Labels ?? {}}))
+    const list = await this.call('list networks', () => this.docker.listNetworks(labelFilters.length > 0 ? {filters: {label: labelFilters}} : {}))
+    return list.map(networkSummary)
   }
 
   async findNetworkByName(name: string): Promise<NetworkSummary | undefined> {
     const list = await this.call('list networks', () => this.docker.listNetworks({filters: {name: [name]}}))
     const n = list.find((x) => x.Name === name)
-    return n ? {id: n.Id, name: n.Name, labels: n.Labels ?? {}} : undefined
+    return n ? networkSummary(n) : undefined
   }
 
   async removeNetwork(id: string): Promise<void> {
@@ -378,6 +392,11 @@ function demux(buffer: Buffer): string {
 
 function isNotFound(error: unknown): boolean {
   return (error as {statusCode?: number}).statusCode === 404
+}
+
+function networkSummary(n: Docker.NetworkInspectInfo): NetworkSummary {
+  const subnets = (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => Boolean(s) && !s!.includes(':'))
+  return {id: n.Id, name: n.Name, labels: n.Labels ?? {}, subnets}
 }
 
 function summarize(c: Docker.ContainerInfo): ContainerSummary {

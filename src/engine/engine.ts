@@ -32,10 +32,14 @@ export interface NetworkSummary {
   id: string
   name: string
   labels: Labels
+  /** The network's IPv4 subnets (CIDR), as the engine assigned them. */
+  subnets: string[]
 }
 
 export interface Networks {
-  createNetwork(req: {name: string; labels: Labels}): Promise<string>
+  /** A bridge network; with `subnet` (CIDR) its addresses come from there instead of the engine's default address pools. */
+  createNetwork(req: {name: string; labels: Labels; subnet?: string}): Promise<string>
+  /** Networks carrying every label filter given; every network on the engine with none. */
   listNetworks(labelFilters: string[]): Promise<NetworkSummary[]>
   findNetworkByName(name: string): Promise<NetworkSummary | undefined>
   removeNetwork(id: string): Promise<void>

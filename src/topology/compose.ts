@@ -6,10 +6,11 @@ import {LABEL} from '../engine/labels.js'
 import type {ImagePlan, Instance, Topology} from './model.js'
 
 /**
- * The docker-compose file equivalent to a topology: the same per-site networks and WAN network, one
- * service per container with the same name, hostname, image, command, user, environment, health
- * check, ports, volumes, stop timeout and labels that `firedrill up` would create. Compose file
- * format 2.4, which Debian's docker-compose 1.29 and Compose v2 both read.
+ * The docker-compose file equivalent to a topology: the same per-site networks and WAN network (with
+ * the subnets the topology asks for), one service per container with the same name, hostname, image,
+ * command, user, environment, health check, ports, volumes, stop timeout and labels that
+ * `firedrill up` would create. Compose file format 2.4, which Debian's docker-compose 1.29 and
+ * Compose v2 both read.
  *
  * What compose does not do: wait until the cluster has its roles (a leader, a sync standby, a
  * streaming replica). `up -d` returns once the containers are started; readiness is the user's loop.
@@ -17,8 +18,16 @@ import type {ImagePlan, Instance, Topology} from './model.js'
 export interface ComposeFile {
   version: '2.4'
   services: Record<string, ComposeService>
-  networks: Record<string, {name: string; driver: 'bridge'; labels: Record<string, string>}>
+  networks: Record<string, ComposeNetwork>
   volumes?: Record<string, {name: string; labels: Record<string, string>; driver?: 'local'; driver_opts?: Record<string, string>}>
+}
+
+export interface ComposeNetwork {
+  name: string
+  driver: 'bridge'
+  labels: Record<string, string>
+  /** Only for a subnet the topology asks for; otherwise the engine picks, as it does for `firedrill up`. */
+  ipam?: {config: {subnet: string}[]}
 }
 
 export interface ComposeService {
@@ -53,7 +62,12 @@ export function toCompose(topology: Topology, opts: ComposeOptions = {}): Compos
   const base = {[LABEL.project]: topology.project, [LABEL.role]: 'topology'}
   const networks: ComposeFile['networks'] = {}
   for (const n of topology.networks) {
-    networks[n.site ?? 'wan'] = {name: n.name, driver: 'bridge', labels: {...base, ...(n.site ? {[LABEL.site]: n.site} : {})}}
+    networks[n.site ?? 'wan'] = {
+      name: n.name,
+      driver: 'bridge',
+      labels: {...base, ...(n.site ? {[LABEL.site]: n.site} : {})},
+      ...(n.subnet ? {ipam: {config: [{subnet: n.subnet}]}} : {}),
+    }
   }
   const volumes: NonNullable<ComposeFile['volumes']> = {}
   const services: ComposeFile['services'] = {}

@@ -4,6 +4,7 @@ import {DrillAbortedError, EnvironmentError, errorMessage} from '../errors.js'
 import type {Engine} from '../engine/engine.js'
 import {LABEL, projectFilter, type Labels} from '../engine/labels.js'
 import {type Progress, silentProgress} from '../util/progress.js'
+import {overlaps, parseCidr} from '../util/cidr.js'
 import {pollUntil, systemClock, type Clock} from '../util/time.js'
 import {networkName, type Instance, type Topology} from './model.js'
 import {observe, unhealthyReasons, type Observation} from './observe.js'
@@ -103,7 +104,7 @@ export async function bringUp(topology: Topology, engine: Engine, opts: UpOption
       await Promise.all(
         topology.networks.map(async (n) => {
           const labels = {...baseLabels(topology), ...(n.site ? {[LABEL.site]: n.site} : {})}
-          created.networks.push(await engine.createNetwork({name: n.name, labels}))
+          created.networks.push(await engine.createNetwork({name: n.name, labels, subnet: n.subnet}))
         }),
       )
     })
@@ -245,6 +246,20 @@ async function preflight(topology: Topology, engine: Engine): Promise<void> {
     const other = await engine.findNetworkByName(n.name)
     if (other) problems.push(`a network named ${n.name} already exists and was not created by firedrill for ${topology.project}`)
   }
+  const asked = topology.networks.filter((n) => n.subnet !== undefined)
+  if (asked.length > 0) {
+    const existing = await engine.listNetworks([])
+    for (const n of asked) {
+      const network = parseCidr(n.subnet!)!
+      for (const e of existing) {
+        const clash = e.subnets.find((s) => {
+          const theirs = parseCidr(s)
+          return theirs !== undefined && overlaps(network, theirs)
+        })
+        if (clash) problems.push(`subnet ${n.subnet} of network ${n.name} overlaps ${clash}, the subnet of network ${e.name} already on the engine`)
+      }
+    }
+  }
   for (const i of topology.instances) {
     for (const p of i.ports) {
       if (p.protocol !== 'tcp') continue
@@ -254,7 +269,7 @@ async function preflight(topology: Topology, engine: Engine): Promise<void> {
   }
   if (problems.length > 0) {
     throw new EnvironmentError(problems.join('\n'), [
-      'remove or rename what is in the way (docker rm NAME, docker network rm NAME), or change the topology',
+      'remove or rename what is in the way (docker rm NAME, docker network rm NAME), or change the topology (names, ports, subnets)',
     ])
   }
 }

@@ -25,6 +25,8 @@ export interface NetworkPlan {
   name: string
   /** The site this network belongs to, or undefined for the WAN. */
   site?: string
+  /** The subnet the topology asks for (CIDR); undefined lets the engine pick one. */
+  subnet?: string
 }
 
 export interface ImagePlan {

@@ -28,6 +28,21 @@ describe('bad input: exit 2, the file and line named, nothing started', () => {
     expect(body.error.issues).toEqual([expect.objectContaining({file, line: 11, field: 'steps[1].fault'})])
   })
 
+  it('a topology whose networks ask for overlapping subnets', async () => {
+    const topology = `name: t1
+sites:
+  a: {role: primary, subnet: 10.213.1.0/24}
+  b: {role: standby, subnet: 10.213.1.0/25}
+services:
+  web: {sites: [a, b], image: nginx}
+`
+    const file = tmp.write('overlap.yaml', topology)
+    const r = await firedrill(['up', '--topology', file], {env: NO_ENGINE})
+    expect(r.exitCode).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toContain(`${file}:4:30: sites.b.subnet: 10.213.1.0/25 overlaps 10.213.1.0/24, the subnet of site a's network (sites.a.subnet)`)
+  })
+
   it('a missing drill file', async () => {
     const r = await firedrill(['run', '/nonexistent/drill.yaml'], {env: NO_ENGINE})
     expect(r.exitCode).toBe(2)
@@ -99,6 +114,50 @@ describe('start-up', () => {
     expect(fast.exitCode).toBe(0)
     expect(fast.stdout).toBe(String(viaOclif.stdout))
     expect(fast.stdout).toMatch(/^firedrill\/\d+\.\d+\.\d+ \S+-\S+ node-v\d+/)
+  })
+
+  // The root help is printed by bin/run.js without oclif for exactly `firedrill` and `firedrill --help`,
+  // and by oclif (our help class, src/cli/help.ts) on every other path; both must print what oclif's
+  // stock Help prints. DEBUG=* makes oclif log on stderr, so a silent stderr proves oclif was not loaded.
+  const stockRootHelp = `
+    import {Config} from '@oclif/core/config'
+    import {Help} from '@oclif/core/help'
+    await new Help(await Config.load(process.argv[1])).showHelp([])`
+  it.each([
+    ['80 columns (not a terminal)', {}],
+    ['40 columns', {OCLIF_COLUMNS: '40'}],
+    ['30 columns (summaries as paragraphs)', {OCLIF_COLUMNS: '30'}],
+    ['FORCE_COLOR (bold headers)', {FORCE_COLOR: '1'}],
+  ])('root help without oclif, through oclif and by oclif stock Help are the same text: %s', async (_, env) => {
+    const {execa} = await import('execa')
+    const {PACKAGE_ROOT} = await import('../../src/paths.js')
+    const fast = await firedrill(['--help'], {env: {...env, DEBUG: '*'}})
+    const noArgs = await firedrill([], {env: {...env, DEBUG: '*'}})
+    const viaOclif = await execa('node', [BIN.replace(/run\.js$/, 'dev.js'), '--help'], {reject: false, env: {...env, DEBUG: '*'}})
+    const stock = await execa('node', ['--input-type=module', '-e', stockRootHelp, PACKAGE_ROOT], {reject: false, env, cwd: PACKAGE_ROOT})
+    expect([fast.exitCode, noArgs.exitCode, viaOclif.exitCode, stock.exitCode]).toEqual([0, 0, 0, 0])
+    expect([fast.stderr, noArgs.stderr]).toEqual(['', ''])
+    expect(String(viaOclif.stderr)).toMatch(/oclif:main/)
+    expect(String(viaOclif.stdout)).toBe(String(stock.stdout))
+    expect(fast.stdout).toBe(String(stock.stdout))
+    expect(noArgs.stdout).toBe(fast.stdout)
+    expect(fast.stdout.includes('\u001b[1mCOMMANDS\u001b[22m')).toBe('FORCE_COLOR' in env)
+  })
+
+  it('root help lists every topic and every command of the manifest', async () => {
+    const {readFileSync} = await import('node:fs')
+    const manifest = JSON.parse(readFileSync(new URL('../../oclif.manifest.json', import.meta.url), 'utf8'))
+    const r = await firedrill(['--help'], {env: {OCLIF_COLUMNS: '200'}})
+    const section = (name: string) => r.stdout.split(`${name}\n`)[1]!.split('\n\n')[0]!.trimEnd()
+    const listed = (name: string) => section(name).split('\n').map((line) => line.trim().split('  ')[0])
+    expect(listed('TOPICS')).toEqual(['drills', 'evidence', 'export', 'keys'])
+    const ids = Object.keys(manifest.commands) as string[]
+    expect(listed('COMMANDS')).toEqual(ids.filter((id) => !id.includes(':')).sort())
+    for (const id of ids) {
+      const command = manifest.commands[id]
+      const [topic] = id.split(':')
+      expect(r.stdout).toMatch(new RegExp(`^  ${topic} +${id.includes(':') ? '' : command.summary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'))
+    }
   })
 
   it('the build wrote oclif.manifest.json listing every command, so help needs no command module', async () => {

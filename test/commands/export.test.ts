@@ -33,6 +33,19 @@ describe('export compose (no engine needed)', () => {
     expect(path.isAbsolute(doc.services['etcd-seoul'].build.context)).toBe(false)
   })
 
+  it('writes the subnets a topology gives its networks as ipam config', async () => {
+    const {embeddedTopologyAs} = await import('../support/files.js')
+    const text = embeddedTopologyAs('fdtest-subnets')
+      .replace(/^ {2}seoul:\n {4}role: primary$/m, '  seoul:\n    role: primary\n    subnet: 10.213.1.0/24')
+      .replace(/^services:$/m, 'wan: {subnet: 10.213.0.0/24}\nservices:')
+    const r = await firedrill(['export', 'compose', '--topology', tmp.write('subnets.yaml', text)], {env: NO_ENGINE})
+    expect(r.exitCode).toBe(0)
+    const doc = parse(r.stdout, {version: '1.1'})
+    expect(doc.networks.seoul.ipam).toEqual({config: [{subnet: '10.213.1.0/24'}]})
+    expect(doc.networks.wan.ipam).toEqual({config: [{subnet: '10.213.0.0/24'}]})
+    expect(doc.networks.busan.ipam).toBeUndefined()
+  })
+
   it('a bad topology is exit 2', async () => {
     const r = await firedrill(['export', 'compose', '--topology', '/nonexistent/t.yaml'], {env: NO_ENGINE})
     expect(r.exitCode).toBe(2)

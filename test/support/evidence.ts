@@ -44,8 +44,8 @@ export function fakeEvidenceEngine(opts: {failLogsOf?: string} = {}): EvidenceEn
     calls,
     listContainers: async (filter) => (calls.push(`listContainers ${filter.join(',')}`), containers),
     listNetworks: async () => [
-      {id: 'net-wan', name: 'fd-bank-3site-wan', labels: {}},
-      {id: 'net-seoul', name: 'fd-bank-3site-seoul', labels: {}},
+      {id: 'net-wan', name: 'fd-bank-3site-wan', labels: {}, subnets: ['172.19.0.0/16']},
+      {id: 'net-seoul', name: 'fd-bank-3site-seoul', labels: {}, subnets: ['172.18.0.0/16']},
     ],
     inspectContainer: async (id) => ({
       Id: id,

@@ -57,6 +57,18 @@ describe('export compose', () => {
     expect(back.services['etcd-busan'].environment.ETCD_PRE_VOTE).toBe('true')
   })
 
+  it('a subnet the topology gives is its network\'s ipam config; a network without one has none (the engine picks)', () => {
+    const t = structuredClone(topology)
+    t.networks.find((n) => n.site === 'seoul')!.subnet = '10.213.1.0/24'
+    t.networks.find((n) => n.site === undefined)!.subnet = '10.213.0.0/24'
+    const c = toCompose(t)
+    expect(c.networks.seoul!.ipam).toEqual({config: [{subnet: '10.213.1.0/24'}]})
+    expect(c.networks.wan!.ipam).toEqual({config: [{subnet: '10.213.0.0/24'}]})
+    expect(c.networks.busan).not.toHaveProperty('ipam')
+    expect(parse(renderCompose(t, c), {version: '1.1'}).networks.seoul.ipam.config[0].subnet).toBe('10.213.1.0/24')
+    expect(toCompose(topology).networks.seoul).not.toHaveProperty('ipam')
+  })
+
   it('durations in compose syntax', () => {
     expect([composeDuration(1000), composeDuration(1500), composeDuration(0)]).toEqual(['1s', '1500ms', '0s'])
   })

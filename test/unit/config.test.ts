@@ -148,6 +148,67 @@ ${services}`
   })
 })
 
+describe('network subnets', () => {
+  // Two sites, two services on both: 2 containers on each site's network, 4 on the WAN.
+  const topology = (subnets: {a?: string; b?: string; wan?: string}) => {
+    const site = (name: string, role: string, subnet?: string) => `  ${name}: {role: ${role}${subnet ? `, subnet: ${JSON.stringify(subnet)}` : ''}}`
+    return `name: t1
+sites:
+${site('a', 'primary', subnets.a)}
+${site('b', 'standby', subnets.b)}
+${subnets.wan ? `wan: {subnet: ${JSON.stringify(subnets.wan)}}\n` : ''}services:
+  web: {sites: [a, b], image: nginx}
+  db: {sites: [a, b], image: postgres}
+`
+  }
+  const load = (subnets: Parameters<typeof topology>[0]) => loadTopology(tmp.write('t.yaml', topology(subnets)))
+  const issues = (subnets: Parameters<typeof topology>[0]) => issuesOf(() => load(subnets))
+
+  it('are optional: without them the engine picks (no subnet in the plan)', () => {
+    expect(load({}).networks).toEqual([
+      {name: 'fd-t1-a', site: 'a', subnet: undefined},
+      {name: 'fd-t1-b', site: 'b', subnet: undefined},
+      {name: 'fd-t1-wan', subnet: undefined},
+    ])
+  })
+
+  it('go to the plan of their network', () => {
+    const t = load({a: '10.213.1.0/24', wan: '10.213.0.0/24'})
+    expect(t.networks.map((n) => [n.name, n.subnet])).toEqual([
+      ['fd-t1-a', '10.213.1.0/24'],
+      ['fd-t1-b', undefined],
+      ['fd-t1-wan', '10.213.0.0/24'],
+    ])
+  })
+
+  it.each([['10.213.1/24'], ['10.213.1.256/24'], ['10.213.1.0/33'], ['10.213.1.0'], ['010.213.1.0/24'], ['fe80::/64'], ['10.213.1.0/24 ']])('%j is not a subnet', (bad) => {
+    expect(issues({a: bad})).toEqual([
+      expect.objectContaining({line: 3, field: 'sites.a.subnet', message: `"${bad}" is not an IPv4 subnet in CIDR notation such as 10.213.1.0/24`}),
+    ])
+  })
+
+  it('host bits set: the network address is suggested', () => {
+    expect(issues({wan: '10.213.0.7/24'})).toEqual([expect.objectContaining({line: 5, field: 'wan.subnet', message: expect.stringMatching(/host bits are set\): write 10\.213\.0\.0\/24$/)})])
+  })
+
+  it('overlapping subnets of one topology: each overlap named, with the other field', () => {
+    expect(issues({a: '10.213.1.0/24', b: '10.213.1.128/25', wan: '10.213.0.0/16'})).toEqual([
+      expect.objectContaining({line: 4, field: 'sites.b.subnet', message: expect.stringMatching(/^10\.213\.1\.128\/25 overlaps 10\.213\.1\.0\/24, the subnet of site a's network \(sites\.a\.subnet\)/)}),
+      expect.objectContaining({line: 5, field: 'wan.subnet', message: expect.stringMatching(/^10\.213\.0\.0\/16 overlaps 10\.213\.1\.0\/24/)}),
+      expect.objectContaining({line: 5, field: 'wan.subnet', message: expect.stringMatching(/^10\.213\.0\.0\/16 overlaps 10\.213\.1\.128\/25/)}),
+    ])
+    expect(load({a: '10.213.1.0/25', b: '10.213.1.128/25', wan: '10.213.0.0/24'}).networks.every((n) => n.subnet)).toBe(true)
+  })
+
+  it('too small for the containers on the network (address, broadcast and gateway are not theirs)', () => {
+    expect(issues({a: '10.213.1.0/30', wan: '10.213.0.0/29'})).toEqual([
+      expect.objectContaining({field: 'sites.a.subnet', message: "10.213.1.0/30 has room for 1 containers and site a's network holds 2: use a shorter prefix"}),
+    ])
+    expect(issues({wan: '10.213.0.0/30'})[0]!.message).toMatch(/room for 1 containers and the WAN holds 4/)
+    expect(load({a: '10.213.1.0/29', wan: '10.213.0.0/29'}).networks[0]!.subnet).toBe('10.213.1.0/29')
+  })
+})
+
 describe('JSON Schemas', () => {
   it('the committed schemas/ files match the zod schemas (run `npm run schemas` after a change)', () => {
     for (const [file, schema] of Object.entries(jsonSchemas())) {

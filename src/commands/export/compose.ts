@@ -9,7 +9,7 @@ import {renderCompose, toCompose, type ComposeFile} from '../../topology/compose
 
 export default class ExportCompose extends BaseCommand<typeof ExportCompose> {
   static override summary = 'Write the docker-compose file equivalent to a topology.'
-  static override description = `The same per-site networks and WAN network, containers (names, hostnames, images, commands, environment,
+  static override description = `The same per-site networks and WAN network (with their subnets, when the topology gives them), containers (names, hostnames, images, commands, environment,
 health checks, ports, volumes, stop timeouts) and io.firedrill.* labels that firedrill up creates, as a Compose
 file (format 2.4: Debian's docker-compose 1.29 and Compose v2 read it). Compose starts the containers; it does
 not wait for the cluster's roles as firedrill up does. Needs no Docker engine.
