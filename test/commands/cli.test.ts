@@ -127,7 +127,8 @@ describe('start-up', () => {
     ['80 columns (not a terminal)', {}],
     ['40 columns', {OCLIF_COLUMNS: '40'}],
     ['30 columns (summaries as paragraphs)', {OCLIF_COLUMNS: '30'}],
-    ['FORCE_COLOR (bold headers)', {FORCE_COLOR: '1'}],
+    // NO_COLOR (set by scripts/test.sh off a terminal) would make Node warn that FORCE_COLOR overrides it.
+    ['FORCE_COLOR (bold headers)', {FORCE_COLOR: '1', NO_COLOR: undefined as unknown as string}],
   ])('root help without oclif, through oclif and by oclif stock Help are the same text: %s', async (_, env) => {
     const {execa} = await import('execa')
     const {PACKAGE_ROOT} = await import('../../src/paths.js')
