@@ -1,6 +1,6 @@
 /**
  * Every error a user can see, and the exit code it maps to. Exit codes are
- * computed here and nowhere else; `firedrill --help` and the README list them.
+ * computed here and nowhere else; every command's `--help` (e.g. `firedrill run --help`) and the README list them.
  */
 
 export const ExitCode = {
