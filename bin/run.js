@@ -11,6 +11,13 @@ const {readFileSync} = process.getBuiltinModule('node:fs')
 const {enableCompileCache} = process.getBuiltinModule('node:module')
 const {arch, platform, release} = process.getBuiltinModule('node:os')
 
+// A reader that stops early (`firedrill run --help | head`) closes the pipe; that ends the command,
+// quietly. Only final output goes to stdout (progress goes to stderr), so nothing is cut short mid-drill.
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error
+  process.exit(process.exitCode ?? 0)
+})
+
 const argv = process.argv.slice(2)
 // oclif names other platforms differently (wsl, win32 paths...): those go through oclif.
 const nameable = ['linux', 'darwin'].includes(platform()) && !/microsoft/i.test(release())

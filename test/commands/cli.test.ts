@@ -170,3 +170,15 @@ describe('start-up', () => {
     for (const id of topLevel) expect(ids).toContain(id)
   })
 })
+
+describe('a reader that stops early', () => {
+  // `firedrill run --help | head -1` used to exit 13 with Node's "unsettled top-level await" warning.
+  it.each([[['run', '--help']], [['--help']]])('firedrill %j into a pipe closed after the first chunk: exit 0, nothing on stderr', async (args) => {
+    const {execa} = await import('execa')
+    const child = execa('node', [BIN, ...args], {reject: false, stdin: 'ignore', stdout: 'pipe'})
+    child.stdout!.once('data', () => child.stdout!.destroy())
+    const r = await child
+    expect(r.exitCode).toBe(0)
+    expect(String(r.stderr)).toBe('')
+  })
+})
