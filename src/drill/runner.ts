@@ -253,7 +253,10 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     if (lostEngine && !(failure instanceof InterruptedError)) {
       timeline.record('revert-failed', `the Docker engine was lost: ${errorMessage(lostEngine)}`)
       failure = engineLost(lostEngine, left, topology.project)
-    } else if (failure instanceof FiredrillError && !(failure instanceof InterruptedError) && left.length > 0) {
+    } else if (failure instanceof InterruptedError && left.length > 0) {
+      // Not "what the command had changed was undone": say what was not.
+      failure.message = `interrupted by ${failure.signal}; ${leftInPlace(left, topology.project)}`
+    } else if (failure instanceof FiredrillError && left.length > 0) {
       failure.message += `\n${leftInPlace(left, topology.project)}`
     }
     if (!signal.aborted && !lostEngine) {

@@ -35,7 +35,7 @@ const {loadDrill} = await import('../../src/config/load-drill.js')
 const {runDrill, partialResultOf} = await import('../../src/drill/runner.js')
 const {readJournal} = await import('../../src/drill/journal.js')
 const {cleanup} = await import('../../src/topology/cleanup.js')
-const {DeadlineExceededError, EngineLostError, EngineUnavailableError} = await import('../../src/errors.js')
+const {DeadlineExceededError, DrillAbortedError, EngineLostError, EngineUnavailableError, InterruptedError} = await import('../../src/errors.js')
 const {tempDir} = await import('../support/files.js')
 type Engine = import('../../src/engine/engine.js').Engine
 type ContainerSummary = import('../../src/engine/engine.js').ContainerSummary
@@ -178,5 +178,34 @@ describe('the runner with an engine in memory', () => {
     expect(restored.failures).toEqual([])
     expect(state.paused.size).toBe(0)
     expect(existsSync(tmp.dir) && readJournal(PROJECT, tmp.dir)).toBeUndefined()
+  })
+
+  it('SIGTERM with a revert that fails: the error says what is left in place instead of "undone"; exit 143', async () => {
+    const {engine, state} = fakeEngine()
+    const controller = new AbortController()
+    state.onPause = () => void setTimeout(() => controller.abort(new InterruptedError('SIGTERM')), 200)
+    ;(engine as unknown as {unpauseContainer: () => Promise<void>}).unpauseContainer = async () => {
+      throw new Error('container is being removed')
+    }
+    const loaded = load(drillText('', `${PAUSE_SEOUL}  - wait: recovered\n    timeout: 10m\n`))
+    const error = await runDrill(loaded, {...context(engine), signal: controller.signal}).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(InterruptedError)
+    expect((error as InstanceType<typeof InterruptedError>).exitCode).toBe(143)
+    expect((error as Error).message).toBe(
+      `interrupted by SIGTERM; 1 fault(s) could not be reverted and may still be in place: pause fd-${PROJECT}-postgres-seoul. Restore with: firedrill cleanup --project ${PROJECT}`,
+    )
+    expect(partialResultOf(error)).toMatchObject({status: 'interrupted', reverts: [expect.objectContaining({ok: false})]})
+  })
+
+  it('a step that fails on an error not of firedrill’s own is an aborted run (exit 4), not an internal error', async () => {
+    const {engine} = fakeEngine()
+    ;(engine as unknown as {pauseContainer: () => Promise<void>}).pauseContainer = async () => {
+      throw new Error('conflict: container is restarting')
+    }
+    const error = await runDrill(load(drillText('', PAUSE_SEOUL)), context(engine)).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DrillAbortedError)
+    expect((error as InstanceType<typeof DrillAbortedError>).exitCode).toBe(4)
+    expect((error as Error).message).toMatch(/^drill unit aborted: .*conflict: container is restarting/)
+    expect(partialResultOf(error)).toMatchObject({status: 'aborted', verdict: 'fail'})
   })
 })
