@@ -59,3 +59,9 @@ const combined = {
   benchmarks: results,
 }
 writeResults('', combined, undefined)
+// A benchmark that failed fails the whole run (its error is in the combined file too).
+const failed = chosen.filter((name) => results[name].error || results[name].exit !== 0)
+if (failed.length > 0) {
+  console.error(`failed: ${failed.join(', ')}`)
+  process.exitCode = 1
+}

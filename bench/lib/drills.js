@@ -95,7 +95,7 @@ steps:
     in: ${leader}
     user: postgres
   - sleep: 1s
-  - runbook: close the gate (marked as this drill's: ${nonce})
+  - runbook: close the gate, marked as this drill's (${nonce})
     argv: ${psql(`UPDATE fdbench_gate SET budget = 0, closed_by = '${nonce}' WHERE id = 1`)}
     in: ${leader}
     user: postgres
