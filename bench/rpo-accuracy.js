@@ -9,7 +9,8 @@
 // Default 3 runs of each M (--quick: 1). A topology of its own (project fdbench-rpo: PostgreSQL on two
 // sites, asynchronous replication), left as found.
 import {execFileSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {cpSync, readFileSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 
 import pg from 'pg'
@@ -31,6 +32,20 @@ const project = 'fdbench-rpo'
 const tmp = scratch('fdbench-rpo')
 const env = {FIREDRILL_HOME: tmp.home}
 const topology = tmp.write('topology.yaml', lossTopology(embeddedAs(project)))
+
+/** The timeline of a failed run, from the evidence it left (the scratch directory goes with the benchmark). */
+function timelineOf(stderr) {
+  const bundle = /evidence (\S+) \(/.exec(stderr)?.[1]
+  if (!bundle) return ''
+  try {
+    const events = readFileSync(path.join(bundle, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const kept = path.join(os.tmpdir(), `fdbench-rpo-failed-${path.basename(bundle)}`)
+    cpSync(bundle, kept, {recursive: true})
+    return `\nthe run's evidence (logs of every container) is kept in ${kept}\ntimeline of ${bundle}:\n${events.map((e) => `  ${e.t_ms} ms ${e.kind}: ${e.detail}`).join('\n')}`
+  } catch (error) {
+    return `\n(no timeline in ${bundle}: ${error.message})`
+  }
+}
 
 /** Reads fdbench_gated on every PostgreSQL node of the project every 200 ms; keeps every row ever seen. */
 function gateWatcher() {
@@ -129,7 +144,7 @@ try {
       try {
         result = JSON.parse(r.stdout.trim().split('\n')[0])
       } catch {
-        throw new Error(`run ${file}: exit ${r.status}\n${r.stdout}\n${r.stderr.slice(-3000)}`)
+        throw new Error(`run ${file}: exit ${r.status}\n${r.stdout}\n${r.stderr.slice(-3000)}${timelineOf(r.stderr)}`)
       }
       if (!result.measurements) throw new Error(`run ${file}: ${JSON.stringify(result.error ?? result).slice(0, 2000)}`)
       const row = analyse(result, watcher.rows(result.run_id), lost)

@@ -56,14 +56,26 @@ END
 $gate$;
 CREATE OR REPLACE TRIGGER fdbench_gate BEFORE INSERT ON firedrill_probe FOR EACH ROW EXECUTE FUNCTION fdbench_gate();`
 
+/**
+ * Replication stopped on the primary alone: its pg_hba.conf refuses replication connections from other
+ * hosts (Patroni's own local one still allowed), reloaded, and the walsenders terminated. Patroni
+ * rewrites pg_hba.conf from its configuration when it starts PostgreSQL, so the killed primary comes
+ * back without it. (Making the replication role NOLOGIN did the same, but that change stays in the old
+ * primary's catalog: Patroni could not open its local replication connection to learn the timeline,
+ * never rewound the node, and it stayed a diverged standby that replicated nothing.)
+ */
+const STOP_REPLICATION = `[sh, -c, ${JSON.stringify(
+  "sed -i -e '1i host replication replicator 127.0.0.1/32 scram-sha-256' -e '1i host replication all 0.0.0.0/0 reject' /var/lib/postgresql/data/pg_hba.conf && psql -h /var/run/postgresql -U postgres -X -q -v ON_ERROR_STOP=1 -c 'SELECT pg_reload_conf()' -c 'SELECT pg_terminate_backend(pid) FROM pg_stat_replication'",
+)}]`
+
 const psql = (...sql) => `[psql, -h, /var/run/postgresql, -U, postgres, -X, -q, -v, ON_ERROR_STOP=1, ${sql.flatMap((s) => ['-c', JSON.stringify(s)]).join(', ')}]`
 const check = (condition, what) => psql(`DO $$BEGIN IF NOT (${condition}) THEN RAISE EXCEPTION '${what}'; END IF; END$$`)
 
 /**
  * Lose exactly `lost` acknowledged writes: close the gate (replicated), wait until the standby has
- * it, stop replication (the replication role may not log in; walsenders terminated), open the gate
+ * it, stop replication (the primary's pg_hba refuses replication; walsenders terminated), open the gate
  * for exactly `lost` writes on the primary alone, wait until they are through, SIGKILL the primary;
- * Patroni promotes the standby (asynchronous replication, so it may); reopen writes and replication
+ * Patroni promotes the standby (asynchronous replication, so it may); reopen writes
  * there. firedrill must then report exactly `lost` lost writes, and an RPO counted from the
  * acknowledgement of the first of them. Needs a topology with one standby (role: replica is the one
  * promoted) and Patroni's synchronous_mode off (see bench/rpo-accuracy.js).
@@ -105,7 +117,7 @@ steps:
     user: postgres
     timeout: 120s
   - runbook: stop replication
-    argv: ${psql('ALTER ROLE replicator NOLOGIN', 'SELECT pg_terminate_backend(pid) FROM pg_stat_replication')}
+    argv: ${STOP_REPLICATION}
     in: ${leader}
     user: postgres
   - wait: command      # no walsender came back
@@ -126,8 +138,8 @@ steps:
   - fault: kill
     target: ${leader}
     signal: SIGKILL
-  - wait: command      # succeeds once the standby has been promoted: reopen writes and replication there
-    argv: ${psql('UPDATE fdbench_gate SET budget = NULL WHERE id = 1', 'ALTER ROLE replicator LOGIN')}
+  - wait: command      # succeeds once the standby has been promoted: reopen writes there (replication was only ever refused by the old primary)
+    argv: ${psql('UPDATE fdbench_gate SET budget = NULL WHERE id = 1')}
     in: ${leader}
     user: postgres
     timeout: 60s
