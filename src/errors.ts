@@ -128,6 +128,14 @@ export class InterruptedError extends FiredrillError {
   }
 }
 
+/** Pass every text of an error the user may see (message, stack, suggestions) through `clean`, in place: secrets redacted. */
+export function cleanErrorText(error: unknown, clean: (text: string) => string): void {
+  if (!(error instanceof Error)) return
+  error.message = clean(error.message)
+  if (error.stack) error.stack = clean(error.stack)
+  if (error instanceof FiredrillError) error.suggestions.splice(0, Infinity, ...error.suggestions.map((s) => clean(s)))
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }

@@ -6,7 +6,7 @@ import type {DrillResult} from '../drill/runner.js'
 import {refuseIfUnfinished} from '../drill/journal.js'
 import {withProjectLocks} from '../drill/lock.js'
 import {loadDrills, runDrills, type DrillOutcome} from '../drill/session.js'
-import {ExitCode, FiredrillError} from '../errors.js'
+import {cleanErrorText, ExitCode} from '../errors.js'
 import {operatorOf} from '../evidence/environment.js'
 import type {EvidenceRecord, FileReporter} from '../evidence/record.js'
 import {evidenceForRun} from '../evidence/run-evidence.js'
@@ -121,11 +121,7 @@ ${BaseCommand.exitCodeHelp}`
         process.stderr.write(`${evidenceSummary(rec)}\n`)
         for (const w of rec.warnings) process.stderr.write(`Warning: ${clean.text(w)}\n`)
       }
-      if (error instanceof Error) {
-        error.message = clean.text(error.message)
-        if (error.stack) error.stack = clean.text(error.stack)
-        if (error instanceof FiredrillError) error.suggestions.splice(0, Infinity, ...error.suggestions.map((s) => clean.text(s)))
-      }
+      cleanErrorText(error, (text) => clean.text(text))
       throw error
     }
     process.exitCode = outcomes.every((o) => o.verdict === 'pass') ? ExitCode.Pass : ExitCode.ObjectiveMissed

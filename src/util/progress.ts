@@ -1,3 +1,5 @@
+import {cleanErrorText} from '../errors.js'
+
 /** How long-running work reports itself; the CLI renders it with listr2, tests and --json stay silent. */
 export interface Progress {
   /** Run one named phase; `update` replaces the phase's one-line status. */
@@ -22,10 +24,7 @@ export function redactedProgress(progress: Progress, clean: (text: string) => st
         try {
           return await fn((message) => update(clean(message)))
         } catch (error) {
-          if (error instanceof Error) {
-            error.message = clean(error.message)
-            if (error.stack) error.stack = clean(error.stack)
-          }
+          cleanErrorText(error, clean)
           throw error
         }
       }),

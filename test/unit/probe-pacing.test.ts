@@ -39,20 +39,26 @@ afterEach(() => {
   state.queryMs = 1
 })
 
+/** A probe on fake timers, started with node `a` accepting writes. */
+async function startedProbe(timing: {interval: string; timeout: string}, nodes: () => Promise<{name: string; address: string}[]>) {
+  vi.useFakeTimers({toFake: ['setTimeout', 'clearTimeout', 'performance']})
+  const clock = {now: () => performance.now(), wall: () => '', sleep: async () => {}}
+  const spec = probeSchema.parse({kind: 'postgres-write', service: 'postgres', password: 'x', ...timing})
+  const probe = new PostgresWriteProbe(spec, 'run', nodes, clock)
+  state.writable = 'a'
+  const starting = probe.start()
+  await vi.advanceTimersByTimeAsync(50)
+  await starting
+  return probe
+}
+
 describe('write probe pacing while no node accepts writes', () => {
   it.each([100, 10])('at %i ms: one sample per interval, not one per two', async (interval) => {
-    vi.useFakeTimers({toFake: ['setTimeout', 'clearTimeout', 'performance']})
-    const clock = {now: () => performance.now(), wall: () => '', sleep: async () => {}}
-    const spec = probeSchema.parse({kind: 'postgres-write', service: 'postgres', password: 'x', interval: `${interval}ms`, timeout: '500ms'})
     const nodes = [
       {name: 'a', address: 'a'},
       {name: 'b', address: 'b'},
     ]
-    const probe = new PostgresWriteProbe(spec, 'run', async () => nodes, clock)
-    state.writable = 'a'
-    const starting = probe.start()
-    await vi.advanceTimersByTimeAsync(50)
-    await starting
+    const probe = await startedProbe({interval: `${interval}ms`, timeout: '500ms'}, async () => nodes)
     // The primary freezes: no node accepts writes for 2 s.
     state.frozen = 'a'
     await vi.advanceTimersByTimeAsync(2000)
@@ -70,18 +76,11 @@ describe('write probe pacing while no node accepts writes', () => {
   })
 
   it('keeps sampling (failed, saying why) when its nodes can no longer be listed: the engine gone', async () => {
-    vi.useFakeTimers({toFake: ['setTimeout', 'clearTimeout', 'performance']})
-    const clock = {now: () => performance.now(), wall: () => '', sleep: async () => {}}
-    const spec = probeSchema.parse({kind: 'postgres-write', service: 'postgres', password: 'x', interval: '100ms', timeout: '200ms'})
     let listed = 0
-    const probe = new PostgresWriteProbe(spec, 'run', async () => {
+    const probe = await startedProbe({interval: '100ms', timeout: '200ms'}, async () => {
       if (listed++ > 0) throw new Error('cannot reach the Docker engine')
       return [{name: 'a', address: 'a'}]
-    }, clock)
-    state.writable = 'a'
-    const starting = probe.start()
-    await vi.advanceTimersByTimeAsync(50)
-    await starting
+    })
     // Its one node stops answering: the connection is dropped, and listing the nodes again fails.
     state.frozen = 'a'
     await vi.advanceTimersByTimeAsync(1000)
