@@ -5,6 +5,11 @@ export default defineConfig({
     projects: [
       {test: {name: 'unit', include: ['test/unit/**/*.test.ts']}},
       {
+        // Outside tools the reports are checked with: a real headless Chromium (HTML, PDF) and xmllint (JUnit schema).
+        // No Docker; scripts/setup.sh installs the tools, and a missing one fails the test with how to get it.
+        test: {name: 'tools', include: ['test/tools/**/*.test.ts'], testTimeout: 60_000},
+      },
+      {
         // Spawn the built CLI (bin/run.js): exit codes and stdout exactly as users see them. No Docker needed.
         test: {name: 'commands', include: ['test/commands/**/*.test.ts'], testTimeout: 30_000},
       },

@@ -1,3 +1,5 @@
+import {spawnSync} from 'node:child_process'
+
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {loadTopology} from '../../src/config/load-topology.js'
@@ -155,10 +157,16 @@ function members(): SiteMember[] {
 }
 
 describe('degrade on the real engine', () => {
-  it('detects the mechanism this kernel offers', async () => {
+  it('detects the mechanism this kernel offers: netem exactly when the kernel accepts a netem qdisc', async () => {
+    // The oracle, independent of the helper image: the host kernel itself, asked in a throwaway network
+    // namespace with nothing but loopback (containers share the host's kernel).
+    const probe = spawnSync('unshare', ['-n', 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], {encoding: 'utf8'})
+    if (probe.error) throw new Error(`the test needs unshare and tc on the host (util-linux, iproute2): ${probe.error.message}`)
+    const kernelHasNetem = probe.status === 0
+    if (!kernelHasNetem) expect(probe.stderr).toMatch(/qdisc kind is unknown/)
     const mechanism = await helpers.mechanism()
-    console.log(`degrade mechanism on this kernel: ${mechanism}`)
-    expect(['netem', 'nfqueue']).toContain(mechanism)
+    console.log(`degrade mechanism on this kernel: ${mechanism} (host netem: ${kernelHasNetem ? 'yes' : `no: ${probe.stderr.trim()}`})`)
+    expect(mechanism).toBe(kernelHasNetem ? 'netem' : 'nfqueue')
   })
 
   it('busan ↔ WAN at 200 ms: connects to and from busan take 200 ms longer, others do not; revert restores it and leaves nothing', async () => {

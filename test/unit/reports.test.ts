@@ -1,24 +1,10 @@
-import {spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import path from 'node:path'
+import {describe, expect, it} from 'vitest'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-
-import {PACKAGE_ROOT} from '../../src/paths.js'
 import {renderHtml, timelineSvg} from '../../src/report/html.js'
 import {renderJunit} from '../../src/report/junit.js'
 import {renderMarkdown} from '../../src/report/markdown.js'
 import type {RunReport} from '../../src/report/run-report.js'
 import {failingResult, fixtureResult} from '../support/evidence.js'
-import {requireTool} from '../support/tools.js'
-
-const XSD = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'junit', 'junit.xsd')
-let tmp: string
-beforeAll(() => {
-  tmp = mkdtempSync(path.join(tmpdir(), 'firedrill-reports-'))
-})
-afterAll(() => rmSync(tmp, {recursive: true, force: true}))
 
 const report = (result = fixtureResult(), extra: Partial<RunReport> = {}): RunReport => ({
   result,
@@ -27,39 +13,12 @@ const report = (result = fixtureResult(), extra: Partial<RunReport> = {}): RunRe
   ...extra,
 })
 
-/** xmllint --schema: exit 0 and "validates", or the errors. */
-function validate(xml: string): {ok: boolean; output: string} {
-  const xmllint = requireTool('xmllint', 'libxml2-utils')
-  const file = path.join(tmp, `junit-${Math.random().toString(36).slice(2)}.xml`)
-  writeFileSync(file, xml)
-  const r = spawnSync(xmllint, ['--noout', '--schema', XSD, file], {encoding: 'utf8'})
-  return {ok: r.status === 0, output: `${r.stdout}${r.stderr}`}
-}
-
 describe('JUnit XML', () => {
-  it('validates against the common JUnit schema, passing and failing runs together', () => {
-    const xml = renderJunit([report(), report(failingResult())])
-    const v = validate(xml)
-    expect(v.output).toMatch(/validates/)
-    expect(v.ok).toBe(true)
-  })
-
   it('a testsuite per run, a testcase per objective, failure text giving measured against objective', () => {
     const xml = renderJunit([report(failingResult())])
     expect(xml).toMatch(/<testsuite package="firedrill" id="0" name="kill-primary" timestamp="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d" hostname="localhost" tests="2" failures="1" errors="0"/)
     expect(xml).toContain('<testcase name="rpo" classname="firedrill.kill-primary" time="0"></testcase>')
     expect(xml).toMatch(/<failure message="RTO measured 7\.49 s ± 100 ms, objective 500 ms" type="objective-missed">RTO measured 7\.49 s ± 100 ms, objective 500 ms: recovered after 7\.49 s \(over 500 ms\)<\/failure>/)
-  })
-
-  it('the schema really is strict: a suite without system-out is refused', () => {
-    const xml = renderJunit([report()]).replace(/<system-out>[\s\S]*?<\/system-out>\n/, '')
-    expect(validate(xml).ok).toBe(false)
-  })
-
-  it('escapes what XML cannot hold', () => {
-    const r = fixtureResult()
-    r.results = [{...r.results[0]!, objective: 'assert: a < b & "c"', met: false, reason: 'bad \u0001 byte'}]
-    expect(validate(renderJunit([report(r)])).ok).toBe(true)
   })
 })
 
