@@ -10,6 +10,10 @@ export const MAX_CONFIG_BYTES = 1024 * 1024
 /** Bounds YAML alias expansion ("billion laughs"). */
 const MAX_ALIAS_COUNT = 100
 
+export interface ParseOptions {
+  merge?: boolean
+}
+
 /** A parsed YAML file that can still say where each value came from. */
 export class YamlSource {
   private constructor(
@@ -20,7 +24,8 @@ export class YamlSource {
     readonly value: unknown,
   ) {}
 
-  static read(file: string): YamlSource {
+  /** `merge`: read `<<` merge keys (YAML 1.1, as docker-compose files use them); drill and topology files have none. */
+  static read(file: string, opts: ParseOptions = {}): YamlSource {
     let text: string
     try {
       const size = statSync(file).size
@@ -34,12 +39,12 @@ export class YamlSource {
       const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : (error as Error).message
       throw new ConfigError([{file, field: '', message: reason}])
     }
-    return YamlSource.parse(file, text)
+    return YamlSource.parse(file, text, opts)
   }
 
-  static parse(file: string, text: string): YamlSource {
+  static parse(file: string, text: string, opts: ParseOptions = {}): YamlSource {
     const lines = new LineCounter()
-    const doc = parseDocument(text, {lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true})
+    const doc = parseDocument(text, {lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true, merge: opts.merge ?? false})
     const issues: ConfigIssue[] = doc.errors.map((e) => {
       const pos = lines.linePos(e.pos[0])
       return {file, line: pos.line, column: pos.col, field: '', message: `YAML: ${firstLine(e.message)}`}
@@ -53,7 +58,7 @@ export class YamlSource {
     }
     if (value === null || value === undefined) throw new ConfigError([{file, line: 1, field: '', message: 'file is empty'}])
     if (typeof value !== 'object' || Array.isArray(value)) {
-      throw new ConfigError([{file, line: 1, field: '', message: `expected a mapping of fields at the top level, found ${Array.isArray(value) ? 'a list' : typeof value}`}])
+      throw new ConfigError([{file, line: 1, column: 1, field: '', message: `expected a mapping of fields at the top level, found ${Array.isArray(value) ? 'a list' : typeof value}`}])
     }
     return new YamlSource(file, text, doc, lines, value)
   }

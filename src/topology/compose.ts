@@ -3,6 +3,8 @@ import path from 'node:path'
 import {stringify} from 'yaml'
 
 import {LABEL} from '../engine/labels.js'
+import type {ClusterSpec} from '../config/topology.js'
+import {formatDuration} from '../config/duration.js'
 import type {ImagePlan, Instance, Topology} from './model.js'
 
 /**
@@ -20,6 +22,12 @@ export interface ComposeFile {
   services: Record<string, ComposeService>
   networks: Record<string, ComposeNetwork>
   volumes?: Record<string, {name: string; labels: Record<string, string>; driver?: 'local'; driver_opts?: Record<string, string>}>
+  /**
+   * What compose has no field for and `firedrill import compose` reads back: the topology's name,
+   * description, up_timeout and site roles. Compose ignores `x-` keys (format 2.4 allows them at the
+   * top level and in services).
+   */
+  'x-firedrill': {name: string; description?: string; up_timeout: string; sites: Record<string, {role: string}>}
 }
 
 export interface ComposeNetwork {
@@ -45,6 +53,8 @@ export interface ComposeService {
   networks: Record<string, {aliases: string[]}>
   stop_grace_period: string
   restart: 'no'
+  /** The service's cluster settings (Patroni's API port, the roles `up` waits for). */
+  'x-firedrill'?: {cluster: ClusterSpec}
 }
 
 export interface ComposeOptions {
@@ -105,9 +115,16 @@ export function toCompose(topology: Topology, opts: ComposeOptions = {}): Compos
     }
     if (i.ports.length > 0) service.ports = i.ports.map((p) => `${p.host_ip}:${p.host}:${p.container}/${p.protocol}`)
     if (i.volumes.length > 0) service.volumes = i.volumes.map((v) => ({type: 'volume', source: v.volumeName, target: v.target}))
+    if (i.cluster) service['x-firedrill'] = {cluster: i.cluster}
     services[composeServiceName(i)] = service
   }
-  return {version: '2.4', services, networks, ...(Object.keys(volumes).length > 0 ? {volumes} : {})}
+  const extension: ComposeFile['x-firedrill'] = {
+    name: topology.project,
+    ...(topology.description ? {description: topology.description} : {}),
+    up_timeout: formatDuration(topology.upTimeoutMs),
+    sites: Object.fromEntries(topology.sites.map((s) => [s.name, {role: s.role}])),
+  }
+  return {version: '2.4', services, networks, ...(Object.keys(volumes).length > 0 ? {volumes} : {}), 'x-firedrill': extension}
 }
 
 /** The YAML text, with a header saying where it came from and what it leaves out. */

@@ -151,7 +151,7 @@ describe('start-up', () => {
     const r = await firedrill(['--help'], {env: {OCLIF_COLUMNS: '200'}})
     const section = (name: string) => r.stdout.split(`${name}\n`)[1]!.split('\n\n')[0]!.trimEnd()
     const listed = (name: string) => section(name).split('\n').map((line) => line.trim().split('  ')[0])
-    expect(listed('TOPICS')).toEqual(['drills', 'evidence', 'export', 'keys'])
+    expect(listed('TOPICS')).toEqual(['drills', 'evidence', 'export', 'import', 'keys'])
     const ids = Object.keys(manifest.commands) as string[]
     expect(listed('COMMANDS')).toEqual(ids.filter((id) => !id.includes(':')).sort())
     for (const id of ids) {
