@@ -264,7 +264,7 @@ class ComposeImporter {
       const subnet = given?.subnet ?? this.networkSubnets.get(site)
       sites[site] = {role, ...(given?.description ? {description: given.description} : {}), ...(subnet ? {subnet} : {})}
     }
-    if (defaultedRoles.length > 0) {
+    if (defaultedRoles.length > 0 && siteNames.length > 1) {
       this.warn(['x-firedrill'], `site roles not given, so the first site is primary and the others standby: ${defaultedRoles.join(', ')}; say otherwise with x-firedrill: {sites: {SITE: {role: primary|standby|replica|witness}}}`)
     }
     const wanSubnet = ext.wan?.subnet ?? this.networkSubnets.get('wan')
@@ -407,7 +407,7 @@ class ComposeImporter {
     ]
     const found = candidates.find(([v]) => v !== undefined)
     if (!found) {
-      this.error(at, `no site for compose service "${key}": give --site ${key}=SITE, a label ${LABEL.site}: SITE, or x-firedrill: {site: SITE} on the service`)
+      this.error(at.slice(0, -1), `no site for compose service "${key}": give --site ${key}=SITE, a label ${LABEL.site}: SITE, or x-firedrill: {site: SITE} on the service`, key)
       return undefined
     }
     const [site, where, from] = found
