@@ -1,4 +1,4 @@
-import {existsSync, mkdtempSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -85,7 +85,9 @@ function pairs(values: readonly string[], flag: string, shape: string, file: str
  */
 function writeChecked(text: string, out: string | undefined, input: string): void {
   const dir = out ? path.dirname(out) : mkdtempSync(path.join(tmpdir(), 'firedrill-import-'))
+  const created = out ? mkdirSync(dir, {recursive: true}) : undefined
   const scratch = path.join(dir, `.${path.basename(out ?? 'topology.yaml')}.${process.pid}.tmp`)
+  let written = false
   try {
     writeFileSync(scratch, text, {mode: 0o644})
     try {
@@ -100,7 +102,10 @@ function writeChecked(text: string, out: string | undefined, input: string): voi
       throw error
     }
     if (out) renameSync(scratch, out)
+    written = true
   } finally {
     rmSync(out ? scratch : dir, {recursive: true, force: true})
+    // directories made for an --out that was never written go too
+    if (created && !written) rmSync(created, {recursive: true, force: true})
   }
 }
