@@ -1,7 +1,7 @@
 import path from 'node:path'
 
 import {split as shellSplit} from 'shlex'
-import {stringify} from 'yaml'
+import {Document, isScalar, visit} from 'yaml'
 import {z} from 'zod'
 
 import {duration, name, NAME_PATTERN, size, subnet} from '../config/common.js'
@@ -48,7 +48,7 @@ export interface HealthDocument {
   interval: string
   timeout: string
   retries: number
-  start_period: string
+  start_period?: string
 }
 
 export interface ServiceDocument {
@@ -466,7 +466,8 @@ class ComposeImporter {
     m.volumes = this.volumes(m, svc, at, volumeDefs)
     if (svc.stop_grace_period !== undefined) {
       const ms = this.duration(svc.stop_grace_period, [...at, 'stop_grace_period'])
-      if (ms !== undefined) m.stopTimeout = formatDuration(ms)
+      // 10 s is the default of compose and of a topology alike
+      if (ms !== undefined && ms !== 10_000) m.stopTimeout = formatDuration(ms)
     }
     if (svc.restart !== undefined && svc.restart !== 'no' && svc.restart !== false) {
       this.warn([...at, 'restart'], `restart: ${String(svc.restart)} is not carried: firedrill never lets the engine restart a container (a killed node stays down until the drill reverts the fault)`)
@@ -624,7 +625,7 @@ class ComposeImporter {
     if (!Number.isInteger(retries) || retries < 1) this.error([...at, 'retries'], 'retries must be a whole number of at least 1')
     const [interval, timeout, start] = [ms('interval'), ms('timeout'), ms('start_period')]
     if (interval === undefined || timeout === undefined || start === undefined) return undefined
-    return {test, interval: formatDuration(interval), timeout: formatDuration(timeout), retries, start_period: formatDuration(start)}
+    return {test, interval: formatDuration(interval), timeout: formatDuration(timeout), retries, ...(start > 0 ? {start_period: formatDuration(start)} : {})}
   }
 
   private ports(raw: unknown, at: Path): PortDocument[] {
@@ -919,7 +920,10 @@ export function renderTopology(result: ImportResult, from: {file: string; sha256
       : ['# Not carried (a topology cannot express it):', ...result.warnings.map((w) => `#   line ${w.line ?? '?'}: ${w.field ? `${w.field}: ` : ''}${w.message}`.replaceAll('\n', ' '))]),
     '',
   ]
-  return header.join('\n') + stringify(result.topology, {lineWidth: 0})
+  const doc = new Document(result.topology)
+  // lists of plain values on one line, as the shipped topologies write them: sites: [seoul, busan]
+  visit(doc, {Seq: (_, node) => void (node.flow = node.items.every((item) => isScalar(item)))})
+  return header.join('\n') + doc.toString({lineWidth: 0, flowCollectionPadding: false})
 }
 
 // ---------------------------------------------------------------- helpers

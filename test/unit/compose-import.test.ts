@@ -277,7 +277,7 @@ volumes:
     expect(r.warnings).toEqual([])
     expect(r.topology.services.a).toMatchObject({
       build: {context: 'app', dockerfile: 'Dockerfile.dev', args: {VERSION: '2'}},
-      health: {test: ['/bin/sh', '-c', 'curl -f localhost || exit 1'], interval: '1m30s', timeout: '30s', retries: 3, start_period: '0ms'},
+      health: {test: ['/bin/sh', '-c', 'curl -f localhost || exit 1'], interval: '1m30s', timeout: '30s', retries: 3},
       stop_timeout: '1.5s',
       ports: [
         {container: 80, host: 8080},
