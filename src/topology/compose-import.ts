@@ -168,6 +168,8 @@ interface Member {
   description?: string
   cluster?: unknown
   containerName?: string
+  /** Its topology service was named (x-firedrill.service or the io.firedrill.service label), not derived from its key. */
+  named: boolean
 }
 
 export function importCompose(source: YamlSource, opts: ImportOptions = {}): ImportResult {
@@ -246,7 +248,7 @@ class ComposeImporter {
 
     const topologyServices: Record<string, ServiceDocument> = {}
     const firstAt = new Map<string, Path>()
-    for (const group of groupBy(members, (m) => m.service)) {
+    for (const group of this.sameButSite(groupBy(members, (m) => m.service))) {
       const service = this.fold(group, project)
       if (service) {
         topologyServices[group[0]!.service] = service
@@ -453,7 +455,8 @@ class ComposeImporter {
       else this.warn(at, SERVICE_MESSAGES[k] ?? `${k} is not carried: a topology cannot express it`, k)
     }
 
-    const m: Member = {key, at, site, service, env: {}, hostname: key, ports: [], volumes: []}
+    const named = own?.service !== undefined || labels(svc.labels)[LABEL.service] !== undefined
+    const m: Member = {key, at, site, service, named, env: {}, hostname: key, ports: [], volumes: []}
     if (svc.image !== undefined) m.image = this.text(svc.image, [...at, 'image'])
     if (svc.build !== undefined) this.build(m, svc.build, [...at, 'build'])
     if (m.image === undefined && m.build === undefined) this.error(at, 'a service needs an image or a local build context')
@@ -824,6 +827,41 @@ class ComposeImporter {
 
   // ---------------------------------------------------------------- folding
 
+  /**
+   * Services whose names were not given and differ only by a suffix (`web-primary`, `web-dr`; `ledger1`,
+   * `ledger2`), on different sites, with the same image, build, command, user, health check, volumes,
+   * stop period, cluster and environment variable names: one service on several sites, named by the
+   * common stem. Said in a warning, with how to keep them apart.
+   */
+  private sameButSite(groups: Member[][]): Member[][] {
+    const shape = (m: Member) => JSON.stringify([m.image, m.build, m.command, m.user, m.health, m.volumes, m.stopTimeout, m.cluster, Object.keys(m.env).sort()])
+    const out: Member[][] = []
+    for (const group of groups) {
+      const first = group[0]!
+      const into = first.named
+        ? undefined
+        : out.find((o) => {
+            const stem = commonStem(o[0]!.service, first.service)
+            return (
+              !o[0]!.named &&
+              stem !== undefined &&
+              shape(o[0]!) === shape(first) &&
+              !o.some((m) => group.some((g) => g.site === m.site)) &&
+              !groups.some((other) => other !== group && !o.includes(other[0]!) && other[0]!.service === stem)
+            )
+          })
+      if (!into) {
+        out.push([...group])
+        continue
+      }
+      const stem = commonStem(into[0]!.service, first.service)!
+      this.warn(first.at, `"${into.map((m) => m.key).join('", "')}" and "${group.map((m) => m.key).join('", "')}" differ only by their site: folded into service "${stem}" (give them different x-firedrill.service names to keep them apart)`)
+      into.push(...group)
+      for (const m of into) m.service = stem
+    }
+    return out
+  }
+
   /** One topology service from the compose services that are its sites. */
   private fold(group: Member[], project: string): ServiceDocument | undefined {
     const [first] = group as [Member, ...Member[]]
@@ -979,6 +1017,18 @@ function templateOf(values: (string | undefined)[], sites: string[]): string | u
   if (!defined[0]!.includes(sites[0]!)) return undefined
   const template = defined[0]!.replaceAll(sites[0]!, '${site}')
   return defined.every((v, i) => template.replaceAll('${site}', sites[i]!) === v) ? template : undefined
+}
+
+/** `web` for `web-primary` and `web-dr`, `ledger` for `ledger1` and `ledger2`; none for `api` and `app`. */
+function commonStem(a: string, b: string): string | undefined {
+  if (a === b) return undefined
+  let n = 0
+  while (n < a.length && n < b.length && a[n] === b[n]) n++
+  let stem = a.slice(0, n)
+  // the stem must end where a word ends: before a "-", before digits, or at the end of a name
+  while (stem.length > 0 && ![a, b].every((name) => /^(-.*|\d+|)$/.test(name.slice(stem.length)))) stem = stem.slice(0, -1)
+  stem = stem.replace(/-+$/, '')
+  return stem.length >= 2 && NAME_PATTERN.test(stem) ? stem : undefined
 }
 
 function matchingBrace(text: string, open: number): number {

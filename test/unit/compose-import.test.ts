@@ -169,10 +169,10 @@ describe('import compose: sites and folding', () => {
     expect(r.topology.services.db).toMatchObject({sites: ['seoul'], hostname: 'db'})
     const t = loadImported(r)
     expect(t.instances.map((i) => `${i.service}@${i.site} ${i.hostname} ${i.env.REGION ?? ''} ${i.env.LEVEL ?? ''}`)).toEqual(['api@seoul api-seoul seoul info', 'api@busan api-busan busan debug', 'db@seoul db  '])
-    // a compose service whose name does not end in its site keeps its name
-    const apart = importText(base.replace('x-firedrill: {site: busan}', 'x-firedrill: {site: jeju}'), {sites: {db: 'seoul'}})
+    // a compose service whose name does not end in its site keeps its name unless it is the same service but for its site
+    const apart = importText(base.replace('x-firedrill: {site: busan}', 'x-firedrill: {site: jeju}').replace('command: ./api --port 8080\n    environment: {', 'command: ./api --port 9090\n    environment: {'), {sites: {db: 'seoul'}})
     expect(Object.keys(apart.topology.services)).toEqual(['api', 'api-busan', 'db'])
-    expect(apart.topology.services['api-busan']).toMatchObject({sites: ['jeju'], hostname: 'api-busan'})
+    expect(apart.topology.services['api-busan']).toMatchObject({sites: ['jeju'], hostname: 'api-busan', command: ['./api', '--port', '9090']})
   })
 
   it('top-level x-firedrill places services and gives roles, description, subnets and up_timeout', () => {
@@ -219,6 +219,26 @@ describe('import compose: sites and folding', () => {
     expect(Object.keys(r.topology.services)).toEqual(['ledger'])
     expect(r.topology.services.ledger!.sites).toEqual(['seoul', 'busan'])
     expect(r.warnings.map((w) => w.message)).toContainEqual(expect.stringContaining('the hostnames ledger-a, ledger-b of service "ledger" differ by more than the site name'))
+  })
+})
+
+describe('import compose: the same service on several sites under other names', () => {
+  it('folds services that differ only by a name suffix and their site, says so, and keeps apart those that differ', () => {
+    const r = importText(`services:
+  web-primary: {image: shop/web:1, command: [serve], environment: {REGION: seoul}, labels: {io.firedrill.site: seoul}}
+  web-dr: {image: shop/web:1, command: [serve], environment: {REGION: busan}, labels: {io.firedrill.site: busan}}
+  ledger1: {image: bank/ledger:3, labels: {io.firedrill.site: seoul}}
+  ledger2: {image: bank/ledger:4, labels: {io.firedrill.site: busan}}
+  api: {image: shop/api:1, labels: {io.firedrill.site: seoul}}
+  app: {image: shop/api:1, labels: {io.firedrill.site: busan}}
+x-firedrill: {sites: {seoul: {role: primary}, busan: {role: standby}}}
+`)
+    expect(Object.keys(r.topology.services)).toEqual(['web', 'ledger1', 'ledger2', 'api', 'app'])
+    expect(r.topology.services.web).toEqual({sites: ['seoul', 'busan'], image: 'shop/web:1', command: ['serve'], env: {REGION: '${site}'}})
+    const said = r.warnings.map((w) => `${w.line} ${w.message}`)
+    expect(said).toContainEqual('3 "web-primary" and "web-dr" differ only by their site: folded into service "web" (give them different x-firedrill.service names to keep them apart)')
+    expect(said).toContainEqual(expect.stringContaining('the hostnames web-primary, web-dr of service "web" differ by more than the site name'))
+    expect(loadImported(r).instances.map((i) => i.containerName)).toContain('fd-firedrill-test-web-busan'.replace('firedrill-test', r.topology.name))
   })
 })
 
