@@ -241,6 +241,11 @@ class ComposeImporter {
       if (member) members.push(member)
     }
     if (this.issues.length > 0) this.fail()
+    for (const [volume, users] of this.volumeUsers) {
+      if (users.length > 1) {
+        this.warn(volume in volumeDefs ? ['volumes', volume] : ['services', users[0]!, 'volumes'], `volume ${volume} is shared by ${users.join(', ')} in compose; firedrill gives each container a volume of its own, so they no longer share it`)
+      }
+    }
 
     const siteNames = unique([...Object.keys(ext.sites ?? {}), ...members.map((m) => m.site)])
     this.networks(root.networks, siteNames, project)
@@ -366,6 +371,9 @@ class ComposeImporter {
   }
 
   private networkSubnets = new Map<string, string>()
+  /** Named volumes → the compose services that mount them (compose shares one; firedrill gives each container its own). */
+  private readonly volumeUsers = new Map<string, string[]>()
+  private readonly volumesSeen = new Set<string>()
 
   /** --name, x-firedrill.name, compose's top-level name, the io.firedrill.project label, or the file's directory. */
   private projectName(root: Record<string, unknown>, services: Record<string, unknown>, extName: string | undefined): string {
@@ -414,6 +422,10 @@ class ComposeImporter {
     }
     const [site, where, from] = found
     if (!NAME_PATTERN.test(site!)) {
+      if (from.startsWith('--site')) {
+        this.issues.push({file: this.source.file, field: '--site', message: `--site ${key}=${site}: a site name must start with a lower-case letter and hold only a-z, 0-9 and "-" (at most 40 characters)`})
+        return undefined
+      }
       this.error(where, `site "${site}" (from ${from}) must start with a lower-case letter and hold only a-z, 0-9 and "-" (at most 40 characters)`)
       return undefined
     }
@@ -643,6 +655,7 @@ class ComposeImporter {
       const where = [...at, i]
       let ip: string | undefined, host: string | undefined, container: string, protocol = 'tcp'
       if (isRecord(p)) {
+        for (const k of Object.keys(p)) if (!['target', 'published', 'host_ip', 'protocol'].includes(k)) this.warn(where, `${k} of a port is not carried`, k)
         container = String(p.target ?? '')
         host = p.published === undefined || p.published === null ? undefined : String(p.published)
         ip = p.host_ip === undefined ? undefined : String(p.host_ip)
@@ -736,13 +749,24 @@ class ComposeImporter {
       }
       const def = sourceName === undefined ? undefined : defs[sourceName]
       let sizeBytes: number | undefined
+      if (sourceName !== undefined) this.volumeUsers.set(sourceName, [...(this.volumeUsers.get(sourceName) ?? []), m.key])
       if (isRecord(def)) {
         const opts = isRecord(def.driver_opts) ? def.driver_opts : {}
         const sized = opts.type === 'tmpfs' ? /(?:^|,)size=([^,]+)/.exec(String(opts.o ?? ''))?.[1] : undefined
         if (sized !== undefined) sizeBytes = this.size(sized, ['volumes', sourceName!, 'driver_opts', 'o'])
-        if (def.external) this.warn(['volumes', sourceName!], `the external volume ${sourceName} is not used: firedrill creates a volume of its own per container`)
-        else if ((def.driver !== undefined && def.driver !== 'local') || (Object.keys(opts).length > 0 && sized === undefined)) {
-          this.warn(['volumes', sourceName!], `the driver settings of volume ${sourceName} are not carried: a topology volume is a local volume, or a tmpfs of a given size`)
+        if (!this.volumesSeen.has(sourceName!)) {
+          this.volumesSeen.add(sourceName!)
+          const at = ['volumes', sourceName!]
+          if (def.external) this.warn(at, `the external volume ${sourceName} is not used: firedrill creates a volume of its own per container`)
+          else if ((def.driver !== undefined && def.driver !== 'local') || (Object.keys(opts).length > 0 && sized === undefined)) {
+            this.warn(at, `the driver settings of volume ${sourceName} are not carried: a topology volume is a local volume, or a tmpfs of a given size`)
+          }
+          for (const [k, v] of Object.entries(def)) {
+            if (['driver', 'driver_opts', 'external'].includes(k) || k.startsWith('x-')) continue
+            if (k === 'name' && v === sourceName) continue
+            if (k === 'labels' && Object.keys(labels(v)).every((l) => l.startsWith('io.firedrill.'))) continue
+            this.warn(at, `${k} of volume ${sourceName} is not carried: firedrill names and labels the volumes it creates`, k)
+          }
         }
       }
       add(sourceName ?? target.replace(/^\/+/, '').replaceAll('/', '-'), target, sizeBytes)

@@ -336,6 +336,18 @@ volumes:
 secrets: {token: {file: ./token}}
 networks: {backend: {driver: overlay}}
 `)
+    const shared = importText(`services:
+  a: {image: x, volumes: [data:/data], ports: [{target: 80, published: 8080, mode: host}], labels: {io.firedrill.site: s}}
+  b: {image: y, volumes: [data:/data], labels: {io.firedrill.site: s}}
+volumes:
+  data: {name: prod-data}
+`)
+    expect(shared.warnings.map((w) => `${w.line} ${w.field}: ${w.message}`)).toEqual([
+      '2 services.a.ports[0].mode: mode of a port is not carried',
+      "2 services.a.ports: ports without a host IP are published on 127.0.0.1 (firedrill's default), where compose would publish them on every interface: write 0.0.0.0:HOST:CONTAINER to open them",
+      '5 volumes.data.name: name of volume data is not carried: firedrill names and labels the volumes it creates',
+      '5 volumes.data: volume data is shared by a, b in compose; firedrill gives each container a volume of its own, so they no longer share it',
+    ])
     const said = r.warnings.map((w) => `${w.line} ${w.field}: ${w.message}`)
     for (const [line, field, text] of [
       [4, 'services.a.deploy', 'deploy (replicas'],
