@@ -130,6 +130,15 @@ secrets:
     expect(parse(r.stdout).services).toMatchObject({api: {sites: ['east'], image: 'shop/api:1'}, db: {sites: ['east'], image: 'postgres:15'}})
   })
 
+  it('a topology that would not validate (a build context with no Dockerfile) is exit 2 and nothing is written', async () => {
+    const file = tmp.write('nodockerfile.yml', 'services:\n  api:\n    build: ./no-such-dir\n    labels: {io.firedrill.site: east}\n')
+    const out = path.join(tmp.dir, 'fresh', 'deeper', 'topology.yaml')
+    const r = await firedrill(['import', 'compose', file, '--out', out], {env: NO_ENGINE})
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toContain(`${file}: services.api.build.context: the imported topology does not validate: no Dockerfile in ${path.join(tmp.dir, 'no-such-dir')}`)
+    expect(existsSync(path.join(tmp.dir, 'fresh'))).toBe(false)
+  })
+
   it('a variable with no value is exit 2; --env gives it; the environment is never read', async () => {
     const file = tmp.write('vars.yml', 'services:\n  db:\n    image: postgres:15\n    environment: {POSTGRES_PASSWORD: "${PGPASS}"}\n    labels: {io.firedrill.site: east}\n')
     const r = await firedrill(['import', 'compose', file], {env: {...NO_ENGINE, PGPASS: 'real-secret'}})

@@ -12,14 +12,7 @@ import {importCompose, renderTopology, type ImportWarning, type TopologyDocument
 
 export default class ImportCompose extends BaseCommand<typeof ImportCompose> {
   static override summary = 'Write a topology from a docker-compose file.'
-  static override description = `Each compose service runs on one site, from (first that applies): --site SERVICE=SITE, the label
-io.firedrill.site, the service's x-firedrill: {site: SITE}, the top-level x-firedrill: {sites: {SITE: {services: [...]}}}.
-Services that differ only by site (api-seoul, api-busan; or the same x-firedrill.service / io.firedrill.service) become one
-service with sites: and per_site: (env, command and ports that differ). Site roles come from x-firedrill: {sites: {SITE: {role}}};
-without them the first site is primary and the others standby. \${NAME} in the file takes its value from --env NAME=VALUE or
-its own default, never from your environment. What a topology cannot express (deploy, secrets, configs, depends_on, host
-networking, bind mounts, privileged, extra networks...) is listed as a warning on stderr (and under --json), never dropped
-silently. The topology is checked as firedrill validate checks it before it is written. Needs no Docker engine.
+  static override description = `Each compose service runs on one site, from (first that applies): --site SERVICE=SITE, the label io.firedrill.site, the service's x-firedrill: {site: SITE}, the top-level x-firedrill: {sites: {SITE: {services: [...]}}}. Services that differ only by site (api-seoul, api-busan; or the same x-firedrill.service / io.firedrill.service) become one service with sites: and per_site: (env, command and ports that differ). Site roles come from x-firedrill: {sites: {SITE: {role}}}; without them the first site is primary and the others standby. \${NAME} in the file takes its value from --env NAME=VALUE or its own default, never from your environment. What a topology cannot express (deploy, secrets, configs, depends_on, host networking, bind mounts, privileged, extra networks...) is listed as a warning on stderr (and under --json), never dropped silently. The topology is checked as firedrill validate checks it before it is written. Needs no Docker engine.
 
 Exit codes:
 0    the topology was written (warnings, if any, on stderr)
