@@ -474,7 +474,11 @@ class ComposeImporter {
     if (m.image === undefined && m.build === undefined) this.error(at, 'a service needs an image or a local build context')
     this.command(m, svc, at)
     if (svc.user !== undefined) m.user = String(svc.user)
-    if (svc.hostname !== undefined) m.hostname = this.text(svc.hostname, [...at, 'hostname']) ?? key
+    if (svc.hostname !== undefined) {
+      m.hostname = this.text(svc.hostname, [...at, 'hostname']) ?? key
+      // (a file firedrill exported names services SERVICE-SITE and gives each its hostname as an alias: nothing to say)
+      if (m.hostname !== key && labels(svc.labels)[LABEL.service] === undefined) this.warn([...at, 'hostname'], `other containers reach this one as ${m.hostname} (a firedrill container is known by its hostname on its networks), where compose also answers to the service name ${key}`)
+    }
     m.env = this.environment(svc.environment, [...at, 'environment'])
     if (svc.healthcheck !== undefined) m.health = this.health(svc.healthcheck, [...at, 'healthcheck'])
     m.ports = this.ports(svc.ports, [...at, 'ports'])

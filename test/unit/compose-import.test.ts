@@ -255,6 +255,12 @@ describe('import compose: what is carried', () => {
     expect([shellOperator("echo 'a;b'"), shellOperator('echo "a|b"'), shellOperator('echo a\\;b'), shellOperator('a > b'), shellOperator('$(x)')]).toEqual([undefined, undefined, undefined, '>', '('])
   })
 
+  it('a hostname other than the service name is kept, and a warning says the service name no longer answers', () => {
+    const r = importText('services:\n  db: {image: x, hostname: primary-db, labels: {io.firedrill.site: s}}\n')
+    expect(r.topology.services.db!.hostname).toBe('primary-db')
+    expect(r.warnings).toEqual([expect.objectContaining({line: 2, field: 'services.db.hostname', message: expect.stringContaining('other containers reach this one as primary-db')})])
+  })
+
   it('entrypoint becomes the start of the command, with a warning', () => {
     const r = importText('services:\n  a: {image: x, entrypoint: [/init], command: [serve, --fast], labels: {io.firedrill.site: s}}\n')
     expect(r.topology.services.a!.command).toEqual(['/init', 'serve', '--fast'])
