@@ -249,12 +249,12 @@ class ComposeImporter {
 
     const siteNames = unique([...Object.keys(ext.sites ?? {}), ...members.map((m) => m.site)])
     this.networks(root.networks, siteNames, project)
-    for (const m of members) this.memberNetworks(m, services[m.key] as Record<string, unknown>, siteNames, project)
+    for (const m of members) this.memberNetworks(m, services[m.key] as Record<string, unknown>, project)
 
     const topologyServices: Record<string, ServiceDocument> = {}
     const firstAt = new Map<string, Path>()
     for (const group of this.sameButSite(groupBy(members, (m) => m.service))) {
-      const service = this.fold(group, project)
+      const service = this.fold(group)
       if (service) {
         topologyServices[group[0]!.service] = service
         firstAt.set(group[0]!.service, group[0]!.at)
@@ -832,7 +832,7 @@ class ComposeImporter {
   }
 
   /** A service's networks: its site's and the WAN are what firedrill gives every container anyway. */
-  private memberNetworks(m: Member, svc: Record<string, unknown>, _sites: string[], project: string): void {
+  private memberNetworks(m: Member, svc: Record<string, unknown>, project: string): void {
     const raw = svc.networks
     if (m.containerName !== undefined && m.containerName !== `fd-${project}-${m.service}-${m.site}`) {
       this.warn([...m.at, 'container_name'], `container_name ${m.containerName} is not kept: firedrill names the container fd-${project}-${m.service}-${m.site}`)
@@ -891,7 +891,7 @@ class ComposeImporter {
   }
 
   /** One topology service from the compose services that are its sites. */
-  private fold(group: Member[], project: string): ServiceDocument | undefined {
+  private fold(group: Member[]): ServiceDocument | undefined {
     const [first] = group as [Member, ...Member[]]
     const seen = new Map<string, Member>()
     for (const m of group) {
@@ -972,7 +972,6 @@ class ComposeImporter {
     if (first.cluster !== undefined) doc.cluster = first.cluster
     if (Object.keys(perSite).length > 0) doc.per_site = perSite
     if (first.stopTimeout !== undefined) doc.stop_timeout = first.stopTimeout
-    void project
     return doc
   }
 }
