@@ -1,4 +1,4 @@
-import type {ClusterRole} from '../config/drill.js'
+import type {ClusterRole} from '../model/vocabulary.js'
 
 /** One member of a Patroni cluster as its REST API reports it. */
 export interface PatroniMember {

@@ -2,10 +2,9 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, buildArgFlag, durationFlag, parseBuildArgs} from '../cli/base-command.js'
 import {terminalOperator} from '../cli/terminal-operator.js'
-import type {DrillResult} from '../drill/runner.js'
 import {refuseIfUnfinished} from '../drill/journal.js'
-import {withProjectLocks} from '../drill/lock.js'
-import {loadDrills, runDrills, type DrillOutcome} from '../drill/session.js'
+import {withProjectLocks} from '../session/lock.js'
+import {loadDrills, runDrills, type DrillOutcome} from '../session/session.js'
 import {cleanErrorText, ExitCode} from '../errors.js'
 import {operatorOf} from '../evidence/environment.js'
 import type {EvidenceRecord, FileReporter} from '../evidence/record.js'
@@ -14,6 +13,7 @@ import {SIGNING_KEY_ENV} from '../evidence/signing.js'
 import {GRADE_ON, type GradeOn} from '../grade/repeat.js'
 import {drillSummary, evidenceSummary, verdictTable} from '../report/table.js'
 import {redactedProgress} from '../util/progress.js'
+import type {DrillResult} from '../model/result.js'
 
 const REPORTERS = ['table', 'json', 'junit', 'markdown', 'html'] as const
 

@@ -4,7 +4,7 @@ import {BaseCommand, buildArgFlag, parseBuildArgs, topologyFlag} from '../cli/ba
 import {loadTopology} from '../config/load-topology.js'
 import {formatMs} from '../config/duration.js'
 import {refuseIfUnfinished} from '../drill/journal.js'
-import {withProjectLocks} from '../drill/lock.js'
+import {withProjectLocks} from '../session/lock.js'
 import {bringUp, type UpResult} from '../topology/lifecycle.js'
 import {interruptible} from '../util/interrupt.js'
 

@@ -1,10 +1,11 @@
 import {z} from 'zod'
 
-import {cutPairs} from '../faults/net-rules.js'
+import {cutPairs} from '../model/partition.js'
+import {CLUSTER_ROLES, DISRUPTIONS, FAULT_KINDS, type FaultKind} from '../model/vocabulary.js'
 import {argv, duration, GIB, name, size} from './common.js'
 
-export const CLUSTER_ROLES = ['leader', 'sync_standby', 'replica'] as const
-export type ClusterRole = (typeof CLUSTER_ROLES)[number]
+export {CLUSTER_ROLES, DISRUPTIONS, FAULT_KINDS, type ClusterRole, type Disruption, type FaultKind} from '../model/vocabulary.js'
+
 
 /** Which containers a step acts on; resolved when the step runs (role: leader is whoever leads then). */
 export const targetSchema = z
@@ -16,8 +17,6 @@ export const targetSchema = z
   .refine((t) => t.service !== undefined || t.site !== undefined, {error: 'a target names at least a service or a site'})
 export type TargetSelector = z.output<typeof targetSchema>
 
-export const FAULT_KINDS = ['kill', 'stop', 'pause', 'restart', 'power-cut', 'isolate', 'process-kill', 'disk-full', 'partition', 'degrade'] as const
-export type FaultKind = (typeof FAULT_KINDS)[number]
 /** Faults that act on a whole site: their target names the site and nothing else. */
 export const SITE_FAULTS: readonly FaultKind[] = ['power-cut', 'isolate']
 /** Faults that change a container's network from a helper container in its network namespace. */
@@ -253,9 +252,6 @@ export const objectivesSchema = z
   .strictObject(objectiveFields, {error: 'objectives must be a mapping, e.g. {rto: 30s, rpo: 0s}'})
   .refine(someObjective, {error: 'declare at least one objective (rto, rpo, split_brain)'})
 
-/** What a drill disrupts, from the smallest blast radius to the largest; a policy tier may set objectives per disruption. */
-export const DISRUPTIONS = ['process', 'node', 'site', 'region'] as const
-export type Disruption = (typeof DISRUPTIONS)[number]
 
 export const FREQUENCIES = ['nightly', 'monthly', 'quarterly', 'semiannual', 'annual'] as const
 export type Frequency = (typeof FREQUENCIES)[number]

@@ -2,13 +2,14 @@ import path from 'node:path'
 
 import {ConfigError, formatConfigIssue, type ConfigIssue} from '../errors.js'
 import {DEFAULT_TOPOLOGY} from '../paths.js'
-import type {Topology} from '../topology/model.js'
-import type {Objectives} from '../grade/grade.js'
+import type {Topology} from '../model/topology.js'
 import {checkDeadline, defaultDeadlineMs, type Deadline} from './deadline.js'
-import {drillSchema, STEP_KINDS, WAN_PEER, type Disruption, type Frequency, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
-import {DEFAULT_POLICY_FILE, loadPolicy, resolveObjectives, type ObjectivesSource} from './load-policy.js'
+import {drillSchema, STEP_KINDS, WAN_PEER, type Frequency, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
+import {DEFAULT_POLICY_FILE, loadPolicy, resolveObjectives} from './load-policy.js'
 import {loadTopology} from './load-topology.js'
 import {YamlSource} from './yaml-source.js'
+import type {Objectives, ObjectivesSource} from '../model/objectives.js'
+import type {Disruption} from '../model/vocabulary.js'
 
 export interface Drill {
   file: string

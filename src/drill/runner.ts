@@ -1,28 +1,35 @@
 import type {LoadedDrill} from '../config/load-drill.js'
 import {NETWORK_FAULTS, type Step} from '../config/drill.js'
-import type {ObjectivesSource} from '../config/load-policy.js'
 import {describeDeadline} from '../config/deadline.js'
 import {formatMs} from '../config/duration.js'
 import {DeadlineExceededError, DrillAbortedError, EngineLostError, EngineUnavailableError, errorMessage, FiredrillError, InterruptedError} from '../errors.js'
-import type {Engine, EngineInfo} from '../engine/engine.js'
+import type {Engine} from '../engine/engine.js'
 import {NetHelpers} from '../faults/net-helper.js'
-import {grade, notMeasured, type Grade} from '../grade/grade.js'
-import {measure, splitBrain, unmeasured, type Measurements, type SplitBrain} from '../measure/measure.js'
-import {summarizeLag, type ReplicationLag} from '../measure/replication-lag.js'
-import {PostgresWriteProbe, type ProbeNode} from '../probes/postgres-write-probe.js'
-import {ReplicationLagWatch} from '../probes/replication-lag-watch.js'
-import type {Sample} from '../probes/sample.js'
-import {SplitBrainWatch} from '../probes/split-brain-watch.js'
+import {grade, notMeasured} from '../grade/grade.js'
+import {measure, splitBrain, unmeasured} from '../measure/measure.js'
+import {summarizeLag} from '../measure/replication-lag.js'
+import {PostgresWriteProbe, type ProbeNode} from '../probes/postgres/write-probe.js'
+import {ReplicationLagWatch} from '../probes/postgres/lag-watch.js'
+import {SplitBrainWatch} from '../probes/postgres/split-brain-watch.js'
 import {waitHealthy} from '../topology/lifecycle.js'
-import {networkName} from '../topology/model.js'
+import {networkName} from '../model/topology.js'
 import {observe} from '../topology/observe.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {systemClock, type Clock} from '../util/time.js'
 import {watchEngine} from './engine-watch.js'
 import {Journal, type JournalEntry} from './journal.js'
-import {RevertStack, type RevertOutcome} from './reverts.js'
-import {describeStep, liveStatus, runStep, type FaultRecord, type Operator, type StepContext} from './steps.js'
-import {Timeline, type TimelineEvent} from './timeline.js'
+import {RevertStack} from './reverts.js'
+import {describeStep, liveStatus, runStep, type Operator, type StepContext} from './steps.js'
+import {Timeline} from './timeline.js'
+import type {Measurements, ReplicationLag, SplitBrain} from '../model/measurements.js'
+import type {Grade, ObjectivesSource} from '../model/objectives.js'
+import type {EngineInfo, FaultRecord} from '../model/result.js'
+import type {RevertOutcome} from '../model/revert.js'
+import type {Sample} from '../model/sample.js'
+import type {TimelineEvent} from '../model/timeline.js'
+import type {DrillResult, StepRecord} from '../model/result.js'
+
+export type {DrillResult, StepRecord} from '../model/result.js'
 
 export interface RunContext {
   engine: Engine
@@ -38,46 +45,7 @@ export interface RunContext {
   journalDir?: string
 }
 
-export interface StepRecord {
-  index: number
-  kind: Step['kind']
-  description: string
-  status: 'done' | 'timed-out' | 'skipped'
-  started_ms?: number
-  duration_ms?: number
-}
 
-export interface DrillResult {
-  run_id: string
-  drill: string
-  drill_file: string
-  drill_sha256: string
-  topology: string
-  topology_file: string
-  topology_sha256: string
-  verdict: Grade['verdict']
-  /** completed: graded; interrupted (Ctrl-C, SIGTERM) or aborted (the engine gone, past the deadline, a step that could not be done): not measured, verdict fail. */
-  status: 'completed' | 'interrupted' | 'aborted'
-  /** Why the run did not complete; null when it did. */
-  error: string | null
-  objectives: {rto_ms: number | null; rpo_ms: number | null; split_brain: false | null}
-  /** Set when the objectives come from a policy tier. */
-  objectives_from: ObjectivesSource | null
-  results: Grade['results']
-  measurements: Omit<Measurements, 'phases'> & {split_brain: SplitBrain | null; replication_lag: ReplicationLag[] | null}
-  /** Each fault injected, with the mechanism a network fault used. */
-  faults: FaultRecord[]
-  probe: {kind: string; service: string; interval_ms: number; timeout_ms: number; stable_samples: number; vantage: string; samples: number}
-  started_at: string
-  finished_at: string
-  duration_ms: number
-  engine: EngineInfo
-  steps: StepRecord[]
-  reverts: RevertOutcome[]
-  timeline: TimelineEvent[]
-  /** Left out of --json output for size; kept for evidence and reports. */
-  samples?: Sample[]
-}
 
 const REVERT_TIMEOUT_MS = 30_000
 const READ_BACK_TIMEOUT_MS = 30_000

@@ -10,15 +10,19 @@ import type {NetHelpers} from '../faults/net-helper.js'
 import {describeDegrade} from '../faults/net-rules.js'
 import {describeGroups} from '../faults/partition.js'
 import {describeSelector, selectTargets} from '../faults/targets.js'
-import type {AssertOutcome} from '../grade/grade.js'
-import type {Sample} from '../probes/sample.js'
 import {waitHealthy} from '../topology/lifecycle.js'
-import type {Topology} from '../topology/model.js'
+import type {Topology} from '../model/topology.js'
 import {observe} from '../topology/observe.js'
 import {pollUntil, type Clock} from '../util/time.js'
 import type {Journal} from './journal.js'
-import type {RevertOutcome, RevertStack} from './reverts.js'
+import type {RevertStack} from './reverts.js'
 import type {Timeline} from './timeline.js'
+import type {AssertOutcome} from '../model/objectives.js'
+import type {RevertOutcome} from '../model/revert.js'
+import type {Sample} from '../model/sample.js'
+import type {FaultRecord} from '../model/result.js'
+
+export type {FaultRecord} from '../model/result.js'
 
 /** A fault that shows no effect for this long counts as recovered once the probe is stable. */
 const NO_IMPACT_GRACE_MS = 2000
@@ -57,16 +61,6 @@ export interface StepContext {
   healedAt?: number
 }
 
-export interface FaultRecord {
-  /** The step's index. */
-  step: number
-  name: string
-  kind: FaultStep['fault']
-  description: string
-  detail: string | null
-  /** Network faults: tc netem, or the NFQUEUE fallback. */
-  mechanism: 'netem' | 'nfqueue' | null
-}
 
 export type StepStatus = 'done' | 'timed-out'
 

@@ -1,14 +1,15 @@
 import {readFileSync} from 'node:fs'
 
 import type {LoadedDrill} from '../config/load-drill.js'
-import type {DrillResult} from '../drill/runner.js'
 import type {Containers, Inspector, Networks} from '../engine/engine.js'
 import {projectFilter} from '../engine/labels.js'
 import {errorMessage} from '../errors.js'
 import {chainEvents} from './chain.js'
 import {samplesCsv} from './csv.js'
-import {firedrillVersion, gitCommitOf, hostInfo, operatorOf, type Environment} from './environment.js'
+import {firedrillVersion, gitCommitOf, hostInfo, operatorOf} from './environment.js'
 import {Redactor, SECRET_NAME} from './redact.js'
+import type {Environment} from '../model/evidence.js'
+import type {DrillResult} from '../model/result.js'
 
 /** What evidence asks of the engine: read-only, and only about the drill's own project. */
 export type EvidenceEngine = Inspector & Pick<Containers, 'listContainers'> & Pick<Networks, 'listNetworks'>

@@ -1,6 +1,6 @@
 import type {FaultStep} from '../config/drill.js'
 import type {ContainerExec, ContainerLifecycle, NetworkAttachment} from '../engine/engine.js'
-import {networkName, type Topology} from '../topology/model.js'
+import {networkName, type Topology} from '../model/topology.js'
 import type {ObservedInstance} from '../topology/observe.js'
 import {degradeFault} from './degrade.js'
 import type {Fault} from './fault.js'

@@ -3,7 +3,7 @@ import path from 'node:path'
 import {stringify} from 'yaml'
 
 import {LABEL} from '../engine/labels.js'
-import type {ImagePlan, Instance, Topology} from './model.js'
+import type {ImagePlan, Instance, Topology} from '../model/topology.js'
 
 /**
  * The docker-compose file equivalent to a topology: the same per-site networks and WAN network (with

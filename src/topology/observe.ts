@@ -1,9 +1,8 @@
 import {fetchLeaderStatus, isServing, readPatroniCluster, type ReplicationEntry} from '../cluster/patroni.js'
-import type {ClusterRole} from '../config/drill.js'
 import type {ContainerSummary, Containers} from '../engine/engine.js'
-import {LABEL, projectFilter} from '../engine/labels.js'
-import {NET_HELPER_ROLE} from '../faults/net-helper.js'
-import {networkName, type Instance, type Topology} from './model.js'
+import {LABEL, NET_HELPER_ROLE, projectFilter} from '../engine/labels.js'
+import {networkName, type Instance, type Topology} from '../model/topology.js'
+import type {ClusterRole} from '../model/vocabulary.js'
 
 /** What is running for one instance right now. */
 export interface ObservedInstance {

@@ -28,7 +28,7 @@ vi.mock('pg', () => {
   return {default: {Client}}
 })
 
-const {PostgresWriteProbe} = await import('../../src/probes/postgres-write-probe.js')
+const {PostgresWriteProbe} = await import('../../src/probes/postgres/write-probe.js')
 const {probeSchema} = await import('../../src/config/drill.js')
 
 afterEach(() => {

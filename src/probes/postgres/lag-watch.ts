@@ -1,22 +1,13 @@
 import pg from 'pg'
 
-import type {ProbeSpec} from '../config/drill.js'
-import {errorMessage} from '../errors.js'
-import {systemClock, type Clock} from '../util/time.js'
-import {destroyClient} from './pg-connection.js'
-import type {ProbeNode} from './postgres-write-probe.js'
+import type {ProbeSpec} from '../../config/drill.js'
+import {errorMessage} from '../../errors.js'
+import {systemClock, type Clock} from '../../util/time.js'
+import {destroyClient, type ProbeNode} from './connection.js'
+import type {LagSample} from '../../model/sample.js'
 
-/** One reading of one standby's lag, as the primary's pg_stat_replication showed it (monotonic ms). */
-export interface LagSample {
-  t: number
-  /** The standby's name (application_name: its Patroni member name). */
-  standby: string
-  /** replay_lag: how long ago the WAL the standby has just replayed was flushed on the primary; null when PostgreSQL has none (idle, or just connected). */
-  replay_lag_ms: number | null
-  /** Bytes of WAL the primary has that the standby has not replayed; null when not streaming. */
-  lag_bytes: number | null
-  state: string
-}
+export type {LagSample} from '../../model/sample.js'
+
 
 const QUERY = `SELECT application_name, state,
   (extract(epoch FROM replay_lag) * 1000)::float8 AS replay_lag_ms,

@@ -1,21 +1,16 @@
 import pg from 'pg'
 
-import type {ProbeSpec} from '../config/drill.js'
-import {errorMessage} from '../errors.js'
-import {systemClock, type Clock} from '../util/time.js'
-import {destroyClient} from './pg-connection.js'
-import type {Sample} from './sample.js'
-import {SPLIT_BRAIN_TABLE} from './split-brain-watch.js'
+import type {ProbeSpec} from '../../config/drill.js'
+import {errorMessage} from '../../errors.js'
+import {systemClock, type Clock} from '../../util/time.js'
+import {destroyClient, PROBE_TABLE, SPLIT_BRAIN_TABLE, type ProbeNode} from './connection.js'
 
-export interface ProbeNode {
-  /** The node's name (its hostname, which is also its Patroni member name). */
-  name: string
-  address: string
-}
+export {PROBE_TABLE, type ProbeNode} from './connection.js'
+import type {Sample} from '../../model/sample.js'
+
 
 /** SQLSTATE classes after which a write may still have committed (the server went away around the commit). */
 const UNCERTAIN_SQLSTATE_CLASSES = new Set(['08', '57', '58', 'XX'])
-export const PROBE_TABLE = 'firedrill_probe'
 /** How long a connection attempt may wait for a node that does not answer (never less than the probe's timeout). */
 const CONNECT_PATIENCE_MS = 5000
 /** How long start() looks for a node that accepts writes before the drill is aborted. */

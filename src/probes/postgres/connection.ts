@@ -8,3 +8,14 @@ export async function destroyClient(client: pg.Client): Promise<void> {
   ;(client as unknown as {connection?: {stream?: {destroy(): void}}}).connection?.stream?.destroy()
   await client.end().catch(() => {})
 }
+
+export interface ProbeNode {
+  /** The node's name (its hostname, which is also its Patroni member name). */
+  name: string
+  address: string
+}
+
+/** The probe's table: one row per acknowledged write (run id, sequence number). */
+export const PROBE_TABLE = 'firedrill_probe'
+/** The split-brain watch's table: one row per write it got acknowledged by a node. */
+export const SPLIT_BRAIN_TABLE = 'firedrill_split_brain'

@@ -1,11 +1,10 @@
 import pg from 'pg'
 
-import type {ProbeSpec} from '../config/drill.js'
-import {systemClock, type Clock} from '../util/time.js'
-import {destroyClient} from './pg-connection.js'
-import type {ProbeNode} from './postgres-write-probe.js'
+import type {ProbeSpec} from '../../config/drill.js'
+import {systemClock, type Clock} from '../../util/time.js'
+import {destroyClient, SPLIT_BRAIN_TABLE, type ProbeNode} from './connection.js'
 
-export const SPLIT_BRAIN_TABLE = 'firedrill_split_brain'
+export {SPLIT_BRAIN_TABLE} from './connection.js'
 
 /** One write the watch attempted on one node (monotonic ms). */
 export interface WatchAck {
