@@ -3,10 +3,10 @@ import {defineConfig} from 'vitest/config'
 export default defineConfig({
   test: {
     projects: [
-      {test: {name: 'unit', include: ['test/unit/**/*.test.ts']}},
+      {test: {name: 'unit', include: ['test/unit/**/*.test.ts'], setupFiles: ['test/support/probe-kinds.ts']}},
       {
         // Spawn the built CLI (bin/run.js): exit codes and stdout exactly as users see them. No Docker needed.
-        test: {name: 'commands', include: ['test/commands/**/*.test.ts'], testTimeout: 30_000},
+        test: {name: 'commands', include: ['test/commands/**/*.test.ts'], testTimeout: 30_000, setupFiles: ['test/support/probe-kinds.ts']},
       },
       {
         // The real Docker engine. Fails (never skips) when it is missing; asserts nothing is left behind.
@@ -14,6 +14,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
+          setupFiles: ['test/support/probe-kinds.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: false,

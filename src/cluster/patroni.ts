@@ -104,7 +104,7 @@ export const patroniRoleReader: RoleReader = {
     const roles = new Map<string, MemberRole>()
     for (const m of members) {
       const member = seen.find((c) => c.name === m.name)
-      if (member) roles.set(m.name, {role: member.role, state: member.state, serving: false})
+      if (member) roles.set(m.name, {role: member.role, state: member.state})
     }
     const leaderName = [...roles].find(([, r]) => r.role === 'leader')?.[0]
     const leader = leaderName === undefined ? undefined : members.find((m) => m.name === leaderName)
@@ -119,8 +119,8 @@ export const patroniRoleReader: RoleReader = {
     }
     for (const [name, r] of roles) {
       if (r.role !== 'leader') r.streaming = replication.some((e) => e.name === name && e.state === 'streaming')
-      r.serving = r.role !== 'other' && isServing({name, role: r.role, state: r.state}, r.streaming)
     }
     return roles
   },
+  serving: (member) => isServing({name: '', role: member.role, state: member.state}, member.streaming),
 }

@@ -6,8 +6,6 @@ export interface MemberRole {
   role: ClusterRole | 'other'
   /** The manager's own words for the member's state (Patroni: running, streaming, stopped, …), for people. */
   state: string
-  /** Counts towards the cluster being ready: a leader that takes writes, a standby its leader sees streaming. */
-  serving: boolean
   /** For a standby: whether its leader sees it streaming. */
   streaming?: boolean
 }
@@ -27,4 +25,10 @@ export interface ClusterMember {
 export interface RoleReader {
   /** Each member's role by member name; undefined when no member answered (the cluster is down, or not up yet). */
   readRoles(members: readonly ClusterMember[], cluster: ClusterSpec): Promise<Map<string, MemberRole> | undefined>
+  /**
+   * Whether a member counts towards the cluster being ready (up's readiness, wait: healthy): for
+   * Patroni, a leader whose PostgreSQL runs read-write, a standby its leader sees streaming.
+   * The topology is ready when enough members of each role serve (cluster.ready_when).
+   */
+  serving(member: MemberRole): boolean
 }

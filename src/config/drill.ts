@@ -3,6 +3,7 @@ import {z} from 'zod'
 import {cutPairs} from '../model/partition.js'
 import {CLUSTER_ROLES, DISRUPTIONS, FAULT_KINDS, type FaultKind} from '../model/vocabulary.js'
 import {argv, duration, GIB, name, size} from './common.js'
+import {probeSchema} from './probe-kinds.js'
 
 export {CLUSTER_ROLES, DISRUPTIONS, FAULT_KINDS, type ClusterRole, type Disruption, type FaultKind} from '../model/vocabulary.js'
 
@@ -216,29 +217,7 @@ export type AssertStep = {kind: 'assert'} & z.output<typeof assertStep>
 export type ManualStep = {kind: 'manual'} & z.output<typeof manualStep>
 export type Step = SleepStep | FaultStep | WaitStep | HealStep | RunbookStep | AssertStep | ManualStep
 
-export const VANTAGES = ['wan', 'site'] as const
-
-export const probeSchema = z.strictObject({
-  kind: z.literal('postgres-write', {error: 'probe kind must be "postgres-write"'}),
-  /** The service whose instances the probe writes to; it finds the writable one itself. */
-  service: name('service name'),
-  port: z.int().min(1).max(65_535).default(5432),
-  database: z.string().default('postgres'),
-  user: z.string().default('postgres'),
-  password: z.string().default(''),
-  /** Time between the starts of two samples. */
-  interval: duration({min: 10}).default(100),
-  /** A sample with no answer after this long is indeterminate (if the write was sent) or failed. */
-  timeout: duration({positive: true}).default(1000),
-  /** RTO ends at the first of this many successive successful samples. */
-  stable_samples: z.int().min(1).default(3),
-  /**
-   * Where the probe's client stands. `wan`: on the WAN network, as a client in another site would;
-   * `site:<name>` is reserved for clients inside one site.
-   */
-  vantage: z.enum(VANTAGES).default('wan'),
-})
-export type ProbeSpec = z.output<typeof probeSchema>
+export {VANTAGES, type ProbeSpec} from './probe-kinds.js'
 
 const objectiveFields = {
   rto: duration().optional(),
@@ -305,17 +284,21 @@ const drillObject = z.strictObject({
    * Default: every step's own bound added up (sleeps, timeouts, a minute per fault or heal), plus 2 minutes.
    */
   deadline: duration({positive: true}).optional(),
-  probe: probeSchema,
+  /** Validated against the schema of the kind it names: drillSchema() puts in the probe kinds registered then. */
+  probe: z.unknown(),
   replication_lag: replicationLagSchema.optional(),
   steps: z.array(z.record(z.string(), z.unknown(), {error: 'each step must be a mapping such as {sleep: 3s}'})).min(1, {error: 'a drill needs at least one step'}),
 })
 
-export const drillSchema = drillObject.superRefine((d, ctx) => {
+/** The drill file's schema, its `probe:` as the probe kinds registered now define it (src/probes/registry.ts). */
+export function drillSchema() {
+  return drillObject.extend({probe: probeSchema()}).superRefine((d, ctx) => {
     if (d.objectives === undefined && d.tier === undefined) {
       ctx.addIssue({code: 'custom', path: ['objectives'], message: 'objectives are required: write them, e.g. {rto: 30s, rpo: 0s}, or name a policy tier (tier: critical)'})
     }
     if (d.policy !== undefined && d.tier === undefined) ctx.addIssue({code: 'custom', path: ['policy'], message: 'policy is only read for a tier: add tier: NAME'})
   })
+}
 
-/** The published shape, with steps spelled out (the loader dispatches each step by its kind key). */
+/** The published shape, with steps spelled out (the loader dispatches each step by its kind key); json-schema.ts puts in `probe:`. */
 export const drillJsonSchemaSource = drillObject.extend({steps: z.array(stepSchema).min(1)})

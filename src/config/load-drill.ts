@@ -7,6 +7,7 @@ import {checkDeadline, defaultDeadlineMs, type Deadline} from './deadline.js'
 import {drillSchema, STEP_KINDS, WAN_PEER, type Frequency, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
 import {DEFAULT_POLICY_FILE, loadPolicy, resolveObjectives} from './load-policy.js'
 import {loadTopology} from './load-topology.js'
+import {probeCapabilities} from './probe-kinds.js'
 import {YamlSource} from './yaml-source.js'
 import type {Objectives, ObjectivesSource} from '../model/objectives.js'
 import type {Disruption} from '../model/vocabulary.js'
@@ -54,8 +55,9 @@ export interface LoadOptions {
 export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
   const absolute = path.resolve(file)
   const source = YamlSource.read(absolute)
-  const parsed = drillSchema.safeParse(source.value)
-  const issues: ConfigIssue[] = parsed.success ? [] : source.zodIssues(parsed.error.issues, drillSchema)
+  const schema = drillSchema()
+  const parsed = schema.safeParse(source.value)
+  const issues: ConfigIssue[] = parsed.success ? [] : source.zodIssues(parsed.error.issues, schema)
 
   // Steps are checked one by one, each against the schema of its kind, even when other fields are wrong.
   const rawSteps = (source.value as {steps?: unknown}).steps
@@ -126,6 +128,15 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
   if (!steps.some((s) => s.kind === 'fault' || ((s.kind === 'runbook' || s.kind === 'manual') && s.disruptive))) {
     warnings.push(`${absolute}: drill ${spec.name} injects no fault and has no disruptive runbook or manual step, so it has nothing to measure RTO and RPO from`)
   }
+
+  // What the objectives and watches ask of the probe, its kind must be able to measure.
+  const can = probeCapabilities(spec.probe.kind)
+  if (can && objectives) {
+    const kindName = spec.probe.kind
+    if (!can.rpo && objectives.objectives.rpoMs !== undefined) issues.push(source.issue(spec.objectives?.rpo !== undefined ? ['objectives', 'rpo'] : ['probe', 'kind'], `probe kind ${kindName} cannot read its writes back, so it cannot measure rpo`))
+    if (!can.splitBrain && objectives.objectives.splitBrain === false) issues.push(source.issue(spec.objectives?.split_brain !== undefined ? ['objectives', 'split_brain'] : ['probe', 'kind'], `probe kind ${kindName} cannot watch for split brain`))
+  }
+  if (can && !can.replicationLag && spec.replication_lag) issues.push(source.issue(['replication_lag'], `probe kind ${spec.probe.kind} cannot sample replication lag`))
 
   if (topology) {
     const services = new Set(topology.instances.map((i) => i.service))

@@ -8,9 +8,8 @@ import {NetHelpers} from '../faults/net-helper.js'
 import {grade, notMeasured} from '../grade/grade.js'
 import {measure, splitBrain, unmeasured} from '../measure/measure.js'
 import {summarizeLag} from '../measure/replication-lag.js'
-import {PostgresWriteProbe, type ProbeNode} from '../probes/postgres/write-probe.js'
-import {ReplicationLagWatch} from '../probes/postgres/lag-watch.js'
-import {SplitBrainWatch} from '../probes/postgres/split-brain-watch.js'
+import type {ProbeContext, ProbeNode} from '../probes/probe.js'
+import {probeKind} from '../probes/registry.js'
 import {waitHealthy} from '../topology/lifecycle.js'
 import {networkName} from '../model/topology.js'
 import {observe} from '../topology/observe.js'
@@ -73,17 +72,23 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   const disarm = new AbortController()
   let during = 'while starting, before its first step'
 
+  // The probe's kind (src/probes/registry.ts) makes its probe and, when the drill asks, its watches.
   // The write probe stands on the WAN; the split-brain watch stands inside each node's own site.
-  const nodesOn = (vantage: 'wan' | 'site') => async (): Promise<ProbeNode[]> => {
-    const seen = await observe(topology, engine)
-    return seen.instances
-      .filter((o) => o.instance.service === drill.probe.service && o.container)
-      .map((o) => ({name: o.instance.hostname, address: vantage === 'wan' ? o.address : o.container!.addresses[networkName(topology.project, o.instance.site)]}))
-      .filter((n): n is ProbeNode => n.address !== undefined)
+  const kind = probeKind(drill.probe.kind)
+  const probeContext: ProbeContext = {
+    runId: ctx.runId,
+    clock,
+    nodes: async (vantage) => {
+      const seen = await observe(topology, engine)
+      return seen.instances
+        .filter((o) => o.instance.service === drill.probe.service && o.container)
+        .map((o) => ({name: o.instance.hostname, address: vantage === 'wan' ? o.address : o.container?.addresses[networkName(topology.project, o.instance.site)]}))
+        .filter((n): n is ProbeNode => n.address !== undefined)
+    },
   }
-  const probe = new PostgresWriteProbe(drill.probe, ctx.runId, nodesOn('wan'), clock)
-  const watch = drill.objectives.splitBrain === false ? new SplitBrainWatch(drill.probe, ctx.runId, nodesOn('site'), clock) : undefined
-  const lagWatch = drill.replicationLag ? new ReplicationLagWatch(drill.probe, drill.replicationLag.standbys, drill.replicationLag.intervalMs, nodesOn('wan'), clock) : undefined
+  const probe = kind.create(drill.probe, probeContext)
+  const watch = drill.objectives.splitBrain === false ? kind.splitBrainWatch?.(drill.probe, probeContext) : undefined
+  const lagWatch = drill.replicationLag ? kind.replicationLagWatch?.(drill.probe, {standbys: drill.replicationLag.standbys, intervalMs: drill.replicationLag.intervalMs}, probeContext) : undefined
   const netFaults = drill.steps.filter((s) => s.kind === 'fault' && NETWORK_FAULTS.includes(s.fault))
   const netHelpers = new NetHelpers(engine, {project: topology.project, runId: ctx.runId})
   const journal = Journal.begin(topology.project, ctx.runId, {dir: ctx.journalDir})
@@ -196,7 +201,7 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     // Read back once before undoing anything (the fallback if the topology does not come back), and
     // again once it is healthy: writes lost while healing (a failback) are lost all the same.
     let before: {node: string; seqs: Set<number>} | undefined
-    if (!signal.aborted && !engineWatch.lost() && probe.samples.length > 0 && reverts.size > 0) {
+    if (probe.readBack && !signal.aborted && !engineWatch.lost() && probe.samples.length > 0 && reverts.size > 0) {
       before = await probe.readBack(PRE_REVERT_READ_BACK_TIMEOUT_MS).catch(() => undefined)
     }
     if (reverts.size > 0) {
@@ -231,10 +236,12 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
       await waitHealthy(topology, engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal}).catch((error) =>
         timeline.record('revert-failed', `topology not healthy again after the drill: ${errorMessage(error)}`),
       )
-      if (probe.samples.length > 0) {
+      // A kind that cannot read its writes back (no `rpo` capability) leaves lost writes and RPO unknown.
+      const readBackNow = probe.readBack?.bind(probe)
+      if (readBackNow && probe.samples.length > 0) {
         let after: {node: string; seqs: Set<number>} | undefined
         try {
-          after = await progress.phase('Read back every write from the primary', () => probe.readBack(READ_BACK_TIMEOUT_MS))
+          after = await progress.phase('Read back every write from the primary', () => readBackNow(READ_BACK_TIMEOUT_MS))
         } catch (error) {
           timeline.record('read-back', `read-back failed: ${errorMessage(error)}`)
         }

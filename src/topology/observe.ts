@@ -14,8 +14,6 @@ export interface ObservedInstance {
   memberState?: string
   /** For a standby: whether the leader's pg_stat_replication shows it streaming. */
   streaming?: boolean
-  /** Counts towards the cluster being ready (the role reader says: a leader taking writes, a standby streaming). */
-  serving?: boolean
 }
 
 export interface Observation {
@@ -49,7 +47,6 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
         if (member && m.container?.state === 'running') {
           m.role = member.role
           m.memberState = member.state
-          m.serving = member.serving
           if (member.role !== 'leader') m.streaming = member.streaming
         }
       }
@@ -74,7 +71,8 @@ export function unhealthyReasons(observation: Observation): string[] {
   for (const [service, members] of services) {
     const cluster = members[0]!.instance.cluster
     if (!cluster) continue
-    const serving = members.filter((m) => m.serving === true)
+    const reader = roleReaderFor(cluster.manager)
+    const serving = members.filter((m) => m.role && reader.serving({role: m.role, state: m.memberState ?? '', streaming: m.streaming}))
     for (const role of ['leader', 'sync_standby', 'replica'] as const) {
       const want = cluster.ready_when[role]
       const have = serving.filter((m) => m.role === role).length

@@ -2,7 +2,7 @@ import {createServer, type Server, type Socket} from 'node:net'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {probeSchema} from '../../src/config/drill.js'
+import {postgresWriteSchema as probeSchema} from '../../src/probes/postgres/schema.js'
 import {PostgresWriteProbe} from '../../src/probes/postgres/write-probe.js'
 import {ReplicationLagWatch} from '../../src/probes/postgres/lag-watch.js'
 import {SplitBrainWatch} from '../../src/probes/postgres/split-brain-watch.js'

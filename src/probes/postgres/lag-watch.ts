@@ -1,8 +1,8 @@
 import pg from 'pg'
 
-import type {ProbeSpec} from '../../config/drill.js'
+import type {PostgresWriteSpec as ProbeSpec} from './schema.js'
 import {errorMessage} from '../../errors.js'
-import {systemClock, type Clock} from '../../util/time.js'
+import {every, systemClock, type Clock} from '../../util/time.js'
 import {destroyClient, type ProbeNode} from './connection.js'
 import type {LagSample} from '../../model/sample.js'
 
@@ -23,7 +23,7 @@ export class ReplicationLagWatch {
   readonly samples: LagSample[] = []
   readonly errors: string[] = []
   private client?: pg.Client
-  private timer?: NodeJS.Timeout
+  private readonly ticking = new AbortController()
   private busy = false
   private stopped = false
 
@@ -36,12 +36,12 @@ export class ReplicationLagWatch {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.intervalMs)
+    void every(this.clock, this.intervalMs, () => void this.tick(), this.ticking.signal)
   }
 
   async stop(): Promise<void> {
     this.stopped = true
-    clearInterval(this.timer)
+    this.ticking.abort()
     const deadline = this.clock.now() + this.spec.timeout * 2
     while (this.busy && this.clock.now() < deadline) await this.clock.sleep(20)
     await this.drop()

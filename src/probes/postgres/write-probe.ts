@@ -1,8 +1,8 @@
 import pg from 'pg'
 
-import type {ProbeSpec} from '../../config/drill.js'
+import type {PostgresWriteSpec as ProbeSpec} from './schema.js'
 import {errorMessage} from '../../errors.js'
-import {systemClock, type Clock} from '../../util/time.js'
+import {systemClock, withClockTimeout, type Clock} from '../../util/time.js'
 import {destroyClient, PROBE_TABLE, SPLIT_BRAIN_TABLE, type ProbeNode} from './connection.js'
 
 export {PROBE_TABLE, type ProbeNode} from './connection.js'
@@ -117,13 +117,9 @@ export class PostgresWriteProbe {
       // so that samples stay one interval apart while no node accepts writes (bench/rto-accuracy.js).
       const late = this.clock.now() - next
       if (late > interval / 2) next += Math.ceil(late / interval) * interval
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, next - this.clock.now()))
-        this.wake = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
+      const wait = new AbortController()
+      this.wake = () => wait.abort()
+      await this.clock.sleep(Math.max(0, next - this.clock.now()), wait.signal).catch(() => {})
     }
   }
 
@@ -138,12 +134,9 @@ export class PostgresWriteProbe {
       return {seq, start, end: this.clock.now(), outcome: 'failed', error: `no writable node: ${this.describeNodes()}`}
     }
     const client = conn.client
-    let timer: NodeJS.Timeout | undefined
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ProbeTimeout()), Math.max(1, deadline - this.clock.now()))
-      })
-      await Promise.race([client.query(`INSERT INTO ${PROBE_TABLE} (run_id, seq) VALUES ($1, $2)`, [this.runId, seq]), timeout])
+      const write = client.query(`INSERT INTO ${PROBE_TABLE} (run_id, seq) VALUES ($1, $2)`, [this.runId, seq])
+      await withClockTimeout(this.clock, write, Math.max(1, deadline - this.clock.now()), () => new ProbeTimeout())
       return {seq, start, end: this.clock.now(), outcome: 'ok', node: conn.node.name}
     } catch (error) {
       const end = this.clock.now()
@@ -152,8 +145,6 @@ export class PostgresWriteProbe {
       if (outcome === 'indeterminate') await this.drop(conn)
       else void this.recheck(conn)
       return {seq, start, end, outcome, node: conn.node.name, error: errorMessage(error)}
-    } finally {
-      clearTimeout(timer)
     }
   }
 
@@ -172,9 +163,11 @@ export class PostgresWriteProbe {
       )
     }
     const attempts = [...this.nodes.values()].map((n) => (n.client ? this.recheck(n) : this.connect(n)))
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref())
+    const waited = new AbortController()
+    const deadline = this.clock.sleep(waitMs, waited.signal).catch(() => {})
     const anyWritable = Promise.all(attempts.map((a) => a.then(() => (writable() ? Promise.reject(new Error('found')) : undefined)))).catch(() => {})
     await Promise.race([anyWritable, deadline])
+    waited.abort()
     return writable()
   }
 
