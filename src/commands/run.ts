@@ -2,8 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, buildArgFlag, durationFlag, parseBuildArgs} from '../cli/base-command.js'
 import {terminalOperator} from '../cli/terminal-operator.js'
-import {refuseIfUnfinished} from '../drill/journal.js'
-import {withProjectLocks} from '../session/lock.js'
+import {holdTopologies} from '../session/hold.js'
 import {loadDrills, runDrills, type DrillOutcome} from '../session/session.js'
 import {cleanErrorText, ExitCode} from '../errors.js'
 import {operatorOf} from '../evidence/environment.js'
@@ -94,22 +93,20 @@ ${BaseCommand.exitCodeHelp}`
     const clean = evidence.redactor
     for (const warning of drills.flatMap((d) => d.warnings)) this.warn(clean.text(warning))
     const progress = redactedProgress(this.progress(), (text) => clean.text(text))
-    // One drill per topology at a time: taken before the engine is even asked.
-    const runAll = () => withProjectLocks(drills.map((d) => d.topology.project), async () => {
-      // A run that was killed left faults in place: restore first (firedrill cleanup), never drill on top of them.
-      for (const project of new Set(drills.map((d) => d.topology.project))) refuseIfUnfinished(project)
-      const engine = await this.engine()
-      return runDrills(drills, {
-      engine,
-      keep: this.flags.keep,
-      buildArgs: parseBuildArgs(this.flags['build-arg']),
-      progress,
-      operator: interactive ? terminalOperator(operatorOf(this.flags.operator).name) : undefined,
-      repeat: this.flags.repeat,
-      gradeOn: this.flags['grade-on'],
-      onResult: (result, loaded) => progress.phase(`Write evidence of ${result.drill}`, () => evidence.record(result, loaded, engine)).then(() => undefined),
-      })
-    }, progress.log)
+    // One drill per topology at a time, taken before the engine is even asked; a topology a killed run left faults in is refused.
+    const runAll = () =>
+      holdTopologies(drills.map((d) => d.topology.project), {connect: () => this.engine(), log: progress.log}, (engine) =>
+        runDrills(drills, {
+          engine,
+          keep: this.flags.keep,
+          buildArgs: parseBuildArgs(this.flags['build-arg']),
+          progress,
+          operator: interactive ? terminalOperator(operatorOf(this.flags.operator).name) : undefined,
+          repeat: this.flags.repeat,
+          gradeOn: this.flags['grade-on'],
+          onResult: (result, loaded) => progress.phase(`Write evidence of ${result.drill}`, () => evidence.record(result, loaded, engine)).then(() => undefined),
+        }),
+      )
     let outcomes: DrillOutcome[]
     try {
       outcomes = (await runAll()).map((o) => clean.json(o))
