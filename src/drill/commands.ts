@@ -70,12 +70,13 @@ export async function runCommand(cmd: {argv: string[]; in: Place; user?: string;
   }
   const seen = await observe(ctx.topology, ctx.engine)
   const targets = selectTargets(cmd.in, seen.instances)
-  if (targets.length !== 1) {
+  const [target] = targets
+  if (targets.length !== 1 || !target) {
     throw new DrillAbortedError(
       `${describeSelector(cmd.in)} must pick exactly one running container to run ${cmd.argv[0]} in; it picks ${targets.length}${targets.length > 0 ? ` (${targets.map((t) => t.instance.containerName).join(', ')})` : ''}`,
     )
   }
-  return ctx.engine.exec(targets[0]!.container!.id, cmd.argv, {user: cmd.user, timeoutMs: cmd.timeout})
+  return ctx.engine.exec(target.container.id, cmd.argv, {user: cmd.user, timeoutMs: cmd.timeout})
 }
 
 export function lastLine(text: string): string {

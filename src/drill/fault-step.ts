@@ -2,7 +2,7 @@ import {NETWORK_FAULTS, type FaultStep} from '../config/drill.js'
 import {DrillAbortedError} from '../errors.js'
 import {buildFault, undoSpecOf} from '../faults/catalog.js'
 import type {Injected} from '../faults/fault.js'
-import {describeSelector, selectTargets} from '../faults/targets.js'
+import {describeSelector, isRunning, selectTargets} from '../faults/targets.js'
 import {observe} from '../topology/observe.js'
 import type {StepContext} from './step-context.js'
 
@@ -14,8 +14,8 @@ export async function injectFault(step: FaultStep, index: number, ctx: StepConte
   // A partition acts on every running container of the sites its groups name; other faults on their target.
   const targets =
     step.fault === 'partition'
-      ? seen.instances.filter((o) => o.container?.state === 'running' && step.groups!.some((g) => g.includes(o.instance.site)))
-      : selectTargets(step.target!, seen.instances)
+      ? seen.instances.filter(isRunning).filter((o) => step.groups.some((g) => g.includes(o.instance.site)))
+      : selectTargets(step.target, seen.instances)
   if (targets.length === 0) throw new DrillAbortedError(`step ${index + 1}: no running container matches ${step.target ? describeSelector(step.target) : 'the partition groups'} now`)
   if (NETWORK_FAULTS.includes(step.fault) && !ctx.netHelpers) throw new DrillAbortedError(`step ${index + 1}: ${step.fault} needs the network helpers, which this run did not prepare`)
   const faultName = step.name ?? `${step.fault}-${index + 1}`

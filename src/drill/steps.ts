@@ -61,9 +61,14 @@ export function liveStatus(samples: readonly Sample[], faultAt: number | undefin
   const parts = [`${okPerSecond} writes/s`]
   const last = samples.at(-1)
   if (last && last.outcome !== 'ok') {
-    let i = samples.length - 1
-    while (i > 0 && samples[i - 1]!.outcome !== 'ok') i--
-    parts.push(`failing for ${formatMs(now - samples[i]!.start)}`)
+    // The first of the failing samples at the end.
+    let first = last
+    for (let i = samples.length - 2; i >= 0; i--) {
+      const s = samples[i]
+      if (!s || s.outcome === 'ok') break
+      first = s
+    }
+    parts.push(`failing for ${formatMs(now - first.start)}`)
   }
   if (faultAt !== undefined) parts.push(`${formatMs(now - faultAt)} since the fault`)
   return parts.join(', ')
@@ -74,14 +79,14 @@ export function describeStep(step: Step): string {
     case 'sleep':
       return `sleep ${formatMs(step.sleep)}`
     case 'fault':
-      if (step.fault === 'partition') return `partition ${describeGroups(step.groups!)}${step.direction === 'one-way' ? ' (one-way)' : ''}`
+      if (step.fault === 'partition') return `partition ${describeGroups(step.groups)}${step.direction === 'one-way' ? ' (one-way)' : ''}`
       if (step.fault === 'degrade') {
         const spec = describeDegrade({latencyMs: step.latency, jitterMs: step.jitter, lossPercent: step.loss, rate: step.rate})
-        return `degrade ${describeSelector(step.target!)} ↔ ${step.peer ?? 'wan'}: ${spec}`
+        return `degrade ${describeSelector(step.target)} ↔ ${step.peer ?? 'wan'}: ${spec}`
       }
-      return `${step.fault}${step.fault === 'kill' || step.fault === 'process-kill' ? ` (${step.signal})` : ''} ${describeSelector(step.target!)}`
+      return `${step.fault}${step.fault === 'kill' || step.fault === 'process-kill' ? ` (${step.signal})` : ''} ${describeSelector(step.target)}`
     case 'wait':
-      return `wait until ${step.wait === 'role' ? `${step.role} on ${step.site}` : step.wait === 'command' ? `${step.argv!.join(' ')} succeeds` : step.wait} (at most ${formatMs(step.timeout)})`
+      return `wait until ${step.wait === 'role' ? `${step.role} on ${step.site}` : step.wait === 'command' ? `${step.argv.join(' ')} succeeds` : step.wait} (at most ${formatMs(step.timeout)})`
     case 'heal':
       return `heal ${step.heal === 'all' ? 'every fault' : step.heal.join(', ')}`
     case 'runbook':

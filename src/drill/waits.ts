@@ -19,7 +19,7 @@ export async function waitFor(step: WaitStep, ctx: StepContext, update: (message
       } catch (error) {
         // Not a timeout: the drill was stopped, or the engine is gone (waiting longer would not help).
         if (ctx.signal?.aborted || error instanceof EngineUnavailableError) throw error
-        update(errorMessage(error).split('\n')[0]!)
+        update(errorMessage(error).split('\n')[0] ?? '')
         return 'timed-out'
       }
     case 'recovered':
@@ -39,12 +39,12 @@ export async function waitFor(step: WaitStep, ctx: StepContext, update: (message
     case 'command': {
       const ok = await pollUntil(
         async () => {
-          const r = await runCommand({argv: step.argv!, in: step.in!, user: step.user, timeout: step.timeout}, ctx).catch((error: unknown) => {
+          const r = await runCommand({argv: step.argv, in: step.in, user: step.user, timeout: step.timeout}, ctx).catch((error: unknown) => {
             // A command that cannot run yet is polled again; an engine that is gone is not waited on.
             if (error instanceof EngineUnavailableError) throw error
             return {exitCode: -1, stdout: '', stderr: errorMessage(error)}
           })
-          update(`${step.argv!.join(' ')}: exit ${r.exitCode}`)
+          update(`${step.argv.join(' ')}: exit ${r.exitCode}`)
           return r.exitCode === 0 ? true : undefined
         },
         {timeoutMs: step.timeout, intervalMs: 500, clock: ctx.clock, signal: ctx.signal},
@@ -70,7 +70,8 @@ async function waitRecovered(
     const firstBad = after.find((s) => s.outcome !== 'ok')
     const tail = after.slice(-stable)
     const stableNow = tail.length === stable && tail.every((s) => s.outcome === 'ok')
-    if (stableNow && (firstBad ? tail[0]!.start > firstBad.start : clock.now() - faultAt >= NO_IMPACT_GRACE_MS)) return 'done'
+    const head = tail[0]
+    if (stableNow && head && (firstBad ? head.start > firstBad.start : clock.now() - faultAt >= NO_IMPACT_GRACE_MS)) return 'done'
     update(firstBad ? `waiting for ${stable} successive acknowledged writes` : 'no failure seen yet')
     await clock.sleep(50, signal)
   }

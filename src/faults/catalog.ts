@@ -11,6 +11,7 @@ import {NetHelpers} from './net-helper.js'
 import type {SiteMember} from './net-rules.js'
 import {partitionFault} from './partition.js'
 import {processKillFault} from './process-kill.js'
+import type {RunningTarget} from './targets.js'
 import type {UndoSpec} from './undo.js'
 
 export type FaultEngine = ContainerLifecycle & NetworkAttachment & ContainerExec
@@ -24,8 +25,8 @@ export interface NetFaultContext {
 }
 
 /** The fault a step describes, aimed at the containers its selector picked when the step ran. */
-export function buildFault(step: FaultStep, targets: readonly ObservedInstance[], topology: Topology, engine: FaultEngine, now: () => number, net?: NetFaultContext): Fault {
-  const containers = targets.map((t) => ({id: t.container!.id, name: t.container!.name}))
+export function buildFault(step: FaultStep, targets: readonly RunningTarget[], topology: Topology, engine: FaultEngine, now: () => number, net?: NetFaultContext): Fault {
+  const containers = targets.map((t) => ({id: t.container.id, name: t.container.name}))
   const wan = networkName(topology.project, undefined)
   switch (step.fault) {
     case 'kill':
@@ -37,23 +38,24 @@ export function buildFault(step: FaultStep, targets: readonly ObservedInstance[]
     case 'restart':
       return restartFault(engine, containers, step.timeout)
     case 'power-cut':
-      return powerCutFault(engine, step.target!.site!, containers, now)
+      return powerCutFault(engine, step.target.site, containers, now)
     case 'isolate':
       return isolateFault(
         engine,
-        step.target!.site!,
+        step.target.site,
         wan,
-        targets.map((t) => ({id: t.container!.id, name: t.container!.name, aliases: [t.instance.hostname]})),
+        targets.map((t) => ({id: t.container.id, name: t.container.name, aliases: [t.instance.hostname]})),
       )
     case 'process-kill':
       return processKillFault(engine, containers, step.process, step.signal)
     case 'disk-full':
-      return diskFullFault(engine, containers, step.path!, step.max_fill)
+      return diskFullFault(engine, containers, step.path, step.max_fill)
     case 'partition': {
-      const members: SiteMember[] = targets
-        .filter((t) => t.container?.addresses[wan] !== undefined)
-        .map((t) => ({site: t.instance.site, containerId: t.container!.id, containerName: t.container!.name, address: t.container!.addresses[wan]!}))
-      return partitionFault(requireNet(net).helpers, step.groups!, step.direction ?? 'both', members, NetHelpers.newTag())
+      const members: SiteMember[] = targets.flatMap((t) => {
+        const address = t.container.addresses[wan]
+        return address === undefined ? [] : [{site: t.instance.site, containerId: t.container.id, containerName: t.container.name, address}]
+      })
+      return partitionFault(requireNet(net).helpers, step.groups, step.direction ?? 'both', members, NetHelpers.newTag())
     }
     case 'degrade': {
       const ctx = requireNet(net)
@@ -61,14 +63,17 @@ export function buildFault(step: FaultStep, targets: readonly ObservedInstance[]
       const peerAddresses =
         peer === 'wan'
           ? ('all' as const)
-          : ctx.observed.filter((o) => o.instance.site === peer && o.container?.addresses[wan]).map((o) => o.container!.addresses[wan]!)
+          : ctx.observed.flatMap((o) => {
+              const address = o.instance.site === peer ? o.container?.addresses[wan] : undefined
+              return address ? [address] : []
+            })
       if (peerAddresses !== 'all' && peerAddresses.length === 0) throw new Error(`degrade: no container of site ${peer} is on the WAN now`)
       // A target never degrades its traffic to itself (a leader selected by role may sit on the peer site).
       const degradeTargets = targets
-        .filter((t) => t.container?.addresses[wan] !== undefined)
-        .map((t) => {
-          const own = t.container!.addresses[wan]!
-          return {id: t.container!.id, name: t.container!.name, site: t.instance.site, service: t.instance.service, wanAddress: own, peers: peerAddresses === 'all' ? peerAddresses : peerAddresses.filter((a) => a !== own)}
+        .flatMap((t) => {
+          const own = t.container.addresses[wan]
+          if (own === undefined) return []
+          return [{id: t.container.id, name: t.container.name, site: t.instance.site, service: t.instance.service, wanAddress: own, peers: peerAddresses === 'all' ? peerAddresses : peerAddresses.filter((a) => a !== own)}]
         })
         .filter((t) => t.peers === 'all' || t.peers.length > 0)
       if (degradeTargets.length === 0) throw new Error(`degrade: the targets are the only containers of site ${peer} on the WAN; nothing to degrade between them`)
@@ -81,8 +86,8 @@ export function buildFault(step: FaultStep, targets: readonly ObservedInstance[]
  * How to undo what a step is about to do, as data for the journal (written before the fault is
  * injected). A fault with revert: false is meant to stay, and so is not undone by cleanup either.
  */
-export function undoSpecOf(step: FaultStep, targets: readonly ObservedInstance[], topology: Topology): UndoSpec {
-  const containers = targets.map((t) => ({id: t.container!.id, name: t.container!.name}))
+export function undoSpecOf(step: FaultStep, targets: readonly RunningTarget[], topology: Topology): UndoSpec {
+  const containers = targets.map((t) => ({id: t.container.id, name: t.container.name}))
   if (!step.revert) return {kind: 'none'}
   switch (step.fault) {
     case 'kill':
@@ -92,9 +97,9 @@ export function undoSpecOf(step: FaultStep, targets: readonly ObservedInstance[]
     case 'pause':
       return {kind: 'unpause', containers}
     case 'isolate':
-      return {kind: 'reconnect', network: networkName(topology.project, undefined), containers: targets.map((t) => ({...containers.find((c) => c.id === t.container!.id)!, aliases: [t.instance.hostname]}))}
+      return {kind: 'reconnect', network: networkName(topology.project, undefined), containers: targets.map((t) => ({id: t.container.id, name: t.container.name, aliases: [t.instance.hostname]}))}
     case 'disk-full':
-      return {kind: 'remove-file', path: fillerPath(step.path!), containers}
+      return {kind: 'remove-file', path: fillerPath(step.path), containers}
     case 'partition':
     case 'degrade':
       return {kind: 'net-helpers'}

@@ -20,9 +20,9 @@ export function fillerPath(dir: string): string {
 export function parseDf(stdout: string): FsUsage | undefined {
   const line = stdout.trim().split('\n').at(-1)?.trim().split(/\s+/)
   if (!line || line.length < 3) return undefined
-  const [avail, size, fstype] = line
-  if (!/^\d+$/.test(avail!) || !/^\d+$/.test(size!)) return undefined
-  return {availBytes: Number(avail), sizeBytes: Number(size), fstype: fstype!}
+  const [avail = '', size = '', fstype = ''] = line
+  if (!/^\d+$/.test(avail) || !/^\d+$/.test(size)) return undefined
+  return {availBytes: Number(avail), sizeBytes: Number(size), fstype}
 }
 
 export function formatBytes(n: number): string {

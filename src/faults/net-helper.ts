@@ -117,7 +117,8 @@ export class NetHelpers {
       const target = c.labels[LABEL.target]
       if (!target) continue
       const entry = byTarget.get(target) ?? {chains: new Set<string>(), qdisc: false, names: []}
-      if (c.labels[LABEL.fault]) entry.chains.add(c.labels[LABEL.fault]!)
+      const chain = c.labels[LABEL.fault]
+      if (chain) entry.chains.add(chain)
       entry.qdisc ||= c.labels[LABEL.qdisc] === QDISC_HANDLE
       entry.names.push(c.name)
       byTarget.set(target, entry)

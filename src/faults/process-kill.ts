@@ -17,7 +17,7 @@ export function processKillFault(engine: ContainerExec, targets: readonly Contai
       )
       const missed = results.filter(({r}) => r.exitCode !== 0)
       if (missed.length > 0) {
-        throw new Error(`no process named ${processName} in ${missed.map(({t}) => t.name).join(', ')} (pkill exit ${missed[0]!.r.exitCode})`)
+        throw new Error(`no process named ${processName} in ${missed.map(({t}) => t.name).join(', ')} (pkill exit ${missed[0]?.r.exitCode})`)
       }
       return {detail: `killed the oldest ${processName} process in ${results.length} container(s); its supervisor restarts it`}
     },
