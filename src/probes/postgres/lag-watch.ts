@@ -1,9 +1,9 @@
-import pg from 'pg'
+import type pg from 'pg'
 
 import type {PostgresWriteSpec as ProbeSpec} from './schema.js'
 import {errorMessage} from '../../errors.js'
 import {every, systemClock, type Clock} from '../../util/time.js'
-import {destroyClient, type ProbeNode} from './connection.js'
+import {destroyClient, newClient, type ProbeNode} from './connection.js'
 import type {LagSample} from '../../model/sample.js'
 
 export type {LagSample} from '../../model/sample.js'
@@ -70,16 +70,7 @@ export class ReplicationLagWatch {
 
   private async connectPrimary(): Promise<pg.Client> {
     for (const node of await this.resolveNodes()) {
-      const client = new pg.Client({
-        host: node.address,
-        port: this.spec.port,
-        database: this.spec.database,
-        user: this.spec.user,
-        password: this.spec.password,
-        connectionTimeoutMillis: this.spec.timeout,
-        query_timeout: this.spec.timeout,
-      })
-      client.on('error', () => {})
+      const client = newClient(this.spec, node, {connectTimeoutMs: this.spec.timeout, queryTimeoutMs: this.spec.timeout, onError: () => {}})
       try {
         await client.connect()
         const r = await client.query<{r: boolean}>('SELECT pg_is_in_recovery() AS r')

@@ -1,8 +1,8 @@
-import pg from 'pg'
+import type pg from 'pg'
 
 import type {PostgresWriteSpec as ProbeSpec} from './schema.js'
 import {every, systemClock, withClockTimeout, type Clock} from '../../util/time.js'
-import {destroyClient, SPLIT_BRAIN_TABLE, type ProbeNode} from './connection.js'
+import {destroyClient, newClient, SPLIT_BRAIN_TABLE, type ProbeNode} from './connection.js'
 
 export {SPLIT_BRAIN_TABLE} from './connection.js'
 
@@ -78,17 +78,12 @@ export class SplitBrainWatch {
   private async client(node: ProbeNode): Promise<pg.Client> {
     const known = this.clients.get(node.name)
     if (known) return known
-    const client = new pg.Client({
-      host: node.address,
-      port: this.spec.port,
-      user: this.spec.user,
-      password: this.spec.password,
-      database: this.spec.database,
-      connectionTimeoutMillis: this.spec.timeout,
-      application_name: 'firedrill-split-brain-watch',
-    })
-    client.on('error', () => {
-      if (this.clients.get(node.name) === client) this.clients.delete(node.name)
+    const client: pg.Client = newClient(this.spec, node, {
+      connectTimeoutMs: this.spec.timeout,
+      applicationName: 'firedrill-split-brain-watch',
+      onError: () => {
+        if (this.clients.get(node.name) === client) this.clients.delete(node.name)
+      },
     })
     await client.connect()
     // Connected after stop() closed the others: it would stay open and keep the process alive.

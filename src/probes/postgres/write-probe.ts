@@ -1,9 +1,9 @@
-import pg from 'pg'
+import type pg from 'pg'
 
 import type {PostgresWriteSpec as ProbeSpec} from './schema.js'
 import {errorMessage} from '../../errors.js'
 import {systemClock, withClockTimeout, type Clock} from '../../util/time.js'
-import {destroyClient, PROBE_TABLE, SPLIT_BRAIN_TABLE, type ProbeNode} from './connection.js'
+import {destroyClient, newClient, PROBE_TABLE, SPLIT_BRAIN_TABLE, type ProbeNode} from './connection.js'
 
 export {PROBE_TABLE, type ProbeNode} from './connection.js'
 import type {Sample} from '../../model/sample.js'
@@ -174,24 +174,19 @@ export class PostgresWriteProbe {
   private connect(n: NodeConnection): Promise<void> {
     if (this.closed) return Promise.resolve()
     n.connecting ??= (async () => {
-      const client = new pg.Client({
-        host: n.node.address,
-        port: this.spec.port,
-        user: this.spec.user,
-        password: this.spec.password,
-        database: this.spec.database,
+      const client: pg.Client = newClient(this.spec, n.node, {
         // Patient with a node that took the connection but does not answer (frozen, overloaded): a
         // new attempt would only queue behind this one, and every attempt given up on is one more
         // dead connection the node must work through when it comes back before it reaches the live
         // one (bench/rto-accuracy.js). A node that refuses or is unreachable fails fast regardless.
-        connectionTimeoutMillis: Math.max(this.spec.timeout, CONNECT_PATIENCE_MS),
-        application_name: 'firedrill-probe',
-      })
-      client.on('error', (error) => {
-        n.lastError = errorMessage(error)
-        n.writable = false
-        if (n.client === client) n.client = undefined
-        client.end().catch(() => {})
+        connectTimeoutMs: Math.max(this.spec.timeout, CONNECT_PATIENCE_MS),
+        applicationName: 'firedrill-probe',
+        onError: (error) => {
+          n.lastError = errorMessage(error)
+          n.writable = false
+          if (n.client === client) n.client = undefined
+          client.end().catch(() => {})
+        },
       })
       n.pending = client
       try {
