@@ -171,8 +171,9 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
         issues.push(...checkPlace(step.ci.in, [...at, 'ci', 'in'], topology, services, sites, source))
       }
       if (step.kind === 'fault' && step.fault === 'disk-full') {
-        const targeted = placedOn(step.target!, topology)
-        const bare = targeted.filter((inst) => !inst.volumes.some((v) => v.sizeBytes !== undefined && isUnder(step.path!, v.target)))
+        const {target, path: dir} = step
+        const targeted = placedOn(target, topology)
+        const bare = targeted.filter((inst) => !inst.volumes.some((v) => v.sizeBytes !== undefined && isUnder(dir, v.target)))
         if (targeted.length > 0 && bare.length > 0) {
           issues.push(
             source.issue(
