@@ -6,7 +6,8 @@ import './schemas.js'
 /**
  * Every probe kind, by the name drills give in `probe: kind:`. The runner asks here and never names a
  * kind itself; the drill loader validates `probe:` against the schemas registered here. Importing this
- * module registers the built-in kinds (the CLI's base command and the runner do); a built-in kind
+ * module registers the built-in kinds (the runner does; the CLI's base command imports only
+ * ./schemas.ts, so commands that only load drills never load a client library); a built-in kind
  * is one module under src/probes/, one line below and its schema's line in ./schemas.ts.
  */
 const kinds = new Map<string, AnyProbeKind>()
