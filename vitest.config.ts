@@ -3,15 +3,15 @@ import {defineConfig} from 'vitest/config'
 export default defineConfig({
   test: {
     projects: [
-      {test: {name: 'unit', include: ['test/unit/**/*.test.ts']}},
+      {test: {name: 'unit', include: ['test/unit/**/*.test.ts'], setupFiles: ['test/support/probe-kinds.ts']}},
       {
         // Outside tools the reports are checked with: a real headless Chromium (HTML, PDF) and xmllint (JUnit schema).
         // No Docker; scripts/setup.sh installs the tools, and a missing one fails the test with how to get it.
-        test: {name: 'tools', include: ['test/tools/**/*.test.ts'], testTimeout: 60_000},
+        test: {name: 'tools', include: ['test/tools/**/*.test.ts'], testTimeout: 60_000, setupFiles: ['test/support/probe-kinds.ts']},
       },
       {
         // Spawn the built CLI (bin/run.js): exit codes and stdout exactly as users see them. No Docker needed.
-        test: {name: 'commands', include: ['test/commands/**/*.test.ts'], testTimeout: 30_000},
+        test: {name: 'commands', include: ['test/commands/**/*.test.ts'], testTimeout: 30_000, setupFiles: ['test/support/probe-kinds.ts']},
       },
       {
         // The real Docker engine. Fails (never skips) when it is missing; asserts nothing is left behind.
@@ -19,6 +19,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
+          setupFiles: ['test/support/probe-kinds.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,
           fileParallelism: false,

@@ -5,6 +5,8 @@ import {writeFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
 import {jsonSchemas} from '../dist/config/json-schema.js'
+// The probe kinds register their schemas (the drill's probe: block) on import.
+import '../dist/probes/registry.js'
 
 const dir = fileURLToPath(new URL('../schemas/', import.meta.url))
 for (const [file, schema] of Object.entries(jsonSchemas())) {

@@ -6,4 +6,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # The integration project fails (never skips) when the engine is missing; setup has started one.
 # Plain logs when not on a terminal (CI).
 [ -t 1 ] || export NO_COLOR=1
+# Imports only point down the layers (.dependency-cruiser.cjs); a violation prints the offending import and stops here.
+npm run --silent lint:deps
 exec npx vitest run "$@"

@@ -7,6 +7,8 @@ import type {Engine} from '../engine/engine.js'
 import {DEFAULT_TOPOLOGY} from '../paths.js'
 import type {Progress} from '../util/progress.js'
 import {listrProgress, progressMode} from './listr-progress.js'
+// Registers the probe kinds' schemas (not their client libraries): every command may load drills; the runner registers the kinds themselves.
+import '../probes/schemas.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 

@@ -1,4 +1,5 @@
-import type {ClusterRole} from '../config/drill.js'
+import type {ClusterRole} from '../model/vocabulary.js'
+import type {MemberRole, RoleReader} from './role-reader.js'
 
 /** One member of a Patroni cluster as its REST API reports it. */
 export interface PatroniMember {
@@ -88,4 +89,38 @@ export async function readPatroniCluster(addresses: string[], port: number, time
 export function isServing(member: PatroniMember, streaming: boolean | undefined): boolean {
   if (member.role === 'leader') return member.state === 'running'
   return (member.state === 'streaming' || member.state === 'running') && streaming === true
+}
+
+const PATRONI_TIMEOUT_MS = 1500
+
+/**
+ * The role reader for Patroni: GET /cluster from any member that answers (roles and states as the DCS
+ * sees them), then GET /patroni on the leader (its own role, and which standbys stream from it).
+ */
+export const patroniRoleReader: RoleReader = {
+  async readRoles(members, cluster) {
+    const seen = await readPatroniCluster(members.map((m) => m.address), cluster.api_port, PATRONI_TIMEOUT_MS)
+    if (!seen) return undefined
+    const roles = new Map<string, MemberRole>()
+    for (const m of members) {
+      const member = seen.find((c) => c.name === m.name)
+      if (member) roles.set(m.name, {role: member.role, state: member.state})
+    }
+    const leaderName = [...roles].find(([, r]) => r.role === 'leader')?.[0]
+    const leader = leaderName === undefined ? undefined : members.find((m) => m.name === leaderName)
+    let replication: ReplicationEntry[] = []
+    if (leader) {
+      const status = await fetchLeaderStatus(leader.address, cluster.api_port, PATRONI_TIMEOUT_MS).catch(() => undefined)
+      replication = status?.replication ?? []
+      // The leader key outlives a demotion (Patroni 3.0.2 keeps it while it demotes itself, seen after
+      // an isolation was healed): a leader whose PostgreSQL is read-only is not serving yet.
+      const own = roles.get(leader.name)
+      if (own && status && status.role !== 'leader') own.state = `${own.state}, but read-only (${status.role})`
+    }
+    for (const [name, r] of roles) {
+      if (r.role !== 'leader') r.streaming = replication.some((e) => e.name === name && e.state === 'streaming')
+    }
+    return roles
+  },
+  serving: (member) => isServing({name: '', role: member.role, state: member.state}, member.streaming),
 }

@@ -3,9 +3,9 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, topologyFlag} from '../cli/base-command.js'
 import {name} from '../config/common.js'
 import {loadTopology} from '../config/load-topology.js'
-import {withProjectLocks} from '../drill/lock.js'
+import {withProjectLocks} from '../session/lock.js'
 import {ConfigError, DrillAbortedError} from '../errors.js'
-import {cleanup, type CleanupResult} from '../topology/cleanup.js'
+import {cleanup, type CleanupResult} from '../drill/cleanup.js'
 
 export default class Cleanup extends BaseCommand<typeof Cleanup> {
   static override summary = 'Restore a topology a killed firedrill left faults in.'

@@ -4,7 +4,7 @@ import {BaseCommand, topologyFlag} from '../cli/base-command.js'
 import {name} from '../config/common.js'
 import {loadTopology} from '../config/load-topology.js'
 import {ConfigError} from '../errors.js'
-import {withProjectLocks} from '../drill/lock.js'
+import {withProjectLocks} from '../session/lock.js'
 import {tearDown, type DownResult} from '../topology/lifecycle.js'
 
 export default class Down extends BaseCommand<typeof Down> {

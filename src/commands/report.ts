@@ -9,15 +9,16 @@ import {historyDbPath} from '../evidence/home.js'
 import {loadPublicKey} from '../evidence/signing.js'
 import {parsePeriod} from '../history/calendar.js'
 import {scheduledDrills} from '../history/drills.js'
-import {periodReport, renderPeriodHtml, renderPeriodMarkdown} from '../history/period.js'
+import {periodReport} from '../history/period.js'
+import {REPORTERS} from '../report/reporters.js'
+import {renderPeriodHtml, renderPeriodMarkdown} from '../report/period.js'
 import {HistoryStore} from '../history/store.js'
 import {renderHtml} from '../report/html.js'
 import {renderJunit} from '../report/junit.js'
 import {renderMarkdown} from '../report/markdown.js'
-import {loadRunReport} from '../report/run-report.js'
+import {loadRunReport} from '../evidence/load-report.js'
 import {drillSummary, verdictTable} from '../report/table.js'
 
-const RUN_REPORTERS = ['table', 'json', 'junit', 'markdown', 'html'] as const
 const FILE_NAMES: Record<string, string> = {table: 'report.txt', json: 'result.json', junit: 'junit.xml', markdown: 'report.md', html: 'report.html'}
 
 export default class Report extends BaseCommand<typeof Report> {
@@ -41,7 +42,7 @@ ${BaseCommand.exitCodeHelp}`
     run: Args.string({description: 'Run directory or tar.gz.'}),
   }
   static override flags = {
-    reporter: Flags.string({char: 'r', description: 'Reporters, comma-separated.', options: [...RUN_REPORTERS], multiple: true, delimiter: ',', default: ['markdown']}),
+    reporter: Flags.string({char: 'r', description: 'Reporters, comma-separated.', options: [...REPORTERS], multiple: true, delimiter: ',', default: ['markdown']}),
     out: Flags.string({char: 'o', description: 'File (one reporter) or directory (several) to write to.'}),
     pub: Flags.string({description: "The signer's public key (PEM) to check the bundle's signature against."}),
     period: Flags.string({description: 'Report on a period from the history instead of one run.'}),

@@ -2,20 +2,17 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, buildArgFlag, durationFlag, parseBuildArgs} from '../cli/base-command.js'
 import {terminalOperator} from '../cli/terminal-operator.js'
-import type {DrillResult} from '../drill/runner.js'
-import {refuseIfUnfinished} from '../drill/journal.js'
-import {withProjectLocks} from '../drill/lock.js'
-import {loadDrills, runDrills, type DrillOutcome} from '../drill/session.js'
+import {holdTopologies} from '../session/hold.js'
+import {loadDrills, runDrills, type DrillOutcome} from '../session/session.js'
 import {cleanErrorText, ExitCode} from '../errors.js'
 import {operatorOf} from '../evidence/environment.js'
-import type {EvidenceRecord, FileReporter} from '../evidence/record.js'
 import {evidenceForRun} from '../evidence/run-evidence.js'
 import {SIGNING_KEY_ENV} from '../evidence/signing.js'
 import {GRADE_ON, type GradeOn} from '../grade/repeat.js'
-import {drillSummary, evidenceSummary, verdictTable} from '../report/table.js'
+import {isFileReporter, REPORTERS, type Reporter} from '../report/reporters.js'
+import {RunOutput} from '../report/run-output.js'
+import {evidenceSummary} from '../report/table.js'
 import {redactedProgress} from '../util/progress.js'
-
-const REPORTERS = ['table', 'json', 'junit', 'markdown', 'html'] as const
 
 export default class Run extends BaseCommand<typeof Run> {
   static override summary = 'Run drills: bring the topology up if needed, inject the faults, measure RTO and RPO, grade them.'
@@ -82,36 +79,34 @@ ${BaseCommand.exitCodeHelp}`
     const {argv} = await this.parse(Run)
     const interactive = !this.flags.ci && Boolean(process.stdin.isTTY)
     const drills = loadDrills(argv as string[], {topology: this.flags.topology, policy: this.flags.policy, ci: !interactive, deadline: this.flags.deadline})
-    const reporters = this.flags.reporter as (typeof REPORTERS)[number][]
+    const reporters = this.flags.reporter as Reporter[]
     const json = this.jsonEnabled() || reporters.includes('json')
     const evidence = evidenceForRun(drills, {
       repeat: this.flags.repeat,
       out: this.flags.out,
       operator: this.flags.operator,
       key: this.flags.key,
-      reporters: reporters.filter((r): r is FileReporter => r === 'junit' || r === 'markdown' || r === 'html'),
+      reporters: reporters.filter((r) => isFileReporter(r)),
       pdf: this.flags.pdf,
     })
     // Nothing this command prints carries a secret of the drills (a password on a command line, in a command's output).
     const clean = evidence.redactor
     for (const warning of drills.flatMap((d) => d.warnings)) this.warn(clean.text(warning))
     const progress = redactedProgress(this.progress(), (text) => clean.text(text))
-    // One drill per topology at a time: taken before the engine is even asked.
-    const runAll = () => withProjectLocks(drills.map((d) => d.topology.project), async () => {
-      // A run that was killed left faults in place: restore first (firedrill cleanup), never drill on top of them.
-      for (const project of new Set(drills.map((d) => d.topology.project))) refuseIfUnfinished(project)
-      const engine = await this.engine()
-      return runDrills(drills, {
-      engine,
-      keep: this.flags.keep,
-      buildArgs: parseBuildArgs(this.flags['build-arg']),
-      progress,
-      operator: interactive ? terminalOperator(operatorOf(this.flags.operator).name) : undefined,
-      repeat: this.flags.repeat,
-      gradeOn: this.flags['grade-on'],
-      onResult: (result, loaded) => progress.phase(`Write evidence of ${result.drill}`, () => evidence.record(result, loaded, engine)).then(() => undefined),
-      })
-    }, progress.log)
+    // One drill per topology at a time, taken before the engine is even asked; a topology a killed run left faults in is refused.
+    const runAll = () =>
+      holdTopologies(drills.map((d) => d.topology.project), {connect: () => this.engine(), log: progress.log}, (engine) =>
+        runDrills(drills, {
+          engine,
+          keep: this.flags.keep,
+          buildArgs: parseBuildArgs(this.flags['build-arg']),
+          progress,
+          operator: interactive ? terminalOperator(operatorOf(this.flags.operator).name) : undefined,
+          repeat: this.flags.repeat,
+          gradeOn: this.flags['grade-on'],
+          onResult: (result, loaded) => progress.phase(`Write evidence of ${result.drill}`, () => evidence.record(result, loaded, engine)).then(() => undefined),
+        }),
+      )
     let outcomes: DrillOutcome[]
     try {
       outcomes = (await runAll()).map((o) => clean.json(o))
@@ -127,40 +122,16 @@ ${BaseCommand.exitCodeHelp}`
     process.exitCode = outcomes.every((o) => o.verdict === 'pass') ? ExitCode.Pass : ExitCode.ObjectiveMissed
     // Evidence is recorded run by run, in the order the runs happened.
     const byRun = new Map(outcomes.flatMap((o) => o.runs).map((r, i) => [r.run_id, evidence.records[i]] as const))
-    const recordOf = (r: DrillResult) => byRun.get(r.run_id)
+    const output = new RunOutput(outcomes, (r) => byRun.get(r.run_id))
     if (json) {
-      for (const o of outcomes) process.stdout.write(`${JSON.stringify(forJson(o, recordOf))}\n`)
+      for (const line of output.getJson()) process.stdout.write(`${JSON.stringify(line)}\n`)
       return undefined
     }
-    if (reporters.includes('table')) {
-      this.log(verdictTable(outcomes))
-      for (const o of outcomes) this.log(drillSummary(o))
-    }
+    if (reporters.includes('table')) this.log(output.display())
     for (const rec of evidence.records) {
       this.log(evidenceSummary(rec))
       for (const w of rec.warnings) process.stderr.write(`Warning: ${w}\n`)
     }
     return undefined
-  }
-}
-
-function runForJson(result: DrillResult, rec: EvidenceRecord | undefined): Omit<DrillResult, 'samples'> & {evidence?: unknown} {
-  const {samples: _samples, ...rest} = result
-  if (!rec) return rest
-  const {report: _report, ...evidence} = rec
-  return {...rest, evidence}
-}
-
-/** One run: the run's result. Repeated: the aggregate grade with every run inside. */
-function forJson(o: DrillOutcome, recordOf: (r: DrillResult) => EvidenceRecord | undefined): unknown {
-  if (!o.repeated) return runForJson(o.runs[0]!, recordOf(o.runs[0]!))
-  return {
-    drill: o.drill,
-    verdict: o.verdict,
-    repeat: o.repeated.runs,
-    grade_on: o.repeated.grade_on,
-    results: o.repeated.results,
-    statistics: o.repeated.statistics,
-    runs: o.runs.map((r) => runForJson(r, recordOf(r))),
   }
 }

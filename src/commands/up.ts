@@ -3,10 +3,8 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, buildArgFlag, parseBuildArgs, topologyFlag} from '../cli/base-command.js'
 import {loadTopology} from '../config/load-topology.js'
 import {formatMs} from '../config/duration.js'
-import {refuseIfUnfinished} from '../drill/journal.js'
-import {withProjectLocks} from '../drill/lock.js'
-import {bringUp, type UpResult} from '../topology/lifecycle.js'
-import {interruptible} from '../util/interrupt.js'
+import {upTopology} from '../session/hold.js'
+import type {UpResult} from '../topology/lifecycle.js'
 
 export default class Up extends BaseCommand<typeof Up> {
   static override summary = 'Bring a topology up and wait until it is really healthy.'
@@ -25,18 +23,8 @@ ${BaseCommand.exitCodeHelp}`
 
   async run(): Promise<UpResult> {
     const topology = loadTopology(this.flags.topology)
-    const buildArgs = parseBuildArgs(this.flags['build-arg'])
-    const progress = this.progress()
     // Interrupted half-way, up removes what it created, as it does on any failure.
-    const result = await withProjectLocks(
-      [topology.project],
-      async () => {
-        refuseIfUnfinished(topology.project)
-        const engine = await this.engine()
-        return interruptible((signal) => bringUp(topology, engine, {buildArgs, rebuild: this.flags.rebuild, progress, signal}), progress.log)
-      },
-      progress.log,
-    )
+    const result = await upTopology(topology, {connect: () => this.engine(), progress: this.progress(), buildArgs: parseBuildArgs(this.flags['build-arg']), rebuild: this.flags.rebuild})
     this.log(
       result.created
         ? `Topology ${result.project} is up and healthy in ${formatMs(result.duration_ms)} (${formatMs(result.healthy_after_start_ms ?? 0)} from first container start).`

@@ -1,10 +1,12 @@
 import {z} from 'zod'
 
-import {cutPairs} from '../faults/net-rules.js'
+import {cutPairs} from '../model/partition.js'
+import {CLUSTER_ROLES, DISRUPTIONS, FAULT_KINDS, type ClusterRole, type FaultKind} from '../model/vocabulary.js'
 import {argv, duration, GIB, name, size} from './common.js'
+import {probeSchema} from './probe-kinds.js'
 
-export const CLUSTER_ROLES = ['leader', 'sync_standby', 'replica'] as const
-export type ClusterRole = (typeof CLUSTER_ROLES)[number]
+export {CLUSTER_ROLES, DISRUPTIONS, FAULT_KINDS, type ClusterRole, type Disruption, type FaultKind} from '../model/vocabulary.js'
+
 
 /** Which containers a step acts on; resolved when the step runs (role: leader is whoever leads then). */
 export const targetSchema = z
@@ -16,8 +18,6 @@ export const targetSchema = z
   .refine((t) => t.service !== undefined || t.site !== undefined, {error: 'a target names at least a service or a site'})
 export type TargetSelector = z.output<typeof targetSchema>
 
-export const FAULT_KINDS = ['kill', 'stop', 'pause', 'restart', 'power-cut', 'isolate', 'process-kill', 'disk-full', 'partition', 'degrade'] as const
-export type FaultKind = (typeof FAULT_KINDS)[number]
 /** Faults that act on a whole site: their target names the site and nothing else. */
 export const SITE_FAULTS: readonly FaultKind[] = ['power-cut', 'isolate']
 /** Faults that change a container's network from a helper container in its network namespace. */
@@ -46,43 +46,45 @@ export const sleepStep = z.strictObject({
   sleep: duration(),
 })
 
-export const faultStep = z
-  .strictObject({
-    fault: z.enum(FAULT_KINDS, {error: `unknown fault kind; known kinds: ${FAULT_KINDS.join(', ')}`}),
-    /** Names the fault for a later `heal` step. Default: the fault kind and its step number. */
-    name: name('fault name').optional(),
-    /** Which containers the fault acts on (every fault but partition, which names groups of sites). */
-    target: targetSchema.optional(),
-    /** kill and process-kill: the signal sent. */
-    signal: z.string().regex(SIGNAL, {error: 'signal must be a name such as SIGKILL or SIGTERM'}).default('SIGKILL'),
-    /** stop and restart: how long to wait for a graceful exit before SIGKILL. */
-    timeout: duration().default(10_000),
-    /** process-kill: the process name (exact); the oldest such process is killed. */
-    process: z.string().regex(/^[A-Za-z0-9_.-]+$/, {error: 'process must be a plain process name'}).default('postgres'),
-    /** disk-full: a directory inside the target (on a size-limited volume) whose filesystem is filled. */
-    path: z.string().startsWith('/', {error: 'path must be an absolute path inside the container'}).optional(),
-    /** disk-full: refuse to fill more than this (a guard against filling a host disk by mistake). */
-    max_fill: size().default(2 * GIB),
-    /** Whether the fault is undone when the drill ends (kill: start again; isolate: reconnect; pause: thaw). */
-    revert: z.boolean().default(true),
-    /**
-     * partition: groups of sites that cannot reach each other, e.g. [[seoul], [gyeonggi, busan]]. Sites in
-     * different groups are cut apart unless some group holds both (groups may overlap).
-     */
-    groups: z.array(z.array(name('site name')).min(1, {error: 'a group holds at least one site'}), {error: 'groups is a list of lists of sites, e.g. [[seoul], [gyeonggi, busan]]'}).min(2, {error: 'a partition needs at least two groups'}).optional(),
-    /** partition: `both` (default), or `one-way`: only packets from an earlier group to a later one are dropped. */
-    direction: z.enum(PARTITION_DIRECTIONS, {error: `direction must be one of: ${PARTITION_DIRECTIONS.join(', ')}`}).optional(),
-    /** degrade: the other end of the degraded link: `wan` (default: all traffic leaving the target over the WAN) or a site. */
-    peer: name('peer').optional(),
-    /** degrade: delay added to every packet the target sends to the peer (a round trip grows by this much). */
-    latency: duration().optional(),
-    /** degrade: the delay varies uniformly within latency ± jitter (packets keep their order). */
-    jitter: duration().optional(),
-    /** degrade: share of packets to the peer dropped at random, e.g. 5%. */
-    loss: percent().optional(),
-    /** degrade: bandwidth towards the peer, e.g. 10mbit (units bit, kbit, mbit, gbit). */
-    rate: z.string().regex(RATE, {error: 'rate must be a number with a unit: bit, kbit, mbit or gbit (e.g. 10mbit)'}).optional(),
-  })
+const faultFields = z.strictObject({
+  fault: z.enum(FAULT_KINDS, {error: `unknown fault kind; known kinds: ${FAULT_KINDS.join(', ')}`}),
+  /** Names the fault for a later `heal` step. Default: the fault kind and its step number. */
+  name: name('fault name').optional(),
+  /** Which containers the fault acts on (every fault but partition, which names groups of sites). */
+  target: targetSchema.optional(),
+  /** kill and process-kill: the signal sent. */
+  signal: z.string().regex(SIGNAL, {error: 'signal must be a name such as SIGKILL or SIGTERM'}).default('SIGKILL'),
+  /** stop and restart: how long to wait for a graceful exit before SIGKILL. */
+  timeout: duration().default(10_000),
+  /** process-kill: the process name (exact); the oldest such process is killed. */
+  process: z.string().regex(/^[A-Za-z0-9_.-]+$/, {error: 'process must be a plain process name'}).default('postgres'),
+  /** disk-full: a directory inside the target (on a size-limited volume) whose filesystem is filled. */
+  path: z.string().startsWith('/', {error: 'path must be an absolute path inside the container'}).optional(),
+  /** disk-full: refuse to fill more than this (a guard against filling a host disk by mistake). */
+  max_fill: size().default(2 * GIB),
+  /** Whether the fault is undone when the drill ends (kill: start again; isolate: reconnect; pause: thaw). */
+  revert: z.boolean().default(true),
+  /**
+   * partition: groups of sites that cannot reach each other, e.g. [[seoul], [gyeonggi, busan]]. Sites in
+   * different groups are cut apart unless some group holds both (groups may overlap).
+   */
+  groups: z.array(z.array(name('site name')).min(1, {error: 'a group holds at least one site'}), {error: 'groups is a list of lists of sites, e.g. [[seoul], [gyeonggi, busan]]'}).min(2, {error: 'a partition needs at least two groups'}).optional(),
+  /** partition: `both` (default), or `one-way`: only packets from an earlier group to a later one are dropped. */
+  direction: z.enum(PARTITION_DIRECTIONS, {error: `direction must be one of: ${PARTITION_DIRECTIONS.join(', ')}`}).optional(),
+  /** degrade: the other end of the degraded link: `wan` (default: all traffic leaving the target over the WAN) or a site. */
+  peer: name('peer').optional(),
+  /** degrade: delay added to every packet the target sends to the peer (a round trip grows by this much). */
+  latency: duration().optional(),
+  /** degrade: the delay varies uniformly within latency ± jitter (packets keep their order). */
+  jitter: duration().optional(),
+  /** degrade: share of packets to the peer dropped at random, e.g. 5%. */
+  loss: percent().optional(),
+  /** degrade: bandwidth towards the peer, e.g. 10mbit (units bit, kbit, mbit, gbit). */
+  rate: z.string().regex(RATE, {error: 'rate must be a number with a unit: bit, kbit, mbit or gbit (e.g. 10mbit)'}).optional(),
+})
+type FaultFields = z.output<typeof faultFields>
+
+export const faultStep = faultFields
   .superRefine((step, ctx) => {
     const misplaced = (field: keyof typeof step, only: FaultKind) => {
       if (step[field] !== undefined && step.fault !== only) ctx.addIssue({code: 'custom', path: [field], message: `${field} only applies to ${only}`})
@@ -120,6 +122,35 @@ export const faultStep = z
       ctx.addIssue({code: 'custom', path: ['path'], message: `path only applies to disk-full, not ${step.fault}`})
     }
   })
+  // Checked above field by field (so every message names its field); what comes out is one member of
+  // a union discriminated on `fault:`, each carrying what its kind needs, so nothing downstream asserts.
+  .transform((step, ctx): FaultSpec => {
+    const {fault, target, groups, path} = step
+    if (fault === 'partition') {
+      if (groups !== undefined) return {...step, fault, groups, target: undefined}
+    } else if (target !== undefined) {
+      if (fault === 'power-cut' || fault === 'isolate') {
+        const site = target.site
+        if (site !== undefined) return {...step, fault, target: {...target, site}}
+      } else if (fault === 'disk-full') {
+        if (path !== undefined) return {...step, fault, target, path}
+      } else {
+        return {...step, fault, target}
+      }
+    }
+    ctx.addIssue({code: 'custom', message: `${fault}: the step lacks what its kind needs`})
+    return z.NEVER
+  })
+
+type FlatFaultStep = FaultFields
+/** A fault step of kinds `K`, with the fields `R` its kind requires (the rest as validated). */
+type FaultOf<K extends FaultKind, R> = Omit<FlatFaultStep, 'fault' | keyof R> & {fault: K} & R
+/** A validated fault step: one member per kind (kinds that need the same fields share one). */
+export type FaultSpec =
+  | FaultOf<'kill' | 'stop' | 'pause' | 'restart' | 'process-kill' | 'degrade', {target: TargetSelector}>
+  | FaultOf<'power-cut' | 'isolate', {target: TargetSelector & {site: string}}>
+  | FaultOf<'disk-full', {target: TargetSelector; path: string}>
+  | FaultOf<'partition', {groups: string[][]; target: undefined}>
 
 /** Where a runbook, assert or wait command runs: `host`, or the one container a selector picks when the step runs. */
 export const placeSchema = z.union([z.literal('host'), targetSchema], {error: 'in must be "host" or a target such as {service: postgres, role: leader}'})
@@ -154,6 +185,18 @@ export const waitStep = z
     if (step.wait === 'role' && (!step.role || !step.site)) ctx.addIssue({code: 'custom', message: 'wait: role needs role and site'})
     if (step.wait === 'command' && (!step.argv || !step.in)) ctx.addIssue({code: 'custom', message: 'wait: command needs argv and in'})
   })
+  // One member per condition, each carrying what it needs (so nothing downstream asserts).
+  .transform((step, ctx): WaitSpec => {
+    const {wait, role, site, argv, in: place} = step
+    if (wait === 'recovered' || wait === 'healthy') return {...step, wait}
+    if (wait === 'role' && role && site) return {...step, wait, role, site}
+    if (wait === 'command' && argv && place) return {...step, wait, argv, in: place}
+    ctx.addIssue({code: 'custom', message: `wait: ${wait} lacks what it needs`})
+    return z.NEVER
+  })
+type WaitFields = {wait: (typeof WAIT_CONDITIONS)[number]; timeout: number; role?: ClusterRole; site?: string; service?: string; argv?: string[]; in?: Place; user?: string}
+type WaitOf<W extends WaitFields['wait'], R> = Omit<WaitFields, 'wait' | keyof R> & {wait: W} & R
+export type WaitSpec = WaitOf<'recovered' | 'healthy', object> | WaitOf<'role', {role: ClusterRole; site: string}> | WaitOf<'command', {argv: string[]; in: Place}>
 
 export const healStep = z.strictObject({
   /** Undo faults now, mid-drill: `all`, or the names of faults injected earlier. */
@@ -209,37 +252,15 @@ export const STEP_KINDS = {sleep: sleepStep, fault: faultStep, wait: waitStep, h
 export type StepKind = keyof typeof STEP_KINDS
 export const stepSchema = z.union([sleepStep, faultStep, waitStep, healStep, runbookStep, assertStep, manualStep])
 export type SleepStep = {kind: 'sleep'} & z.output<typeof sleepStep>
-export type FaultStep = {kind: 'fault'} & z.output<typeof faultStep>
-export type WaitStep = {kind: 'wait'} & z.output<typeof waitStep>
+export type FaultStep = {kind: 'fault'} & FaultSpec
+export type WaitStep = {kind: 'wait'} & WaitSpec
 export type HealStep = {kind: 'heal'} & z.output<typeof healStep>
 export type RunbookStep = {kind: 'runbook'} & z.output<typeof runbookStep>
 export type AssertStep = {kind: 'assert'} & z.output<typeof assertStep>
 export type ManualStep = {kind: 'manual'} & z.output<typeof manualStep>
 export type Step = SleepStep | FaultStep | WaitStep | HealStep | RunbookStep | AssertStep | ManualStep
 
-export const VANTAGES = ['wan', 'site'] as const
-
-export const probeSchema = z.strictObject({
-  kind: z.literal('postgres-write', {error: 'probe kind must be "postgres-write"'}),
-  /** The service whose instances the probe writes to; it finds the writable one itself. */
-  service: name('service name'),
-  port: z.int().min(1).max(65_535).default(5432),
-  database: z.string().default('postgres'),
-  user: z.string().default('postgres'),
-  password: z.string().default(''),
-  /** Time between the starts of two samples. */
-  interval: duration({min: 10}).default(100),
-  /** A sample with no answer after this long is indeterminate (if the write was sent) or failed. */
-  timeout: duration({positive: true}).default(1000),
-  /** RTO ends at the first of this many successive successful samples. */
-  stable_samples: z.int().min(1).default(3),
-  /**
-   * Where the probe's client stands. `wan`: on the WAN network, as a client in another site would;
-   * `site:<name>` is reserved for clients inside one site.
-   */
-  vantage: z.enum(VANTAGES).default('wan'),
-})
-export type ProbeSpec = z.output<typeof probeSchema>
+export {VANTAGES, type ProbeSpec} from './probe-kinds.js'
 
 const objectiveFields = {
   rto: duration().optional(),
@@ -253,9 +274,6 @@ export const objectivesSchema = z
   .strictObject(objectiveFields, {error: 'objectives must be a mapping, e.g. {rto: 30s, rpo: 0s}'})
   .refine(someObjective, {error: 'declare at least one objective (rto, rpo, split_brain)'})
 
-/** What a drill disrupts, from the smallest blast radius to the largest; a policy tier may set objectives per disruption. */
-export const DISRUPTIONS = ['process', 'node', 'site', 'region'] as const
-export type Disruption = (typeof DISRUPTIONS)[number]
 
 export const FREQUENCIES = ['nightly', 'monthly', 'quarterly', 'semiannual', 'annual'] as const
 export type Frequency = (typeof FREQUENCIES)[number]
@@ -309,17 +327,21 @@ const drillObject = z.strictObject({
    * Default: every step's own bound added up (sleeps, timeouts, a minute per fault or heal), plus 2 minutes.
    */
   deadline: duration({positive: true}).optional(),
-  probe: probeSchema,
+  /** Validated against the schema of the kind it names: drillSchema() puts in the probe kinds registered then. */
+  probe: z.unknown(),
   replication_lag: replicationLagSchema.optional(),
   steps: z.array(z.record(z.string(), z.unknown(), {error: 'each step must be a mapping such as {sleep: 3s}'})).min(1, {error: 'a drill needs at least one step'}),
 })
 
-export const drillSchema = drillObject.superRefine((d, ctx) => {
+/** The drill file's schema, its `probe:` as the probe kinds registered now define it (src/probes/registry.ts). */
+export function drillSchema() {
+  return drillObject.extend({probe: probeSchema()}).superRefine((d, ctx) => {
     if (d.objectives === undefined && d.tier === undefined) {
       ctx.addIssue({code: 'custom', path: ['objectives'], message: 'objectives are required: write them, e.g. {rto: 30s, rpo: 0s}, or name a policy tier (tier: critical)'})
     }
     if (d.policy !== undefined && d.tier === undefined) ctx.addIssue({code: 'custom', path: ['policy'], message: 'policy is only read for a tier: add tier: NAME'})
   })
+}
 
-/** The published shape, with steps spelled out (the loader dispatches each step by its kind key). */
+/** The published shape, with steps spelled out (the loader dispatches each step by its kind key); json-schema.ts puts in `probe:`. */
 export const drillJsonSchemaSource = drillObject.extend({steps: z.array(stepSchema).min(1)})

@@ -1,9 +1,10 @@
 import {z} from 'zod'
 
 import {drillJsonSchemaSource, policySchema} from './drill.js'
+import {probeSchema} from './probe-kinds.js'
 import {topologySchema} from './topology.js'
 
-/** The JSON Schemas published under schemas/ (editors validate drill and topology files with them). */
+/** The JSON Schemas published under schemas/ (editors validate drill and topology files with them); `probe:` as the registered probe kinds define it. */
 export function jsonSchemas(): Record<string, unknown> {
   const render = (schema: z.ZodType, title: string) => ({
     ...z.toJSONSchema(schema, {io: 'input', unrepresentable: 'any', target: 'draft-2020-12'}),
@@ -11,7 +12,7 @@ export function jsonSchemas(): Record<string, unknown> {
   })
   return {
     'topology.schema.json': render(topologySchema, 'firedrill topology'),
-    'drill.schema.json': render(drillJsonSchemaSource, 'firedrill drill'),
+    'drill.schema.json': render(drillJsonSchemaSource.extend({probe: probeSchema()}), 'firedrill drill'),
     'policy.schema.json': render(policySchema, 'firedrill resiliency policy'),
   }
 }

@@ -2,13 +2,15 @@ import path from 'node:path'
 
 import {ConfigError, formatConfigIssue, type ConfigIssue} from '../errors.js'
 import {DEFAULT_TOPOLOGY} from '../paths.js'
-import type {Topology} from '../topology/model.js'
-import type {Objectives} from '../grade/grade.js'
+import type {Topology} from '../model/topology.js'
 import {checkDeadline, defaultDeadlineMs, type Deadline} from './deadline.js'
-import {drillSchema, STEP_KINDS, WAN_PEER, type Disruption, type Frequency, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
-import {DEFAULT_POLICY_FILE, loadPolicy, resolveObjectives, type ObjectivesSource} from './load-policy.js'
+import {drillSchema, STEP_KINDS, WAN_PEER, type Frequency, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
+import {DEFAULT_POLICY_FILE, loadPolicy, resolveObjectives} from './load-policy.js'
 import {loadTopology} from './load-topology.js'
+import {probeCapabilities} from './probe-kinds.js'
 import {YamlSource} from './yaml-source.js'
+import type {Objectives, ObjectivesSource} from '../model/objectives.js'
+import type {Disruption} from '../model/vocabulary.js'
 
 export interface Drill {
   file: string
@@ -53,8 +55,9 @@ export interface LoadOptions {
 export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
   const absolute = path.resolve(file)
   const source = YamlSource.read(absolute)
-  const parsed = drillSchema.safeParse(source.value)
-  const issues: ConfigIssue[] = parsed.success ? [] : source.zodIssues(parsed.error.issues, drillSchema)
+  const schema = drillSchema()
+  const parsed = schema.safeParse(source.value)
+  const issues: ConfigIssue[] = parsed.success ? [] : source.zodIssues(parsed.error.issues, schema)
 
   // Steps are checked one by one, each against the schema of its kind, even when other fields are wrong.
   const rawSteps = (source.value as {steps?: unknown}).steps
@@ -126,6 +129,15 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
     warnings.push(`${absolute}: drill ${spec.name} injects no fault and has no disruptive runbook or manual step, so it has nothing to measure RTO and RPO from`)
   }
 
+  // What the objectives and watches ask of the probe, its kind must be able to measure.
+  const can = probeCapabilities(spec.probe.kind)
+  if (can && objectives) {
+    const kindName = spec.probe.kind
+    if (!can.rpo && objectives.objectives.rpoMs !== undefined) issues.push(source.issue(spec.objectives?.rpo !== undefined ? ['objectives', 'rpo'] : ['probe', 'kind'], `probe kind ${kindName} cannot read its writes back, so it cannot measure rpo`))
+    if (!can.splitBrain && objectives.objectives.splitBrain === false) issues.push(source.issue(spec.objectives?.split_brain !== undefined ? ['objectives', 'split_brain'] : ['probe', 'kind'], `probe kind ${kindName} cannot watch for split brain`))
+  }
+  if (can && !can.replicationLag && spec.replication_lag) issues.push(source.issue(['replication_lag'], `probe kind ${spec.probe.kind} cannot sample replication lag`))
+
   if (topology) {
     const services = new Set(topology.instances.map((i) => i.service))
     const sites = new Set(topology.sites.map((s) => s.name))
@@ -159,8 +171,9 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
         issues.push(...checkPlace(step.ci.in, [...at, 'ci', 'in'], topology, services, sites, source))
       }
       if (step.kind === 'fault' && step.fault === 'disk-full') {
-        const targeted = placedOn(step.target!, topology)
-        const bare = targeted.filter((inst) => !inst.volumes.some((v) => v.sizeBytes !== undefined && isUnder(step.path!, v.target)))
+        const {target, path: dir} = step
+        const targeted = placedOn(target, topology)
+        const bare = targeted.filter((inst) => !inst.volumes.some((v) => v.sizeBytes !== undefined && isUnder(dir, v.target)))
         if (targeted.length > 0 && bare.length > 0) {
           issues.push(
             source.issue(

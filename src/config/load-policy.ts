@@ -1,19 +1,15 @@
 import path from 'node:path'
 
 import {ConfigError, type ConfigIssue} from '../errors.js'
-import type {Objectives} from '../grade/grade.js'
-import {policySchema, type Disruption, type Policy} from './drill.js'
+import {policySchema, type Policy} from './drill.js'
 import {YamlSource} from './yaml-source.js'
+import type {Objectives} from '../model/objectives.js'
+import type {Disruption} from '../model/vocabulary.js'
+import type {ObjectivesSource} from '../model/objectives.js'
+
+export type {ObjectivesSource} from '../model/objectives.js'
 
 
-/** Where a drill's objectives came from, for the verdict and the evidence. */
-export interface ObjectivesSource {
-  policy: string
-  policy_name: string
-  policy_sha256: string
-  tier: string
-  disruption?: Disruption
-}
 
 export const DEFAULT_POLICY_FILE = 'policy.yaml'
 

@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs'
 import path from 'node:path'
 
 import {ConfigError, type ConfigIssue} from '../errors.js'
-import {containerName, networkName, type ImagePlan, type Instance, type NetworkPlan, type Topology} from '../topology/model.js'
+import {containerName, networkName, type ImagePlan, type Instance, type NetworkPlan, type Topology} from '../model/topology.js'
 import {containerCapacity, overlaps, parseCidr} from '../util/cidr.js'
 import {topologySchema} from './topology.js'
 import {YamlSource} from './yaml-source.js'

@@ -1,4 +1,5 @@
 import {z} from 'zod'
+import type {ClusterSpec as ModelCluster, HealthSpec as ModelHealth, PortSpec as ModelPort} from '../model/topology.js'
 
 import {argv, duration, name, size, subnet} from './common.js'
 
@@ -109,3 +110,7 @@ export type ServiceSpec = z.output<typeof service>
 export type HealthSpec = z.output<typeof health>
 export type PortSpec = z.output<typeof port>
 export type ClusterSpec = z.output<typeof cluster>
+
+// What validation yields is what the model (src/model/topology.ts) describes: checked at compile time.
+type Assignable<T extends U, U> = T
+export type _ModelMatches = [Assignable<HealthSpec, ModelHealth>, Assignable<PortSpec, ModelPort>, Assignable<ClusterSpec, ModelCluster>]

@@ -3,7 +3,7 @@ import {homedir, hostname} from 'node:os'
 import path from 'node:path'
 
 import {EnvironmentError} from '../errors.js'
-import {writeFileAtomic} from '../evidence/atomic.js'
+import {writeFileAtomic} from '../util/atomic.js'
 import type {UndoSpec} from '../faults/undo.js'
 
 /**

@@ -1,17 +1,9 @@
 import {errorMessage} from '../errors.js'
+import type {Revert, RevertOutcome} from '../model/revert.js'
 
-export interface Revert {
-  description: string
-  run: () => Promise<void>
-  /** The fault's name, so a `heal` step can undo it before the drill ends. */
-  name?: string
-}
+export type {Revert, RevertOutcome} from '../model/revert.js'
 
-export interface RevertOutcome {
-  description: string
-  ok: boolean
-  error?: string
-}
+
 
 /**
  * Faults push how to undo themselves here before the runner moves on; the runner pops every one,

@@ -1,28 +1,29 @@
 import type {LoadedDrill} from '../config/load-drill.js'
-import {NETWORK_FAULTS, type Step} from '../config/drill.js'
-import type {ObjectivesSource} from '../config/load-policy.js'
+import {NETWORK_FAULTS} from '../config/drill.js'
 import {describeDeadline} from '../config/deadline.js'
 import {formatMs} from '../config/duration.js'
 import {DeadlineExceededError, DrillAbortedError, EngineLostError, EngineUnavailableError, errorMessage, FiredrillError, InterruptedError} from '../errors.js'
-import type {Engine, EngineInfo} from '../engine/engine.js'
+import type {Engine} from '../engine/engine.js'
 import {NetHelpers} from '../faults/net-helper.js'
-import {grade, notMeasured, type Grade} from '../grade/grade.js'
-import {measure, splitBrain, unmeasured, type Measurements, type SplitBrain} from '../measure/measure.js'
-import {summarizeLag, type ReplicationLag} from '../measure/replication-lag.js'
-import {PostgresWriteProbe, type ProbeNode} from '../probes/postgres-write-probe.js'
-import {ReplicationLagWatch} from '../probes/replication-lag-watch.js'
-import type {Sample} from '../probes/sample.js'
-import {SplitBrainWatch} from '../probes/split-brain-watch.js'
+import {grade, notMeasured} from '../grade/grade.js'
+import {measure, splitBrain, unmeasured} from '../measure/measure.js'
+import {summarizeLag} from '../measure/replication-lag.js'
+import type {LagWatcher, Probe, ProbeContext, ProbeNode, SplitBrainWatcher} from '../probes/probe.js'
+import {probeKind} from '../probes/registry.js'
 import {waitHealthy} from '../topology/lifecycle.js'
-import {networkName} from '../topology/model.js'
+import {networkName} from '../model/topology.js'
 import {observe} from '../topology/observe.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {systemClock, type Clock} from '../util/time.js'
 import {watchEngine} from './engine-watch.js'
 import {Journal, type JournalEntry} from './journal.js'
-import {RevertStack, type RevertOutcome} from './reverts.js'
-import {describeStep, liveStatus, runStep, type FaultRecord, type Operator, type StepContext} from './steps.js'
-import {Timeline, type TimelineEvent} from './timeline.js'
+import {RevertStack} from './reverts.js'
+import {describeStep, liveStatus, runStep, type Operator, type StepContext} from './steps.js'
+import {Timeline} from './timeline.js'
+import type {DrillResult, EngineInfo, StepRecord} from '../model/result.js'
+import type {RevertOutcome} from '../model/revert.js'
+
+export type {DrillResult, StepRecord} from '../model/result.js'
 
 export interface RunContext {
   engine: Engine
@@ -38,85 +39,96 @@ export interface RunContext {
   journalDir?: string
 }
 
-export interface StepRecord {
-  index: number
-  kind: Step['kind']
-  description: string
-  status: 'done' | 'timed-out' | 'skipped'
-  started_ms?: number
-  duration_ms?: number
-}
 
-export interface DrillResult {
-  run_id: string
-  drill: string
-  drill_file: string
-  drill_sha256: string
-  topology: string
-  topology_file: string
-  topology_sha256: string
-  verdict: Grade['verdict']
-  /** completed: graded; interrupted (Ctrl-C, SIGTERM) or aborted (the engine gone, past the deadline, a step that could not be done): not measured, verdict fail. */
-  status: 'completed' | 'interrupted' | 'aborted'
-  /** Why the run did not complete; null when it did. */
-  error: string | null
-  objectives: {rto_ms: number | null; rpo_ms: number | null; split_brain: false | null}
-  /** Set when the objectives come from a policy tier. */
-  objectives_from: ObjectivesSource | null
-  results: Grade['results']
-  measurements: Omit<Measurements, 'phases'> & {split_brain: SplitBrain | null; replication_lag: ReplicationLag[] | null}
-  /** Each fault injected, with the mechanism a network fault used. */
-  faults: FaultRecord[]
-  probe: {kind: string; service: string; interval_ms: number; timeout_ms: number; stable_samples: number; vantage: string; samples: number}
-  started_at: string
-  finished_at: string
-  duration_ms: number
-  engine: EngineInfo
-  steps: StepRecord[]
-  reverts: RevertOutcome[]
-  timeline: TimelineEvent[]
-  /** Left out of --json output for size; kept for evidence and reports. */
-  samples?: Sample[]
-}
 
 const REVERT_TIMEOUT_MS = 30_000
 const READ_BACK_TIMEOUT_MS = 30_000
 const PRE_REVERT_READ_BACK_TIMEOUT_MS = 5000
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-/** Run one drill against a topology that is up and healthy; always reverts what it injected. */
+/** One run in progress: what its phases share. */
+interface Run {
+  loaded: LoadedDrill
+  ctx: RunContext
+  clock: Clock
+  progress: Progress
+  engine: Engine
+  /** Whether the latest engine call found the engine gone (reverts and waits swallow its errors). */
+  engineLost: () => EngineUnavailableError | undefined
+  timeline: Timeline
+  reverts: RevertStack
+  steps: StepRecord[]
+  probe: Probe
+  watch?: SplitBrainWatcher
+  lagWatch?: LagWatcher
+  netHelpers: NetHelpers
+  journal: Journal
+  stepContext: StepContext
+  /** Ctrl-C, SIGTERM or the drill's deadline. */
+  signal: AbortSignal
+}
+
+/**
+ * Run one drill against a topology that is up and healthy; always reverts what it injected.
+ * Phases: start (probe, watches, network helpers), the steps, the abort handling and unwinding
+ * (reverts, the crash journal, the engine lost), the read-back, and the result.
+ */
 export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<DrillResult> {
   const {drill, topology} = loaded
   const clock = ctx.clock ?? systemClock
-  const progress = ctx.progress ?? silentProgress
-  // Reverts and waits swallow engine errors; the watch still knows whether the engine is gone.
-  const engineWatch = watchEngine(ctx.engine)
-  const engine = engineWatch.engine
-  const timeline = new Timeline(clock)
-  const reverts = new RevertStack()
-  const steps: StepRecord[] = drill.steps.map((s, index) => ({index, kind: s.kind, description: describeStep(s), status: 'skipped'}))
-  let readBack: Set<number> | undefined
-  timeline.record('run-start', `drill ${drill.name} on topology ${topology.project} (run ${ctx.runId}); ${describeDeadline(drill.deadline)}`)
-
   // Past the deadline the steps stop exactly as on Ctrl-C (the same signal, a reason of its own); the
   // reverts, the read-back and the evidence come after, each with its own bound.
   const overrun = new AbortController()
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, overrun.signal]) : overrun.signal
-  const disarm = new AbortController()
-  let during = 'while starting, before its first step'
+  const run = prepare(loaded, ctx, clock, signal)
+  run.timeline.record('run-start', `drill ${drill.name} on topology ${topology.project} (run ${ctx.runId}); ${describeDeadline(drill.deadline)}`)
+  const position = {during: 'while starting, before its first step'}
+  const disarm = armDeadline(run, overrun, position)
 
-  // The write probe stands on the WAN; the split-brain watch stands inside each node's own site.
-  const nodesOn = (vantage: 'wan' | 'site') => async (): Promise<ProbeNode[]> => {
-    const seen = await observe(topology, engine)
-    return seen.instances
-      .filter((o) => o.instance.service === drill.probe.service && o.container)
-      .map((o) => ({name: o.instance.hostname, address: vantage === 'wan' ? o.address : o.container!.addresses[networkName(topology.project, o.instance.site)]}))
-      .filter((n): n is ProbeNode => n.address !== undefined)
+  // Whatever ends the steps early (Ctrl-C, SIGTERM, the engine gone, a step that cannot be done), the
+  // faults are undone first; the run is then recorded as interrupted or aborted, with no figures.
+  let failure: unknown
+  let readBack: Set<number> | undefined
+  try {
+    await start(run)
+    await runSteps(run, position)
+  } catch (error) {
+    // A step cut short by Ctrl-C or the deadline may fail in its own way; the reason is what ended it.
+    failure = signal.aborted ? signal.reason : error
+  } finally {
+    disarm.abort()
+    const unwound = await unwind(run, failure)
+    failure = unwound.failure
+    if (!signal.aborted && !unwound.lostEngine) readBack = await readBackAfter(run, unwound.before)
+    await run.probe.close()
   }
-  const probe = new PostgresWriteProbe(drill.probe, ctx.runId, nodesOn('wan'), clock)
-  const watch = drill.objectives.splitBrain === false ? new SplitBrainWatch(drill.probe, ctx.runId, nodesOn('site'), clock) : undefined
-  const lagWatch = drill.replicationLag ? new ReplicationLagWatch(drill.probe, drill.replicationLag.standbys, drill.replicationLag.intervalMs, nodesOn('wan'), clock) : undefined
-  const netFaults = drill.steps.filter((s) => s.kind === 'fault' && NETWORK_FAULTS.includes(s.fault))
+  return result(run, failure, readBack)
+}
+
+/** Everything a run needs before it starts: the timeline, the probe and its watches from the probe's kind, the journal. */
+function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: AbortSignal): Run {
+  const {drill, topology} = loaded
+  const engineWatch = watchEngine(ctx.engine)
+  const engine = engineWatch.engine
+  const timeline = new Timeline(clock)
+  const reverts = new RevertStack()
+  // The probe's kind (src/probes/registry.ts) makes its probe and, when the drill asks, its watches.
+  // The write probe stands on the WAN; the split-brain watch stands inside each node's own site.
+  const kind = probeKind(drill.probe.kind)
+  const probeContext: ProbeContext = {
+    runId: ctx.runId,
+    clock,
+    nodes: async (vantage) => {
+      const seen = await observe(topology, engine)
+      return seen.instances
+        .filter((o) => o.instance.service === drill.probe.service && o.container)
+        .map((o) => ({name: o.instance.hostname, address: vantage === 'wan' ? o.address : o.container?.addresses[networkName(topology.project, o.instance.site)]}))
+        .filter((n): n is ProbeNode => n.address !== undefined)
+    },
+  }
+  const probe = kind.create(drill.probe, probeContext)
+  const watch = drill.objectives.splitBrain === false ? kind.splitBrainWatch?.(drill.probe, probeContext) : undefined
+  const lagWatch = drill.replicationLag ? kind.replicationLagWatch?.(drill.probe, {standbys: drill.replicationLag.standbys, intervalMs: drill.replicationLag.intervalMs}, probeContext) : undefined
   const netHelpers = new NetHelpers(engine, {project: topology.project, runId: ctx.runId})
   const journal = Journal.begin(topology.project, ctx.runId, {dir: ctx.journalDir})
   const stepContext: StepContext = {
@@ -137,158 +149,212 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     faults: [],
     journal,
   }
-
-  // Whatever ends the steps early (Ctrl-C, SIGTERM, the engine gone, a step that cannot be done), the
-  // faults are undone first; the run is then recorded as interrupted or aborted, with no figures.
-  let failure: unknown
-  try {
-    // A timer longer than about 24.8 days would fire at once; such a deadline is as good as none.
-    if (drill.deadline.ms <= MAX_TIMER_MS) {
-      void clock.sleep(drill.deadline.ms, disarm.signal).then(
-        () =>
-          overrun.abort(
-            new DeadlineExceededError(`drill ${drill.name} passed its ${describeDeadline(drill.deadline)} ${during}: the steps were stopped and nothing was measured`, [
-              'give it more time (deadline: in the drill, or run --deadline), or see on the timeline of its evidence which step took so long',
-            ]),
-          ),
-        () => {},
-      )
-    }
-    // A run that crashed mid-fault may have left network faults in place: undo them before measuring anything.
-    const healed = await netHelpers.healLeftovers()
-    if (healed.length > 0) timeline.record('revert', `network faults left by an earlier run: ${healed.join('; ')}`)
-    if (netFaults.length > 0) {
-      // Before anything runs: the helper image is there, and (for degrade) which mechanism this kernel offers.
-      await progress.phase('Prepare network faults', async (update) => {
-        await netHelpers.requireImage()
-        if (netFaults.some((s) => s.kind === 'fault' && s.fault === 'degrade')) {
-          const mechanism = await netHelpers.mechanism()
-          update(`degrade uses ${mechanism === 'netem' ? 'tc netem' : 'NFQUEUE + firedrill-delayer (no netem in this kernel)'}`)
-          timeline.record('step', `network faults: degrade uses ${mechanism === 'netem' ? 'tc netem' : 'the NFQUEUE fallback (firedrill-delayer, iptables statistic, htb): this kernel has no netem'}`)
-        }
-      })
-    }
-    await progress.phase(`Start ${drill.probe.kind} probe on ${drill.probe.service} every ${formatMs(drill.probe.interval)}`, async () => {
-      await probe.start()
-      await watch?.start()
-      lagWatch?.start()
-    })
-    timeline.record('probe-start', `${drill.probe.kind} on ${drill.probe.service}, interval ${drill.probe.interval} ms, vantage ${drill.probe.vantage}${watch ? '; split-brain watch on every node from inside its site' : ''}`)
-
-    for (const [index, step] of drill.steps.entries()) {
-      signal.throwIfAborted()
-      const record = steps[index]!
-      const title = `Step ${index + 1}/${drill.steps.length}: ${record.description}`
-      during = `during step ${index + 1}/${drill.steps.length} (${record.description})`
-      const started = clock.now()
-      record.started_ms = timeline.relative(started)
-      timeline.record('step', title, started)
-      // An operator answering a manual step needs the terminal to themselves, not a progress display redrawing over it.
-      const outcome =
-        step.kind === 'manual' && ctx.operator
-          ? await runStep(step, index, stepContext, progress.log)
-          : await progress.phase(title, async (update) => {
-              // Every step shows the live state next to its own news; a step with no news of its own (a sleep) shows it alone.
-              const live = () => liveStatus(probe.samples, stepContext.anchor.at, clock.now())
-              let news = ''
-              const show = () => update(news ? `${news} · ${live()}` : live())
-              const ticker = setInterval(show, 500)
-              try {
-                return await runStep(step, index, stepContext, (message) => {
-                  news = message
-                  show()
-                })
-              } finally {
-                clearInterval(ticker)
-              }
-            })
-      record.status = outcome
-      record.duration_ms = Math.round(clock.now() - started)
-      if (outcome === 'timed-out') {
-        timeline.record('wait-timeout', `${title}: not met in time; remaining steps skipped`)
-        progress.log(`✖ ${title}: not met in time; the remaining steps are skipped and the drill fails`)
-        break
-      }
-    }
-    // A step that cannot be cut short (a command in a container) may have finished after the signal.
-    signal.throwIfAborted()
-  } catch (error) {
-    // A step cut short by Ctrl-C or the deadline may fail in its own way; the reason is what ended it.
-    failure = signal.aborted ? signal.reason : error
-  } finally {
-    disarm.abort()
-    await probe.stop().catch(() => {})
-    await watch?.stop().catch(() => {})
-    await lagWatch?.stop().catch(() => {})
-    if (lagWatch) {
-      const errors = lagWatch.errors.length > 0 ? `; ${lagWatch.errors.length} failed reading(s), first: ${lagWatch.errors[0]}` : ''
-      timeline.record('probe-stop', `replication lag watch: ${lagWatch.samples.length} readings of ${drill.replicationLag!.standbys.join(', ')}${errors}`)
-    }
-    timeline.record('probe-stop', `${probe.samples.length} samples`)
-    // Read back once before undoing anything (the fallback if the topology does not come back), and
-    // again once it is healthy: writes lost while healing (a failback) are lost all the same.
-    let before: {node: string; seqs: Set<number>} | undefined
-    if (!signal.aborted && !engineWatch.lost() && probe.samples.length > 0 && reverts.size > 0) {
-      before = await probe.readBack(PRE_REVERT_READ_BACK_TIMEOUT_MS).catch(() => undefined)
-    }
-    if (reverts.size > 0) {
-      const outcomes: RevertOutcome[] = []
-      // A revert that failed fails the phase, so the display never shows a tick over a fault left in place.
-      await progress
-        .phase(`Revert ${reverts.size} fault(s)`, async () => {
-          outcomes.push(...(await reverts.unwind(REVERT_TIMEOUT_MS, (o) => timeline.record(o.ok ? 'revert' : 'revert-failed', o.ok ? o.description : `${o.description}: ${o.error}`))))
-          const failed = outcomes.filter((o) => !o.ok)
-          if (failed.length > 0) throw new Error(`${failed.length} of ${outcomes.length} not reverted: ${failed.map((o) => `${o.description}: ${o.error}`).join('; ')}`)
-        })
-        .catch(() => {})
-      stepContext.revertOutcomes.push(...outcomes)
-    }
-    const left = journal.finish()
-    if (left.length > 0) {
-      timeline.record('revert-failed', `${left.length} fault(s) not undone; the journal is kept, and firedrill cleanup --project ${topology.project} restores them`)
-    }
-    // The engine lost mid-drill (the steps failed on it, or it is gone now): nothing is measured, and what
-    // could not be reverted is named with the command that restores it.
-    const lostEngine = failure instanceof EngineUnavailableError ? failure : engineWatch.lost()
-    if (lostEngine && !(failure instanceof InterruptedError)) {
-      timeline.record('revert-failed', `the Docker engine was lost: ${errorMessage(lostEngine)}`)
-      failure = engineLost(lostEngine, left, topology.project)
-    } else if (failure instanceof InterruptedError && left.length > 0) {
-      // Not "what the command had changed was undone": say what was not.
-      failure.message = `interrupted by ${failure.signal}; ${leftInPlace(left, topology.project)}`
-    } else if (failure instanceof FiredrillError && left.length > 0) {
-      failure.message += `\n${leftInPlace(left, topology.project)}`
-    }
-    if (!signal.aborted && !lostEngine) {
-      await waitHealthy(topology, engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal}).catch((error) =>
-        timeline.record('revert-failed', `topology not healthy again after the drill: ${errorMessage(error)}`),
-      )
-      if (probe.samples.length > 0) {
-        let after: {node: string; seqs: Set<number>} | undefined
-        try {
-          after = await progress.phase('Read back every write from the primary', () => probe.readBack(READ_BACK_TIMEOUT_MS))
-        } catch (error) {
-          timeline.record('read-back', `read-back failed: ${errorMessage(error)}`)
-        }
-        if (after) {
-          readBack = after.seqs
-          const gone = before ? [...before.seqs].filter((seq) => !after.seqs.has(seq)).length : 0
-          timeline.record('read-back', `${after.seqs.size} rows read back from ${after.node}${gone > 0 ? `; ${gone} rows that ${before!.node} held before the faults were reverted are gone` : ''}`)
-        } else if (before) {
-          readBack = before.seqs
-          timeline.record('read-back', `${before.seqs.size} rows read back from ${before.node} before the faults were reverted (no node took writes afterwards)`)
-        } else {
-          timeline.record('read-back', 'no node accepted the read-back')
-        }
-      }
-    }
-    await probe.close()
+  return {
+    loaded,
+    ctx,
+    clock,
+    progress: ctx.progress ?? silentProgress,
+    engine,
+    engineLost: engineWatch.lost,
+    timeline,
+    reverts,
+    steps: drill.steps.map((s, index) => ({index, kind: s.kind, description: describeStep(s), status: 'skipped'})),
+    probe,
+    watch,
+    lagWatch,
+    netHelpers,
+    journal,
+    stepContext,
+    signal,
   }
+}
 
+/** Abort the steps, as Ctrl-C does, once the drill's deadline passes; abort the returned controller to disarm it. */
+function armDeadline(run: Run, overrun: AbortController, position: {during: string}): AbortController {
+  const {drill} = run.loaded
+  const disarm = new AbortController()
+  // A timer longer than about 24.8 days would fire at once; such a deadline is as good as none.
+  if (drill.deadline.ms <= MAX_TIMER_MS) {
+    void run.clock.sleep(drill.deadline.ms, disarm.signal).then(
+      () =>
+        overrun.abort(
+          new DeadlineExceededError(`drill ${drill.name} passed its ${describeDeadline(drill.deadline)} ${position.during}: the steps were stopped and nothing was measured`, [
+            'give it more time (deadline: in the drill, or run --deadline), or see on the timeline of its evidence which step took so long',
+          ]),
+        ),
+      () => {},
+    )
+  }
+  return disarm
+}
+
+/** Heal what a crashed run left, prepare network faults, start the probe and its watches. */
+async function start(run: Run): Promise<void> {
+  const {drill} = run.loaded
+  const {timeline, progress, netHelpers} = run
+  // A run that crashed mid-fault may have left network faults in place: undo them before measuring anything.
+  const healed = await netHelpers.healLeftovers()
+  if (healed.length > 0) timeline.record('revert', `network faults left by an earlier run: ${healed.join('; ')}`)
+  const netFaults = drill.steps.filter((s) => s.kind === 'fault' && NETWORK_FAULTS.includes(s.fault))
+  if (netFaults.length > 0) {
+    // Before anything runs: the helper image is there, and (for degrade) which mechanism this kernel offers.
+    await progress.phase('Prepare network faults', async (update) => {
+      await netHelpers.requireImage()
+      if (netFaults.some((s) => s.kind === 'fault' && s.fault === 'degrade')) {
+        const mechanism = await netHelpers.mechanism()
+        update(`degrade uses ${mechanism === 'netem' ? 'tc netem' : 'NFQUEUE + firedrill-delayer (no netem in this kernel)'}`)
+        timeline.record('step', `network faults: degrade uses ${mechanism === 'netem' ? 'tc netem' : 'the NFQUEUE fallback (firedrill-delayer, iptables statistic, htb): this kernel has no netem'}`)
+      }
+    })
+  }
+  await progress.phase(`Start ${drill.probe.kind} probe on ${drill.probe.service} every ${formatMs(drill.probe.interval)}`, async () => {
+    await run.probe.start()
+    await run.watch?.start()
+    run.lagWatch?.start()
+  })
+  timeline.record('probe-start', `${drill.probe.kind} on ${drill.probe.service}, interval ${drill.probe.interval} ms, vantage ${drill.probe.vantage}${run.watch ? '; split-brain watch on every node from inside its site' : ''}`)
+}
+
+/** Every step in order, each on the timeline and in its record; a wait not met in time skips the rest. */
+async function runSteps(run: Run, position: {during: string}): Promise<void> {
+  const {drill} = run.loaded
+  const {clock, timeline, progress, signal, stepContext} = run
+  for (const [index, step] of drill.steps.entries()) {
+    signal.throwIfAborted()
+    const record = run.steps[index]
+    if (!record) break
+    const title = `Step ${index + 1}/${drill.steps.length}: ${record.description}`
+    position.during = `during step ${index + 1}/${drill.steps.length} (${record.description})`
+    const started = clock.now()
+    record.started_ms = timeline.relative(started)
+    timeline.record('step', title, started)
+    // An operator answering a manual step needs the terminal to themselves, not a progress display redrawing over it.
+    const outcome =
+      step.kind === 'manual' && run.ctx.operator
+        ? await runStep(step, index, stepContext, progress.log)
+        : await progress.phase(title, async (update) => {
+            // Every step shows the live state next to its own news; a step with no news of its own (a sleep) shows it alone.
+            const live = () => liveStatus(run.probe.samples, stepContext.anchor.at, clock.now())
+            let news = ''
+            const show = () => update(news ? `${news} · ${live()}` : live())
+            const ticker = setInterval(show, 500)
+            try {
+              return await runStep(step, index, stepContext, (message) => {
+                news = message
+                show()
+              })
+            } finally {
+              clearInterval(ticker)
+            }
+          })
+    record.status = outcome
+    record.duration_ms = Math.round(clock.now() - started)
+    if (outcome === 'timed-out') {
+      timeline.record('wait-timeout', `${title}: not met in time; remaining steps skipped`)
+      progress.log(`✖ ${title}: not met in time; the remaining steps are skipped and the drill fails`)
+      break
+    }
+  }
+  // A step that cannot be cut short (a command in a container) may have finished after the signal.
+  signal.throwIfAborted()
+}
+
+type ReadBack = {node: string; seqs: Set<number>}
+
+/**
+ * Abort handling and unwinding, whatever ended the steps: stop the probe and its watches, read back
+ * once before undoing anything (the fallback if the topology does not come back), revert every fault,
+ * close the journal, and decide what the failure is (the engine lost, faults left in place).
+ */
+async function unwind(run: Run, failure: unknown): Promise<{failure: unknown; lostEngine: EngineUnavailableError | undefined; before?: ReadBack}> {
+  const {drill, topology} = run.loaded
+  const {timeline, progress, probe, watch, lagWatch, reverts, signal, stepContext} = run
+  await probe.stop().catch(() => {})
+  await watch?.stop().catch(() => {})
+  await lagWatch?.stop().catch(() => {})
+  if (lagWatch) {
+    const errors = lagWatch.errors.length > 0 ? `; ${lagWatch.errors.length} failed reading(s), first: ${lagWatch.errors[0]}` : ''
+    timeline.record('probe-stop', `replication lag watch: ${lagWatch.samples.length} readings of ${drill.replicationLag?.standbys.join(', ')}${errors}`)
+  }
+  timeline.record('probe-stop', `${probe.samples.length} samples`)
+  // Read back once before undoing anything (the fallback if the topology does not come back), and
+  // again once it is healthy: writes lost while healing (a failback) are lost all the same.
+  let before: ReadBack | undefined
+  if (probe.readBack && !signal.aborted && !run.engineLost() && probe.samples.length > 0 && reverts.size > 0) {
+    before = await probe.readBack(PRE_REVERT_READ_BACK_TIMEOUT_MS).catch(() => undefined)
+  }
+  if (reverts.size > 0) {
+    const outcomes: RevertOutcome[] = []
+    // A revert that failed fails the phase, so the display never shows a tick over a fault left in place.
+    await progress
+      .phase(`Revert ${reverts.size} fault(s)`, async () => {
+        outcomes.push(...(await reverts.unwind(REVERT_TIMEOUT_MS, (o) => timeline.record(o.ok ? 'revert' : 'revert-failed', o.ok ? o.description : `${o.description}: ${o.error}`))))
+        const failed = outcomes.filter((o) => !o.ok)
+        if (failed.length > 0) throw new Error(`${failed.length} of ${outcomes.length} not reverted: ${failed.map((o) => `${o.description}: ${o.error}`).join('; ')}`)
+      })
+      .catch(() => {})
+    stepContext.revertOutcomes.push(...outcomes)
+  }
+  const left = run.journal.finish()
+  if (left.length > 0) {
+    timeline.record('revert-failed', `${left.length} fault(s) not undone; the journal is kept, and firedrill cleanup --project ${topology.project} restores them`)
+  }
+  // The engine lost mid-drill (the steps failed on it, or it is gone now): nothing is measured, and what
+  // could not be reverted is named with the command that restores it.
+  const lostEngine = failure instanceof EngineUnavailableError ? failure : run.engineLost()
+  if (lostEngine && !(failure instanceof InterruptedError)) {
+    timeline.record('revert-failed', `the Docker engine was lost: ${errorMessage(lostEngine)}`)
+    failure = engineLost(lostEngine, left, topology.project)
+  } else if (failure instanceof InterruptedError && left.length > 0) {
+    // Not "what the command had changed was undone": say what was not.
+    failure.message = `interrupted by ${failure.signal}; ${leftInPlace(left, topology.project)}`
+  } else if (failure instanceof FiredrillError && left.length > 0) {
+    failure.message += `\n${leftInPlace(left, topology.project)}`
+  }
+  return {failure, lostEngine, before}
+}
+
+/**
+ * Once the topology is healthy again, every write the probe made, read from the primary; the read
+ * before the reverts stands in when none is possible now. Undefined when the probe's kind cannot read
+ * back (no `rpo` capability) or nothing answered: lost writes and RPO are then unknown.
+ */
+async function readBackAfter(run: Run, before: ReadBack | undefined): Promise<Set<number> | undefined> {
+  const {topology} = run.loaded
+  const {timeline, progress, probe, clock, signal} = run
+  await waitHealthy(topology, run.engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal}).catch((error) =>
+    timeline.record('revert-failed', `topology not healthy again after the drill: ${errorMessage(error)}`),
+  )
+  const readBackNow = probe.readBack?.bind(probe)
+  if (!readBackNow || probe.samples.length === 0) return undefined
+  let after: ReadBack | undefined
+  try {
+    after = await progress.phase('Read back every write from the primary', () => readBackNow(READ_BACK_TIMEOUT_MS))
+  } catch (error) {
+    timeline.record('read-back', `read-back failed: ${errorMessage(error)}`)
+  }
+  if (after) {
+    const seqs = after.seqs
+    const gone = before ? [...before.seqs].filter((seq) => !seqs.has(seq)).length : 0
+    timeline.record('read-back', `${after.seqs.size} rows read back from ${after.node}${gone > 0 && before ? `; ${gone} rows that ${before.node} held before the faults were reverted are gone` : ''}`)
+    return after.seqs
+  }
+  if (before) {
+    timeline.record('read-back', `${before.seqs.size} rows read back from ${before.node} before the faults were reverted (no node took writes afterwards)`)
+    return before.seqs
+  }
+  timeline.record('read-back', 'no node accepted the read-back')
+  return undefined
+}
+
+/** The result: measured and graded when the run completed; otherwise the partial result kept with the error, which is thrown. */
+function result(run: Run, failure: unknown, readBack: Set<number> | undefined): DrillResult {
+  const {drill, topology} = run.loaded
+  const {clock, timeline, probe, stepContext, steps} = run
   const finished = clock.now()
   const faultAt = stepContext.anchor.at
   const base = {
-    run_id: ctx.runId,
+    run_id: run.ctx.runId,
     drill: drill.name,
     drill_file: drill.file,
     drill_sha256: drill.sha256,
@@ -307,10 +373,16 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
       vantage: drill.probe.vantage,
       samples: probe.samples.length,
     },
-    engine: ctx.engineInfo,
+    engine: run.ctx.engineInfo,
     steps,
     reverts: stepContext.revertOutcomes,
   }
+  const times = () => ({
+    started_at: clock.wall(timeline.origin),
+    finished_at: clock.wall(finished),
+    duration_ms: Math.round(finished - timeline.origin),
+  })
+  const samples = () => probe.samples.map((s) => ({...s, start: timeline.relative(s.start), end: timeline.relative(s.end)}))
   if (failure !== undefined || faultAt === undefined) {
     // What ended it early is the reason; one that is not firedrill's own (a probe that found no primary,
     // an engine call that failed) makes the run aborted (exit 4), not an internal error.
@@ -330,11 +402,9 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
       error: errorMessage(error),
       results: notMeasured(drill.objectives, reason),
       measurements: {...unmeasured(probe.samples, drill.probe.interval), split_brain: null, replication_lag: null},
-      started_at: clock.wall(timeline.origin),
-      finished_at: clock.wall(finished),
-      duration_ms: Math.round(finished - timeline.origin),
+      ...times(),
       timeline: timeline.list(),
-      samples: probe.samples.map((s) => ({...s, start: timeline.relative(s.start), end: timeline.relative(s.end)})),
+      samples: samples(),
     }
     if (typeof error === 'object' && error !== null) PARTIAL_RESULTS.set(error, partial)
     throw error
@@ -342,7 +412,7 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   timeline.record('run-end', 'drill finished', finished)
   const m = measure({samples: probe.samples, faultAt, readBack, stableSamples: drill.probe.stable_samples, intervalMs: drill.probe.interval})
   for (const p of m.phases) timeline.record(p.kind, p.detail, p.t)
-  const sb = watch ? splitBrain(watch.acks, drill.probe.interval) : undefined
+  const sb = run.watch ? splitBrain(run.watch.acks, drill.probe.interval) : undefined
   if (sb && sb.first_at !== null) timeline.record('split-brain', `${sb.nodes.join(' and ')} acknowledged writes in the same period`, sb.first_at)
   const unfinished = steps
     .filter((s) => s.status === 'timed-out')
@@ -358,13 +428,11 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     measurements: {
       ...measurements,
       split_brain: sb ? {...sb, first_at: sb.first_at === null ? null : timeline.relative(sb.first_at)} : null,
-      replication_lag: lagWatch ? summarizeLag(lagWatch.samples, drill.replicationLag!.standbys, faultAt, stepContext.healedAt) : null,
+      replication_lag: run.lagWatch && drill.replicationLag ? summarizeLag(run.lagWatch.samples, drill.replicationLag.standbys, faultAt, stepContext.healedAt) : null,
     },
-    started_at: clock.wall(timeline.origin),
-    finished_at: clock.wall(finished),
-    duration_ms: Math.round(finished - timeline.origin),
+    ...times(),
     timeline: timeline.list(),
-    samples: probe.samples.map((s) => ({...s, start: timeline.relative(s.start), end: timeline.relative(s.end)})),
+    samples: samples(),
   }
 }
 

@@ -1,34 +1,7 @@
+import type {EventKind, TimelineEvent} from '../model/timeline.js'
 import type {Clock} from '../util/time.js'
 
-export type EventKind =
-  | 'run-start'
-  | 'probe-start'
-  | 'step'
-  | 'fault'
-  | 'fault-done'
-  | 'first-failure'
-  | 'leader-change'
-  | 'first-ack'
-  | 'recovered'
-  | 'wait-timeout'
-  | 'probe-stop'
-  | 'read-back'
-  | 'revert'
-  | 'revert-failed'
-  | 'runbook'
-  | 'assert'
-  | 'manual'
-  | 'split-brain'
-  | 'run-end'
-
-export interface TimelineEvent {
-  /** Milliseconds since the run started, on the monotonic clock. */
-  t_ms: number
-  /** Wall-clock time of the same instant, UTC. */
-  at: string
-  kind: EventKind
-  detail: string
-}
+export type {EventKind, TimelineEvent} from '../model/timeline.js'
 
 /** The run's one clock and its record of what happened when. */
 export class Timeline {

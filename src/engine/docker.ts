@@ -5,18 +5,8 @@ import path from 'node:path'
 import Docker from 'dockerode'
 
 import {EngineUnavailableError, EnvironmentError} from '../errors.js'
-import type {
-  ContainerCreateRequest,
-  ContainerHealth,
-  ContainerState,
-  ContainerSummary,
-  Engine,
-  EngineInfo,
-  ExecResult,
-  ImageBuildRequest,
-  NetworkSummary,
-  VolumeSummary,
-} from './engine.js'
+import type {ContainerCreateRequest, ContainerHealth, ContainerState, ContainerSummary, Engine, ExecResult, ImageBuildRequest, NetworkSummary, VolumeSummary} from './engine.js'
+import type {EngineInfo} from '../model/result.js'
 
 const NS_PER_MS = 1_000_000
 /** No engine call may hang a drill: one that takes longer than this (beyond its own stop timeout) means the engine is stuck. */

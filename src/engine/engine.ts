@@ -4,12 +4,10 @@
  * `DockerEngine` (docker.ts) is the one implementation that talks to a real engine.
  */
 import type {Labels} from './labels.js'
+import type {EngineInfo} from '../model/result.js'
 
-export interface EngineInfo {
-  version: string
-  apiVersion: string
-  os: string
-}
+export type {EngineInfo} from '../model/result.js'
+
 
 export interface EnginePing {
   info(): Promise<EngineInfo>

@@ -19,3 +19,6 @@ export type Labels = Record<string, string>
 export function projectFilter(project: string): string[] {
   return [`${LABEL.project}=${project}`]
 }
+
+/** io.firedrill.role of a network-fault helper: fault state, not topology (observe skips it; cleanup heals it). */
+export const NET_HELPER_ROLE = 'net-helper'

@@ -3,7 +3,7 @@ import {randomBytes} from 'node:crypto'
 import path from 'node:path'
 
 import {ExitCode, FiredrillError, errorMessage} from '../errors.js'
-import {atomicWriter, fsyncDir, type FileWriter} from './atomic.js'
+import {atomicWriter, fsyncDir, type FileWriter} from '../util/atomic.js'
 import {sha256hex} from './chain.js'
 import {envelope, PREDICATE_TYPE, STATEMENT_TYPE, type InTotoStatement, type SigningKey} from './signing.js'
 

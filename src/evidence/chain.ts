@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
+import type {TimelineEvent} from '../model/timeline.js'
 
-import type {TimelineEvent} from '../drill/timeline.js'
 
 /** The hash of the line before the first. */
 export const GENESIS = '0'.repeat(64)

@@ -1,14 +1,15 @@
 import {readFileSync} from 'node:fs'
 
 import type {LoadedDrill} from '../config/load-drill.js'
-import type {DrillResult} from '../drill/runner.js'
 import type {Containers, Inspector, Networks} from '../engine/engine.js'
 import {projectFilter} from '../engine/labels.js'
 import {errorMessage} from '../errors.js'
 import {chainEvents} from './chain.js'
 import {samplesCsv} from './csv.js'
-import {firedrillVersion, gitCommitOf, hostInfo, operatorOf, type Environment} from './environment.js'
+import {firedrillVersion, gitCommitOf, hostInfo, operatorOf} from './environment.js'
 import {Redactor, SECRET_NAME} from './redact.js'
+import type {Environment} from '../model/evidence.js'
+import type {DrillResult} from '../model/result.js'
 
 /** What evidence asks of the engine: read-only, and only about the drill's own project. */
 export type EvidenceEngine = Inspector & Pick<Containers, 'listContainers'> & Pick<Networks, 'listNetworks'>
@@ -134,7 +135,8 @@ export function learnInputs(redactor: Redactor, loaded: LoadedDrill): Redactor {
     ...topology.sites.map((s) => s.name),
     ...topology.instances.flatMap((i) => [i.service, i.containerName, i.hostname]),
   ])
-  redactor.add(drill.probe.password)
+  // The probe's secret-named fields (postgres-write's password), whatever its kind.
+  for (const [k, v] of Object.entries(drill.probe)) if (SECRET_NAME.test(k) && typeof v === 'string') redactor.add(v)
   for (const inst of topology.instances) for (const [k, v] of Object.entries(inst.env)) if (SECRET_NAME.test(k)) redactor.add(v)
   for (const step of drill.steps) {
     if (step.kind === 'runbook' || step.kind === 'assert') redactor.learnEnv(step.argv)

@@ -1,4 +1,4 @@
-import type {Sample} from '../probes/sample.js'
+import type {Sample} from '../model/sample.js'
 
 export const SAMPLE_COLUMNS = ['seq', 'start_ms', 'end_ms', 'outcome', 'node', 'error'] as const
 

@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 
-import {writeFileAtomic} from './atomic.js'
+import {writeFileAtomic} from '../util/atomic.js'
 import {MANIFEST, type Manifest} from './bundle.js'
 import {EvidenceWriteError} from './bundle.js'
 import {ExitCode} from '../errors.js'

@@ -3,20 +3,20 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import type {LoadedDrill} from '../config/load-drill.js'
-import type {DrillResult} from '../drill/runner.js'
 import {findChromium, printToPdf} from '../report/chromium.js'
 import {renderHtml} from '../report/html.js'
 import {renderJunit} from '../report/junit.js'
 import {renderMarkdown} from '../report/markdown.js'
 import type {RunReport} from '../report/run-report.js'
-import type {FileWriter} from './atomic.js'
+import type {FileReporter} from '../report/reporters.js'
+import type {FileWriter} from '../util/atomic.js'
 import {seal, writeBundleDir} from './bundle.js'
 import {collectEvidence, type EvidenceEngine} from './collect.js'
 import type {Redactor} from './redact.js'
 import type {SigningKey} from './signing.js'
+import type {DrillResult} from '../model/result.js'
 
-export const FILE_REPORTERS = ['junit', 'markdown', 'html'] as const
-export type FileReporter = (typeof FILE_REPORTERS)[number]
+export {FILE_REPORTERS, type FileReporter} from '../report/reporters.js'
 /** Where each file reporter's output sits inside a bundle. */
 export const REPORT_FILES: Record<FileReporter | 'pdf', string> = {
   junit: 'reports/junit.xml',

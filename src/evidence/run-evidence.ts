@@ -1,10 +1,9 @@
 import path from 'node:path'
 
 import type {LoadedDrill} from '../config/load-drill.js'
-import type {DrillResult} from '../drill/runner.js'
 import {ExitCode, errorMessage} from '../errors.js'
 import {HistoryStore} from '../history/store.js'
-import type {FileWriter} from './atomic.js'
+import type {FileWriter} from '../util/atomic.js'
 import {checkOutDir, checkWritableDir, EvidenceWriteError} from './bundle.js'
 import {learnInputs, type EvidenceEngine} from './collect.js'
 import {operatorOf} from './environment.js'
@@ -12,6 +11,7 @@ import {historyDbPath, runsDir} from './home.js'
 import {recordEvidence, type EvidenceRecord, type FileReporter} from './record.js'
 import {Redactor} from './redact.js'
 import {loadSigningKey} from './signing.js'
+import type {DrillResult} from '../model/result.js'
 
 export interface RunEvidenceOptions {
   /** --out: the run directory (one drill) or the directory holding one per run (several). */

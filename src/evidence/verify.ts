@@ -7,6 +7,7 @@ import {ATTESTATION, MANIFEST, MANIFEST_FORMAT, SEAL_FILES, SIGNER_PUB, type Man
 import {sha256hex, verifyChain} from './chain.js'
 import {IN_TOTO_PAYLOAD_TYPE, keyId, verifySignature, type DsseEnvelope, type InTotoStatement} from './signing.js'
 import {unpackTarGz} from './tar.js'
+import type {SignatureState} from '../model/evidence.js'
 
 /** A bundle's files, read from a run directory or a tarball made by `evidence pack`. */
 export interface OpenedBundle {
@@ -53,7 +54,7 @@ function walk(dir: string, base = dir): string[] {
   return out.sort()
 }
 
-export type SignatureState = 'valid' | 'invalid' | 'unsigned' | 'untrusted'
+export type {SignatureState} from '../model/evidence.js'
 
 export interface VerifyReport {
   source: string

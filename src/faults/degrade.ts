@@ -1,6 +1,8 @@
 import {errorMessage} from '../errors.js'
+import {networkName} from '../model/topology.js'
 import type {Fault} from './fault.js'
-import type {NetHelper, NetHelpers, NetTarget} from './net-helper.js'
+import {requireNet, type FaultKindModule} from './kind.js'
+import {NetHelpers, type NetHelper, type NetTarget} from './net-helper.js'
 import {chainName, DELAY_QUEUE, describeDegrade, deviceOf, planDegrade, revertScript, type DegradeSpec, type NetMechanism} from './net-rules.js'
 
 export interface DegradeTarget extends NetTarget {
@@ -81,4 +83,33 @@ export function degradeFault(
       }
     },
   }
+}
+
+/** degrade: shape what the targets send to the peer (the WAN, or one site); undo: the helpers' labels say what to remove. */
+export const degradeKind: FaultKindModule<'degrade'> = {
+  kind: 'degrade',
+  build: (step, env) => {
+    const ctx = requireNet(env.net)
+    const wan = networkName(env.topology.project, undefined)
+    const peer = step.peer ?? 'wan'
+    const peerAddresses =
+      peer === 'wan'
+        ? ('all' as const)
+        : ctx.observed.flatMap((o) => {
+            const address = o.instance.site === peer ? o.container?.addresses[wan] : undefined
+            return address ? [address] : []
+          })
+    if (peerAddresses !== 'all' && peerAddresses.length === 0) throw new Error(`degrade: no container of site ${peer} is on the WAN now`)
+    // A target never degrades its traffic to itself (a leader selected by role may sit on the peer site).
+    const degradeTargets = env.targets
+      .flatMap((t) => {
+        const own = t.container.addresses[wan]
+        if (own === undefined) return []
+        return [{id: t.container.id, name: t.container.name, site: t.instance.site, service: t.instance.service, wanAddress: own, peers: peerAddresses === 'all' ? peerAddresses : peerAddresses.filter((a) => a !== own)}]
+      })
+      .filter((t) => t.peers === 'all' || t.peers.length > 0)
+    if (degradeTargets.length === 0) throw new Error(`degrade: the targets are the only containers of site ${peer} on the WAN; nothing to degrade between them`)
+    return degradeFault(ctx.helpers, {latencyMs: step.latency, jitterMs: step.jitter, lossPercent: step.loss, rate: step.rate}, peer, degradeTargets, NetHelpers.newTag(), ctx.note)
+  },
+  undo: () => ({kind: 'net-helpers'}),
 }

@@ -1,5 +1,6 @@
 import type {ContainerExec} from '../engine/engine.js'
 import type {Fault} from './fault.js'
+import {containersOf, type FaultKindModule} from './kind.js'
 import type {ContainerTarget} from './kill.js'
 
 /** The file the fault writes; named so that anyone who finds it knows who made it and may delete it. */
@@ -20,9 +21,9 @@ export function fillerPath(dir: string): string {
 export function parseDf(stdout: string): FsUsage | undefined {
   const line = stdout.trim().split('\n').at(-1)?.trim().split(/\s+/)
   if (!line || line.length < 3) return undefined
-  const [avail, size, fstype] = line
-  if (!/^\d+$/.test(avail!) || !/^\d+$/.test(size!)) return undefined
-  return {availBytes: Number(avail), sizeBytes: Number(size), fstype: fstype!}
+  const [avail = '', size = '', fstype = ''] = line
+  if (!/^\d+$/.test(avail) || !/^\d+$/.test(size)) return undefined
+  return {availBytes: Number(avail), sizeBytes: Number(size), fstype}
 }
 
 export function formatBytes(n: number): string {
@@ -86,4 +87,11 @@ export function diskFullFault(engine: ContainerExec, targets: readonly Container
       }
     },
   }
+}
+
+/** disk-full: fill the path's filesystem with one file of ours; undo: remove that file. */
+export const diskFullKind: FaultKindModule<'disk-full'> = {
+  kind: 'disk-full',
+  build: (step, env) => diskFullFault(env.engine, containersOf(env.targets), step.path, step.max_fill),
+  undo: (step, env) => ({kind: 'remove-file', path: fillerPath(step.path), containers: containersOf(env.targets)}),
 }

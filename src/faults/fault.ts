@@ -1,4 +1,4 @@
-import type {Revert} from '../drill/reverts.js'
+import type {Revert} from '../model/revert.js'
 
 export interface Injected {
   /** How to undo the fault; absent when there is nothing to undo (a restart, a killed process its supervisor restarts). */

@@ -1,5 +1,8 @@
 import type {NetworkAttachment} from '../engine/engine.js'
+import {networkName} from '../model/topology.js'
 import type {Fault} from './fault.js'
+import type {FaultKindModule} from './kind.js'
+import type {RunningTarget} from './targets.js'
 
 export interface AttachedTarget {
   id: string
@@ -38,4 +41,13 @@ export function isolateFault(engine: NetworkAttachment, site: string, wanNetwork
       }
     },
   }
+}
+
+const attached = (targets: readonly RunningTarget[]): AttachedTarget[] => targets.map((t) => ({id: t.container.id, name: t.container.name, aliases: [t.instance.hostname]}))
+
+/** isolate: the site's containers leave the WAN; undo: reattach them with their aliases. */
+export const isolateKind: FaultKindModule<'isolate'> = {
+  kind: 'isolate',
+  build: (step, env) => isolateFault(env.engine, step.target.site, networkName(env.topology.project, undefined), attached(env.targets)),
+  undo: (_step, env) => ({kind: 'reconnect', network: networkName(env.topology.project, undefined), containers: attached(env.targets)}),
 }

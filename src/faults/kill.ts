@@ -1,5 +1,6 @@
 import type {ContainerLifecycle} from '../engine/engine.js'
 import type {Fault} from './fault.js'
+import {containersOf, type FaultKindModule} from './kind.js'
 
 export interface ContainerTarget {
   id: string
@@ -100,4 +101,39 @@ export function restartFault(engine: Pick<ContainerLifecycle, 'restartContainer'
 
 async function startAll(engine: Pick<ContainerLifecycle, 'startContainer'>, targets: readonly ContainerTarget[]): Promise<void> {
   await Promise.all(targets.map((t) => engine.startContainer(t.id)))
+}
+
+/** kill: send the step's signal; undo: start the containers again. */
+export const killKind: FaultKindModule<'kill'> = {
+  kind: 'kill',
+  build: (step, env) => killFault(env.engine, containersOf(env.targets), step.signal),
+  undo: (_step, env) => ({kind: 'start', containers: containersOf(env.targets)}),
+}
+
+/** stop: graceful stop within the step's timeout; undo: start them again. */
+export const stopKind: FaultKindModule<'stop'> = {
+  kind: 'stop',
+  build: (step, env) => stopFault(env.engine, containersOf(env.targets), step.timeout),
+  undo: (_step, env) => ({kind: 'start', containers: containersOf(env.targets)}),
+}
+
+/** pause: freeze; undo: thaw. */
+export const pauseKind: FaultKindModule<'pause'> = {
+  kind: 'pause',
+  build: (_step, env) => pauseFault(env.engine, containersOf(env.targets)),
+  undo: (_step, env) => ({kind: 'unpause', containers: containersOf(env.targets)}),
+}
+
+/** restart: nothing to undo. */
+export const restartKind: FaultKindModule<'restart'> = {
+  kind: 'restart',
+  build: (step, env) => restartFault(env.engine, containersOf(env.targets), step.timeout),
+  undo: () => ({kind: 'none'}),
+}
+
+/** power-cut: every container of the site at once; undo: power back on (start them). */
+export const powerCutKind: FaultKindModule<'power-cut'> = {
+  kind: 'power-cut',
+  build: (step, env) => powerCutFault(env.engine, step.target.site, containersOf(env.targets), env.now),
+  undo: (_step, env) => ({kind: 'start', containers: containersOf(env.targets)}),
 }

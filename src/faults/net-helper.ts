@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {EnvironmentError, errorMessage} from '../errors.js'
 import type {ContainerExec, ContainerLifecycle, Containers, ExecResult, ImageStore} from '../engine/engine.js'
-import {LABEL, type Labels} from '../engine/labels.js'
+import {LABEL, type Labels, NET_HELPER_ROLE} from '../engine/labels.js'
 import {PACKAGE_ROOT} from '../paths.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {DETECT_SCRIPT, mechanismFromExit, QDISC_HANDLE, recoverScript, type NetMechanism} from './net-rules.js'
@@ -11,7 +11,7 @@ import {DETECT_SCRIPT, mechanismFromExit, QDISC_HANDLE, recoverScript, type NetM
 /** The helper image: iproute2, iptables and firedrill-delayer (fixtures/net-helper). */
 export const NET_HELPER_IMAGE = 'firedrill/net-helper:1'
 /** The io.firedrill.role label of helper containers. */
-export const NET_HELPER_ROLE = 'net-helper'
+export {NET_HELPER_ROLE} from '../engine/labels.js'
 
 /** Its build context. */
 export const NET_HELPER_CONTEXT = path.join(PACKAGE_ROOT, 'fixtures', 'net-helper')
@@ -117,7 +117,8 @@ export class NetHelpers {
       const target = c.labels[LABEL.target]
       if (!target) continue
       const entry = byTarget.get(target) ?? {chains: new Set<string>(), qdisc: false, names: []}
-      if (c.labels[LABEL.fault]) entry.chains.add(c.labels[LABEL.fault]!)
+      const chain = c.labels[LABEL.fault]
+      if (chain) entry.chains.add(chain)
       entry.qdisc ||= c.labels[LABEL.qdisc] === QDISC_HANDLE
       entry.names.push(c.name)
       byTarget.set(target, entry)

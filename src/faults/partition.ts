@@ -1,6 +1,8 @@
 import {errorMessage} from '../errors.js'
+import {networkName} from '../model/topology.js'
 import type {Fault} from './fault.js'
-import type {NetHelper, NetHelpers, NetTarget} from './net-helper.js'
+import {requireNet, type FaultKindModule} from './kind.js'
+import {NetHelpers, type NetHelper, type NetTarget} from './net-helper.js'
 import {chainName, partitionApply, planPartition, revertScript, type PartitionDirection, type SiteMember} from './net-rules.js'
 
 export function describeGroups(groups: readonly (readonly string[])[]): string {
@@ -54,4 +56,18 @@ export function partitionFault(helpers: NetHelpers, groups: readonly (readonly s
       }
     },
   }
+}
+
+/** partition: drop traffic between the groups' sites on their WAN addresses; undo: the helpers' labels say what to remove. */
+export const partitionKind: FaultKindModule<'partition'> = {
+  kind: 'partition',
+  build: (step, env) => {
+    const wan = networkName(env.topology.project, undefined)
+    const members: SiteMember[] = env.targets.flatMap((t) => {
+      const address = t.container.addresses[wan]
+      return address === undefined ? [] : [{site: t.instance.site, containerId: t.container.id, containerName: t.container.name, address}]
+    })
+    return partitionFault(requireNet(env.net).helpers, step.groups, step.direction ?? 'both', members, NetHelpers.newTag())
+  },
+  undo: () => ({kind: 'net-helpers'}),
 }

@@ -1,5 +1,6 @@
 import type {ContainerExec} from '../engine/engine.js'
 import type {Fault} from './fault.js'
+import {containersOf, type FaultKindModule} from './kind.js'
 import type {ContainerTarget} from './kill.js'
 
 /**
@@ -17,9 +18,16 @@ export function processKillFault(engine: ContainerExec, targets: readonly Contai
       )
       const missed = results.filter(({r}) => r.exitCode !== 0)
       if (missed.length > 0) {
-        throw new Error(`no process named ${processName} in ${missed.map(({t}) => t.name).join(', ')} (pkill exit ${missed[0]!.r.exitCode})`)
+        throw new Error(`no process named ${processName} in ${missed.map(({t}) => t.name).join(', ')} (pkill exit ${missed[0]?.r.exitCode})`)
       }
       return {detail: `killed the oldest ${processName} process in ${results.length} container(s); its supervisor restarts it`}
     },
   }
+}
+
+/** process-kill: nothing to undo (the supervisor restarts the process). */
+export const processKillKind: FaultKindModule<'process-kill'> = {
+  kind: 'process-kill',
+  build: (step, env) => processKillFault(env.engine, containersOf(env.targets), step.process, step.signal),
+  undo: () => ({kind: 'none'}),
 }

@@ -1,47 +1,13 @@
 import {formatMs} from '../config/duration.js'
-import type {Measurements, SplitBrain} from '../measure/measure.js'
+import type {Measurements, SplitBrain} from '../model/measurements.js'
+import type {AssertOutcome, Grade, ObjectiveResult, Objectives, UnfinishedStep} from '../model/objectives.js'
 
-export interface Objectives {
-  rtoMs?: number
-  rpoMs?: number
-  /** false: no split brain allowed. */
-  splitBrain?: false
-}
+export type {AssertOutcome, Grade, ObjectiveResult, Objectives, UnfinishedStep} from '../model/objectives.js'
 
-export interface ObjectiveResult {
-  /** rto, rpo, split_brain, or `assert: <title>`. */
-  objective: string
-  /** The objective in milliseconds (rto, rpo); null for the others. */
-  target_ms: number | null
-  /** What was measured in milliseconds (rto, rpo); null when not measured or not a time. */
-  measured_ms: number | null
-  /** The objective and the measurement as a person reads them. */
-  target: string
-  measured: string
-  met: boolean
-  /** Why, in one sentence a person reads in a verdict table or a JUnit failure. */
-  reason: string
-}
 
-export interface Grade {
-  verdict: 'pass' | 'fail'
-  results: ObjectiveResult[]
-}
 
-/** An assert step's outcome, graded as an objective of its own. */
-export interface AssertOutcome {
-  title: string
-  met: boolean
-  measured: string
-  expected: string
-}
 
-/** A step that did not finish (a wait not met in time): the drill did not go as written, so it cannot pass. */
-export interface UnfinishedStep {
-  /** The step as the drill describes it, with its number. */
-  title: string
-  reason: string
-}
+
 
 /** Pure: objectives and measurements in, a verdict per objective and for the drill out. */
 export function grade(

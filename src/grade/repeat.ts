@@ -1,5 +1,6 @@
 import {formatMs} from '../config/duration.js'
-import type {ObjectiveResult} from './grade.js'
+import type {ObjectiveResult} from '../model/objectives.js'
+import type {DrillResult} from '../model/result.js'
 
 /** Which run of a repeated drill the verdict rests on. */
 export const GRADE_ON = ['worst', 'p95', 'median'] as const
@@ -80,4 +81,13 @@ export function gradeRepeat(runs: readonly RepeatedRun[], gradeOn: GradeOn): Rep
 function worseLast(a: ObjectiveResult, b: ObjectiveResult): number {
   if (a.met !== b.met) return a.met ? -1 : 1
   return (a.measured_ms ?? Number.POSITIVE_INFINITY) - (b.measured_ms ?? Number.POSITIVE_INFINITY)
+}
+
+/** One drill's runs: a single run, or N of them with their aggregate grade. */
+export interface DrillOutcome {
+  drill: string
+  runs: DrillResult[]
+  /** Set with --repeat N > 1. */
+  repeated?: RepeatGrade
+  verdict: 'pass' | 'fail'
 }

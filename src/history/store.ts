@@ -2,9 +2,9 @@ import {mkdirSync} from 'node:fs'
 import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
 
-import type {DrillResult} from '../drill/runner.js'
 import {ConfigError, ExitCode, FiredrillError} from '../errors.js'
-import type {ObjectiveResult} from '../grade/grade.js'
+import type {ObjectiveResult} from '../model/objectives.js'
+import type {DrillResult} from '../model/result.js'
 
 /** One run as the history keeps it. */
 export interface RunRow {

@@ -1,4 +1,7 @@
-import type {Sample} from '../probes/sample.js'
+import type {Sample} from '../model/sample.js'
+import type {Measurements, PhaseEvent, SplitBrain} from '../model/measurements.js'
+
+export type {Measurements, PhaseEvent, SplitBrain} from '../model/measurements.js'
 
 export interface MeasureInput {
   samples: readonly Sample[]
@@ -11,32 +14,7 @@ export interface MeasureInput {
   intervalMs: number
 }
 
-export interface Measurements {
-  /** t_fault → start of the first ok sample that begins a stable run after the first failure; 0 when nothing failed; null when never recovered. */
-  rto_ms: number | null
-  /** t_fault → start of the first non-ok sample; 0 when nothing failed; null when the run did not complete. */
-  impact_ms: number | null
-  /** t_fault − acknowledgement time of the oldest lost write (never below 0); 0 when nothing was lost; null when unknown (no read-back). */
-  rpo_ms: number | null
-  /** Acknowledged writes absent from the read-back; null when unknown. */
-  lost_writes: number | null
-  indeterminate_writes: number
-  /** Indeterminate writes that turned out to be present in the read-back. */
-  indeterminate_present: number | null
-  acked_writes: number
-  failed_writes: number
-  /** The probe interval: no figure is more precise than this. */
-  resolution_ms: number
-  lost_seqs: number[]
-  /** Phase events derived from the samples, relative to nothing: absolute monotonic times. */
-  phases: PhaseEvent[]
-}
 
-export interface PhaseEvent {
-  t: number
-  kind: 'first-failure' | 'leader-change' | 'first-ack' | 'recovered'
-  detail: string
-}
 
 const isOk = (s: Sample) => s.outcome === 'ok'
 
@@ -115,15 +93,6 @@ function round(ms: number): number {
   return Math.round(ms * 100) / 100
 }
 
-export interface SplitBrain {
-  /** Periods (one probe interval each) in which two or more nodes acknowledged writes. */
-  periods: number
-  /** Start of the first such period, monotonic ms; null when none. */
-  first_at: number | null
-  nodes: string[]
-  /** Acknowledged watch writes per node. */
-  acks_per_node: Record<string, number>
-}
 
 /**
  * Pure: split brain is two different nodes acknowledging writes as primary over the same period.

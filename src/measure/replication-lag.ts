@@ -1,27 +1,9 @@
-import type {LagSample} from '../probes/replication-lag-watch.js'
+import type {LagSample} from '../model/sample.js'
+import type {LagSummary, ReplicationLag} from '../model/measurements.js'
 
-export interface LagSummary {
-  /** Readings taken. */
-  samples: number
-  /** Readings in which PostgreSQL reported a replay lag (it reports none while idle). */
-  with_lag: number
-  /** Readings in which the standby was not streaming (absent from pg_stat_replication, or another state). */
-  not_streaming: number
-  median_ms: number | null
-  p95_ms: number | null
-  max_ms: number | null
-  max_bytes: number | null
-}
+export type {LagSummary, ReplicationLag} from '../model/measurements.js'
 
-export interface ReplicationLag {
-  standby: string
-  /** Before the first fault: the standby's usual lag. */
-  baseline: LagSummary
-  /** From the first fault until the first heal (or the end of the drill's steps): the lag the fault exposed. */
-  during_fault: LagSummary
-  /** After the first heal, when the drill healed before its end; null otherwise. */
-  after_heal: LagSummary | null
-}
+
 
 /** Pure: lag readings in, per standby the median / p95 / max before the fault, during it and after a heal out. */
 export function summarizeLag(samples: readonly LagSample[], standbys: readonly string[], faultAt: number | undefined, healedAt?: number): ReplicationLag[] {

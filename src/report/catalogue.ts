@@ -23,7 +23,7 @@ export function catalogueRows(drills: readonly LoadedDrill[]): CatalogueRow[] {
     description: drill.description ?? null,
     topology: topology.project,
     targets: drill.steps.flatMap((s) => {
-      if (s.kind === 'fault') return [`${s.fault} ${s.target ? describeSelector(s.target) : describeGroups(s.groups!)}`]
+      if (s.kind === 'fault') return [`${s.fault} ${s.fault === 'partition' ? describeGroups(s.groups) : describeSelector(s.target)}`]
       if ((s.kind === 'runbook' || s.kind === 'manual') && s.disruptive) return [`${s.kind}: ${s.kind === 'runbook' ? s.runbook : s.manual}`]
       return []
     }),

@@ -1,8 +1,8 @@
 import {formatMs} from '../config/duration.js'
-import type {DrillResult} from '../drill/runner.js'
-import type {Sample} from '../probes/sample.js'
 import {narrative} from './narrative.js'
 import {anchorMs, signatureLine, verdictLabel, type RunReport} from './run-report.js'
+import type {DrillResult} from '../model/result.js'
+import type {Sample} from '../model/sample.js'
 
 /**
  * One self-contained HTML page (inline CSS and SVG, nothing fetched) an auditor reads without knowing

@@ -1,6 +1,6 @@
 import {formatMs} from '../config/duration.js'
-import type {DrillResult} from '../drill/runner.js'
 import {anchorMs} from './run-report.js'
+import type {DrillResult} from '../model/result.js'
 
 /** What happened, in a few sentences a person reads without knowing firedrill. */
 export function narrative(r: DrillResult): string[] {

@@ -1,14 +1,13 @@
 import Table from 'cli-table3'
 
 import {formatMs} from '../config/duration.js'
-import type {DrillResult} from '../drill/runner.js'
 import {verdictLabel} from './run-report.js'
-import type {DrillOutcome} from '../drill/session.js'
-import type {Stats} from '../grade/repeat.js'
+import type {DrillOutcome, Stats} from '../grade/repeat.js'
 import type {PlanRow} from '../history/calendar.js'
 import {sparkline, type TrendRow} from '../history/trend.js'
 import {describeLag} from '../measure/replication-lag.js'
 import type {ObservedInstance} from '../topology/observe.js'
+import type {DrillResult} from '../model/result.js'
 
 const plain = {head: [], border: []}
 /** Rows without separators between them: easier to read, and to grep in a CI log. */

@@ -5,7 +5,7 @@ import {stringify} from 'yaml'
 import {LABEL} from '../engine/labels.js'
 import type {ClusterSpec} from '../config/topology.js'
 import {formatDuration} from '../config/duration.js'
-import type {ImagePlan, Instance, Topology} from './model.js'
+import type {ImagePlan, Instance, Topology} from '../model/topology.js'
 
 /**
  * The docker-compose file equivalent to a topology: the same per-site networks and WAN network (with

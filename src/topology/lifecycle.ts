@@ -6,7 +6,7 @@ import {LABEL, projectFilter, type Labels} from '../engine/labels.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {overlaps, parseCidr} from '../util/cidr.js'
 import {pollUntil, systemClock, type Clock} from '../util/time.js'
-import {networkName, type Instance, type Topology} from './model.js'
+import {networkName, type Instance, type Topology} from '../model/topology.js'
 import {observe, unhealthyReasons, type Observation} from './observe.js'
 
 export interface UpOptions {

@@ -1,9 +1,8 @@
-import {fetchLeaderStatus, isServing, readPatroniCluster, type ReplicationEntry} from '../cluster/patroni.js'
-import type {ClusterRole} from '../config/drill.js'
+import {roleReaderFor} from '../cluster/registry.js'
 import type {ContainerSummary, Containers} from '../engine/engine.js'
-import {LABEL, projectFilter} from '../engine/labels.js'
-import {NET_HELPER_ROLE} from '../faults/net-helper.js'
-import {networkName, type Instance, type Topology} from './model.js'
+import {LABEL, NET_HELPER_ROLE, projectFilter} from '../engine/labels.js'
+import {networkName, type Instance, type Topology} from '../model/topology.js'
+import type {ClusterRole} from '../model/vocabulary.js'
 
 /** What is running for one instance right now. */
 export interface ObservedInstance {
@@ -23,8 +22,6 @@ export interface Observation {
   strangers: ContainerSummary[]
 }
 
-const PATRONI_TIMEOUT_MS = 1500
-
 export async function observe(topology: Topology, engine: Pick<Containers, 'listContainers'>): Promise<Observation> {
   const containers = await engine.listContainers(projectFilter(topology.project))
   const byName = new Map(containers.map((c) => [c.name, c]))
@@ -37,31 +34,21 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
 
   const byService = new Map<string, ObservedInstance[]>()
   for (const o of instances) if (o.instance.cluster) byService.set(o.instance.service, [...(byService.get(o.instance.service) ?? []), o])
+  // Roles come from the service's cluster manager, through its role reader (src/cluster/).
   await Promise.all(
     [...byService.values()].map(async (members) => {
-      const port = members[0]!.instance.cluster!.api_port
-      const addresses = members.filter((m) => m.container?.state === 'running' && m.address).map((m) => m.address!)
-      const cluster = await readPatroniCluster(addresses, port, PATRONI_TIMEOUT_MS)
-      if (!cluster) return
+      const cluster = members[0]!.instance.cluster!
+      const running = members.flatMap((m) => (m.container?.state === 'running' && m.address ? [{name: m.instance.hostname, address: m.address}] : []))
+      const roles = await roleReaderFor(cluster.manager).readRoles(running, cluster)
+      if (!roles) return
       for (const m of members) {
-        const member = cluster.find((c) => c.name === m.instance.hostname)
-        // A stopped container may still be listed by the DCS until its key expires; trust the engine.
+        const member = roles.get(m.instance.hostname)
+        // A stopped container may still be listed by the cluster manager until its key expires; trust the engine.
         if (member && m.container?.state === 'running') {
           m.role = member.role
           m.memberState = member.state
+          if (member.role !== 'leader') m.streaming = member.streaming
         }
-      }
-      const leader = members.find((m) => m.role === 'leader' && m.address)
-      let replication: ReplicationEntry[] = []
-      if (leader) {
-        const status = await fetchLeaderStatus(leader.address!, port, PATRONI_TIMEOUT_MS).catch(() => undefined)
-        replication = status?.replication ?? []
-        // The leader key outlives a demotion (Patroni 3.0.2 keeps it while it demotes itself, seen after
-        // an isolation was healed): a leader whose PostgreSQL is read-only is not serving yet.
-        if (status && status.role !== 'leader') leader.memberState = `${leader.memberState ?? 'unknown'}, but read-only (${status.role})`
-      }
-      for (const m of members) {
-        if (m.role && m.role !== 'leader') m.streaming = replication.some((r) => r.name === m.instance.hostname && r.state === 'streaming')
       }
     }),
   )
@@ -84,7 +71,8 @@ export function unhealthyReasons(observation: Observation): string[] {
   for (const [service, members] of services) {
     const cluster = members[0]!.instance.cluster
     if (!cluster) continue
-    const serving = members.filter((m) => m.role && isServing({name: '', role: m.role, state: m.memberState ?? ''}, m.streaming))
+    const reader = roleReaderFor(cluster.manager)
+    const serving = members.filter((m) => m.role && reader.serving({role: m.role, state: m.memberState ?? '', streaming: m.streaming}))
     for (const role of ['leader', 'sync_standby', 'replica'] as const) {
       const want = cluster.ready_when[role]
       const have = serving.filter((m) => m.role === role).length

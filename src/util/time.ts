@@ -40,3 +40,38 @@ export async function pollUntil<T>(
     await clock.sleep(Math.min(opts.intervalMs - (clock.now() - started), deadline - clock.now()), opts.signal)
   }
 }
+
+/**
+ * Call `tick` every `intervalMs` on the clock's grid (as setInterval does, but through the injected
+ * clock) until `signal` aborts; a tick is not awaited. Resolves once stopped.
+ */
+export async function every(clock: Clock, intervalMs: number, tick: () => void, signal: AbortSignal): Promise<void> {
+  let next = clock.now() + intervalMs
+  while (!signal.aborted) {
+    try {
+      await clock.sleep(Math.max(0, next - clock.now()), signal)
+    } catch {
+      return
+    }
+    tick()
+    next += intervalMs
+    // Far behind (a stalled event loop): skip the ticks missed instead of firing them in a burst.
+    if (clock.now() - next > intervalMs) next = clock.now() + intervalMs
+  }
+}
+
+/** Race `promise` against the clock: rejects with `onTimeout()` after `ms`; the wait is cancelled once the promise settles. */
+export async function withClockTimeout<T>(clock: Clock, promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  const cancel = new AbortController()
+  const timeout = clock.sleep(ms, cancel.signal).then(
+    () => {
+      throw onTimeout()
+    },
+    () => new Promise<never>(() => {}),
+  )
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    cancel.abort()
+  }
+}

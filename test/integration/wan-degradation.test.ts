@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {DockerEngine} from '../../src/engine/docker.js'
 import {LABEL} from '../../src/engine/labels.js'
-import {networkName} from '../../src/topology/model.js'
+import {networkName} from '../../src/model/topology.js'
 import {firedrill, firedrillInterrupted} from '../support/cli.js'
 import {labelled, NOTHING, testProject} from '../support/docker.js'
 import {embeddedTopologyAs, tempDir} from '../support/files.js'

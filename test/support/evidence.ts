@@ -2,9 +2,9 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {loadDrill, type LoadedDrill} from '../../src/config/load-drill.js'
-import type {DrillResult} from '../../src/drill/runner.js'
 import type {EvidenceEngine} from '../../src/evidence/collect.js'
 import {PACKAGE_ROOT} from '../../src/paths.js'
+import type {DrillResult} from '../../src/model/result.js'
 
 /** The result of a real kill-primary run (bank-3site, 100 ms probe), samples included. */
 export function fixtureResult(overrides: Partial<DrillResult> = {}): DrillResult {

@@ -1,5 +1,5 @@
-import type {DrillResult} from '../../src/drill/runner.js'
 import {HistoryStore} from '../../src/history/store.js'
+import type {DrillResult} from '../../src/model/result.js'
 
 type Seed = {drill: string; at: string; verdict?: 'pass' | 'fail'; rto?: number | null; run?: string}
 

@@ -9,7 +9,7 @@ import {ConfigError} from '../../src/errors.js'
 import {DEFAULT_TOPOLOGY} from '../../src/paths.js'
 import {importCompose, renderTopology, shellOperator, type ImportOptions} from '../../src/topology/compose-import.js'
 import {renderCompose, toCompose} from '../../src/topology/compose.js'
-import type {Topology} from '../../src/topology/model.js'
+import type {Topology} from '../../src/model/topology.js'
 import {tempDir} from '../support/files.js'
 
 let tmp: ReturnType<typeof tempDir>

@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {writeFileAtomic, type FileWriter} from '../../src/evidence/atomic.js'
+import {writeFileAtomic, type FileWriter} from '../../src/util/atomic.js'
 import {ATTESTATION, EvidenceWriteError, MANIFEST} from '../../src/evidence/bundle.js'
 import {chainEvents, verifyChain} from '../../src/evidence/chain.js'
 import {parseSamplesCsv, samplesCsv} from '../../src/evidence/csv.js'

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {grade} from '../../src/grade/grade.js'
-import type {Measurements} from '../../src/measure/measure.js'
+import type {Measurements} from '../../src/model/measurements.js'
 
 const base: Measurements = {
   rto_ms: 9000,

@@ -5,7 +5,7 @@ import path from 'node:path'
 import {execa} from 'execa'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {acquireProjectLock, ProjectBusyError, withProjectLocks} from '../../src/drill/lock.js'
+import {acquireProjectLock, ProjectBusyError, withProjectLocks} from '../../src/session/lock.js'
 import {tempDir} from '../support/files.js'
 
 let tmp: ReturnType<typeof tempDir>

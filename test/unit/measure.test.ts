@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {measure} from '../../src/measure/measure.js'
-import type {Outcome, Sample} from '../../src/probes/sample.js'
+import type {Outcome, Sample} from '../../src/model/sample.js'
 
 /** Samples every 100 ms from t=0, each taking 10 ms; `o` ok, `x` failed, `?` indeterminate. */
 function timeline(pattern: string, opts: {node?: (i: number) => string; interval?: number} = {}): Sample[] {

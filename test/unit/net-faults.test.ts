@@ -7,20 +7,7 @@ import type {ContainerCreateRequest, ExecResult} from '../../src/engine/engine.j
 import {ConfigError, type ConfigIssue} from '../../src/errors.js'
 import {degradeFault} from '../../src/faults/degrade.js'
 import {NET_HELPER_IMAGE, NetHelpers, type NetEngine} from '../../src/faults/net-helper.js'
-import {
-  chainName,
-  cutPairs,
-  DELAY_QUEUE,
-  DETECT_SCRIPT,
-  deviceOf,
-  isCut,
-  mechanismFromExit,
-  partitionApply,
-  planDegrade,
-  planPartition,
-  revertScript,
-  shellQuote,
-} from '../../src/faults/net-rules.js'
+import {chainName, cutPairs, DELAY_QUEUE, DETECT_SCRIPT, deviceOf, isCut, mechanismFromExit, partitionApply, planDegrade, planPartition, revertScript, shellQuote} from '../../src/faults/net-rules.js'
 import {partitionFault} from '../../src/faults/partition.js'
 import {describeLag, summarizeLag} from '../../src/measure/replication-lag.js'
 import {DEFAULT_TOPOLOGY, PACKAGE_ROOT} from '../../src/paths.js'

@@ -5,7 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {loadTopology} from '../../src/config/load-topology.js'
 import type {ContainerSummary} from '../../src/engine/engine.js'
 import {DEFAULT_TOPOLOGY} from '../../src/paths.js'
-import {networkName} from '../../src/topology/model.js'
+import {networkName} from '../../src/model/topology.js'
 import {observe, unhealthyReasons} from '../../src/topology/observe.js'
 
 /** One Patroni REST API on loopback answering for every member: /cluster as the DCS sees it, /patroni as the leader sees itself. */

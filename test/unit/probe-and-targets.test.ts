@@ -2,8 +2,8 @@ import {describe, expect, it} from 'vitest'
 
 import type {ContainerSummary} from '../../src/engine/engine.js'
 import {selectTargets} from '../../src/faults/targets.js'
-import {classifyWriteError} from '../../src/probes/postgres-write-probe.js'
-import type {Instance} from '../../src/topology/model.js'
+import {classifyWriteError} from '../../src/probes/postgres/write-probe.js'
+import type {Instance} from '../../src/model/topology.js'
 import {unhealthyReasons, type ObservedInstance} from '../../src/topology/observe.js'
 
 const pgError = (code: string) => Object.assign(new Error('server said no'), {code})

@@ -2,10 +2,10 @@ import {createServer, type Server, type Socket} from 'node:net'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {probeSchema} from '../../src/config/drill.js'
-import {PostgresWriteProbe} from '../../src/probes/postgres-write-probe.js'
-import {ReplicationLagWatch} from '../../src/probes/replication-lag-watch.js'
-import {SplitBrainWatch} from '../../src/probes/split-brain-watch.js'
+import {postgresWriteSchema as probeSchema} from '../../src/probes/postgres/schema.js'
+import {PostgresWriteProbe} from '../../src/probes/postgres/write-probe.js'
+import {ReplicationLagWatch} from '../../src/probes/postgres/lag-watch.js'
+import {SplitBrainWatch} from '../../src/probes/postgres/split-brain-watch.js'
 
 /**
  * A node that takes connections and never answers, as a frozen or cut-off PostgreSQL does: the

@@ -28,8 +28,9 @@ vi.mock('pg', () => {
   return {default: {Client}}
 })
 
-const {PostgresWriteProbe} = await import('../../src/probes/postgres-write-probe.js')
-const {probeSchema} = await import('../../src/config/drill.js')
+const {PostgresWriteProbe} = await import('../../src/probes/postgres/write-probe.js')
+const {postgresWriteSchema: probeSchema} = await import('../../src/probes/postgres/schema.js')
+const {systemClock} = await import('../../src/util/time.js')
 
 afterEach(() => {
   vi.useRealTimers()
@@ -42,7 +43,8 @@ afterEach(() => {
 /** A probe on fake timers, started with node `a` accepting writes. */
 async function startedProbe(timing: {interval: string; timeout: string}, nodes: () => Promise<{name: string; address: string}[]>) {
   vi.useFakeTimers({toFake: ['setTimeout', 'clearTimeout', 'performance']})
-  const clock = {now: () => performance.now(), wall: () => '', sleep: async () => {}}
+  // The probe waits through its clock: this one sleeps on the (fake) timers.
+  const clock = {now: () => performance.now(), wall: () => '', sleep: systemClock.sleep}
   const spec = probeSchema.parse({kind: 'postgres-write', service: 'postgres', password: 'x', ...timing})
   const probe = new PostgresWriteProbe(spec, 'run', nodes, clock)
   state.writable = 'a'
@@ -93,7 +95,8 @@ describe('write probe pacing while no node accepts writes', () => {
 
   it('asks each node one question at a time, even when answers take longer than the interval', async () => {
     vi.useFakeTimers({toFake: ['setTimeout', 'clearTimeout', 'performance']})
-    const clock = {now: () => performance.now(), wall: () => '', sleep: async () => {}}
+    // The probe waits through its clock: this one sleeps on the (fake) timers.
+    const clock = {now: () => performance.now(), wall: () => '', sleep: systemClock.sleep}
     const spec = probeSchema.parse({kind: 'postgres-write', service: 'postgres', password: 'x', interval: '10ms', timeout: '500ms'})
     const probe = new PostgresWriteProbe(spec, 'run', async () => [{name: 'a', address: 'a'}, {name: 'b', address: 'b'}], clock)
     state.writable = 'a'

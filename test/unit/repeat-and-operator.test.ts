@@ -4,9 +4,9 @@ import {describe, expect, it} from 'vitest'
 
 import {terminalOperator} from '../../src/cli/terminal-operator.js'
 import {formatBytes, parseDf} from '../../src/faults/disk-full.js'
-import type {ObjectiveResult} from '../../src/grade/grade.js'
 import {liveStatus} from '../../src/drill/steps.js'
 import {gradeRepeat, percentile, stats, type RepeatedRun} from '../../src/grade/repeat.js'
+import type {ObjectiveResult} from '../../src/model/objectives.js'
 
 function run(rto: number | null, opts: {lost?: number; rtoTarget?: number} = {}): RepeatedRun {
   const target = opts.rtoTarget ?? 10_000

@@ -4,7 +4,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, topologyFlag} from '../../cli/base-command.js'
 import {loadTopology} from '../../config/load-topology.js'
-import {writeFileAtomic} from '../../evidence/atomic.js'
+import {writeFileAtomic} from '../../util/atomic.js'
 import {renderCompose, toCompose, type ComposeFile} from '../../topology/compose.js'
 
 export default class ExportCompose extends BaseCommand<typeof ExportCompose> {

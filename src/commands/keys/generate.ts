@@ -4,7 +4,7 @@ import path from 'node:path'
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {writeFileAtomic} from '../../evidence/atomic.js'
+import {writeFileAtomic} from '../../util/atomic.js'
 import {EvidenceWriteError} from '../../evidence/bundle.js'
 import {generateSigningKey, SIGNING_KEY_ENV} from '../../evidence/signing.js'
 import {ExitCode} from '../../errors.js'

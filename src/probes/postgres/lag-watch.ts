@@ -1,22 +1,13 @@
-import pg from 'pg'
+import type pg from 'pg'
 
-import type {ProbeSpec} from '../config/drill.js'
-import {errorMessage} from '../errors.js'
-import {systemClock, type Clock} from '../util/time.js'
-import {destroyClient} from './pg-connection.js'
-import type {ProbeNode} from './postgres-write-probe.js'
+import type {PostgresWriteSpec as ProbeSpec} from './schema.js'
+import {errorMessage} from '../../errors.js'
+import {every, systemClock, type Clock} from '../../util/time.js'
+import {destroyClient, newClient, type ProbeNode} from './connection.js'
+import type {LagSample} from '../../model/sample.js'
 
-/** One reading of one standby's lag, as the primary's pg_stat_replication showed it (monotonic ms). */
-export interface LagSample {
-  t: number
-  /** The standby's name (application_name: its Patroni member name). */
-  standby: string
-  /** replay_lag: how long ago the WAL the standby has just replayed was flushed on the primary; null when PostgreSQL has none (idle, or just connected). */
-  replay_lag_ms: number | null
-  /** Bytes of WAL the primary has that the standby has not replayed; null when not streaming. */
-  lag_bytes: number | null
-  state: string
-}
+export type {LagSample} from '../../model/sample.js'
+
 
 const QUERY = `SELECT application_name, state,
   (extract(epoch FROM replay_lag) * 1000)::float8 AS replay_lag_ms,
@@ -32,7 +23,7 @@ export class ReplicationLagWatch {
   readonly samples: LagSample[] = []
   readonly errors: string[] = []
   private client?: pg.Client
-  private timer?: NodeJS.Timeout
+  private readonly ticking = new AbortController()
   private busy = false
   private stopped = false
 
@@ -45,12 +36,12 @@ export class ReplicationLagWatch {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.intervalMs)
+    void every(this.clock, this.intervalMs, () => void this.tick(), this.ticking.signal)
   }
 
   async stop(): Promise<void> {
     this.stopped = true
-    clearInterval(this.timer)
+    this.ticking.abort()
     const deadline = this.clock.now() + this.spec.timeout * 2
     while (this.busy && this.clock.now() < deadline) await this.clock.sleep(20)
     await this.drop()
@@ -79,16 +70,7 @@ export class ReplicationLagWatch {
 
   private async connectPrimary(): Promise<pg.Client> {
     for (const node of await this.resolveNodes()) {
-      const client = new pg.Client({
-        host: node.address,
-        port: this.spec.port,
-        database: this.spec.database,
-        user: this.spec.user,
-        password: this.spec.password,
-        connectionTimeoutMillis: this.spec.timeout,
-        query_timeout: this.spec.timeout,
-      })
-      client.on('error', () => {})
+      const client = newClient(this.spec, node, {connectTimeoutMs: this.spec.timeout, queryTimeoutMs: this.spec.timeout, onError: () => {}})
       try {
         await client.connect()
         const r = await client.query<{r: boolean}>('SELECT pg_is_in_recovery() AS r')

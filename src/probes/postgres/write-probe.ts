@@ -1,21 +1,16 @@
-import pg from 'pg'
+import type pg from 'pg'
 
-import type {ProbeSpec} from '../config/drill.js'
-import {errorMessage} from '../errors.js'
-import {systemClock, type Clock} from '../util/time.js'
-import {destroyClient} from './pg-connection.js'
-import type {Sample} from './sample.js'
-import {SPLIT_BRAIN_TABLE} from './split-brain-watch.js'
+import type {PostgresWriteSpec as ProbeSpec} from './schema.js'
+import {errorMessage} from '../../errors.js'
+import {systemClock, withClockTimeout, type Clock} from '../../util/time.js'
+import {destroyClient, newClient, PROBE_TABLE, SPLIT_BRAIN_TABLE, type ProbeNode} from './connection.js'
 
-export interface ProbeNode {
-  /** The node's name (its hostname, which is also its Patroni member name). */
-  name: string
-  address: string
-}
+export {PROBE_TABLE, type ProbeNode} from './connection.js'
+import type {Sample} from '../../model/sample.js'
+
 
 /** SQLSTATE classes after which a write may still have committed (the server went away around the commit). */
 const UNCERTAIN_SQLSTATE_CLASSES = new Set(['08', '57', '58', 'XX'])
-export const PROBE_TABLE = 'firedrill_probe'
 /** How long a connection attempt may wait for a node that does not answer (never less than the probe's timeout). */
 const CONNECT_PATIENCE_MS = 5000
 /** How long start() looks for a node that accepts writes before the drill is aborted. */
@@ -122,13 +117,9 @@ export class PostgresWriteProbe {
       // so that samples stay one interval apart while no node accepts writes (bench/rto-accuracy.js).
       const late = this.clock.now() - next
       if (late > interval / 2) next += Math.ceil(late / interval) * interval
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, next - this.clock.now()))
-        this.wake = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
+      const wait = new AbortController()
+      this.wake = () => wait.abort()
+      await this.clock.sleep(Math.max(0, next - this.clock.now()), wait.signal).catch(() => {})
     }
   }
 
@@ -143,12 +134,9 @@ export class PostgresWriteProbe {
       return {seq, start, end: this.clock.now(), outcome: 'failed', error: `no writable node: ${this.describeNodes()}`}
     }
     const client = conn.client
-    let timer: NodeJS.Timeout | undefined
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ProbeTimeout()), Math.max(1, deadline - this.clock.now()))
-      })
-      await Promise.race([client.query(`INSERT INTO ${PROBE_TABLE} (run_id, seq) VALUES ($1, $2)`, [this.runId, seq]), timeout])
+      const write = client.query(`INSERT INTO ${PROBE_TABLE} (run_id, seq) VALUES ($1, $2)`, [this.runId, seq])
+      await withClockTimeout(this.clock, write, Math.max(1, deadline - this.clock.now()), () => new ProbeTimeout())
       return {seq, start, end: this.clock.now(), outcome: 'ok', node: conn.node.name}
     } catch (error) {
       const end = this.clock.now()
@@ -157,8 +145,6 @@ export class PostgresWriteProbe {
       if (outcome === 'indeterminate') await this.drop(conn)
       else void this.recheck(conn)
       return {seq, start, end, outcome, node: conn.node.name, error: errorMessage(error)}
-    } finally {
-      clearTimeout(timer)
     }
   }
 
@@ -177,33 +163,30 @@ export class PostgresWriteProbe {
       )
     }
     const attempts = [...this.nodes.values()].map((n) => (n.client ? this.recheck(n) : this.connect(n)))
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref())
+    const waited = new AbortController()
+    const deadline = this.clock.sleep(waitMs, waited.signal).catch(() => {})
     const anyWritable = Promise.all(attempts.map((a) => a.then(() => (writable() ? Promise.reject(new Error('found')) : undefined)))).catch(() => {})
     await Promise.race([anyWritable, deadline])
+    waited.abort()
     return writable()
   }
 
   private connect(n: NodeConnection): Promise<void> {
     if (this.closed) return Promise.resolve()
     n.connecting ??= (async () => {
-      const client = new pg.Client({
-        host: n.node.address,
-        port: this.spec.port,
-        user: this.spec.user,
-        password: this.spec.password,
-        database: this.spec.database,
+      const client: pg.Client = newClient(this.spec, n.node, {
         // Patient with a node that took the connection but does not answer (frozen, overloaded): a
         // new attempt would only queue behind this one, and every attempt given up on is one more
         // dead connection the node must work through when it comes back before it reaches the live
         // one (bench/rto-accuracy.js). A node that refuses or is unreachable fails fast regardless.
-        connectionTimeoutMillis: Math.max(this.spec.timeout, CONNECT_PATIENCE_MS),
-        application_name: 'firedrill-probe',
-      })
-      client.on('error', (error) => {
-        n.lastError = errorMessage(error)
-        n.writable = false
-        if (n.client === client) n.client = undefined
-        client.end().catch(() => {})
+        connectTimeoutMs: Math.max(this.spec.timeout, CONNECT_PATIENCE_MS),
+        applicationName: 'firedrill-probe',
+        onError: (error) => {
+          n.lastError = errorMessage(error)
+          n.writable = false
+          if (n.client === client) n.client = undefined
+          client.end().catch(() => {})
+        },
       })
       n.pending = client
       try {

@@ -1,11 +1,10 @@
-import pg from 'pg'
+import type pg from 'pg'
 
-import type {ProbeSpec} from '../config/drill.js'
-import {systemClock, type Clock} from '../util/time.js'
-import {destroyClient} from './pg-connection.js'
-import type {ProbeNode} from './postgres-write-probe.js'
+import type {PostgresWriteSpec as ProbeSpec} from './schema.js'
+import {every, systemClock, withClockTimeout, type Clock} from '../../util/time.js'
+import {destroyClient, newClient, SPLIT_BRAIN_TABLE, type ProbeNode} from './connection.js'
 
-export const SPLIT_BRAIN_TABLE = 'firedrill_split_brain'
+export {SPLIT_BRAIN_TABLE} from './connection.js'
 
 /** One write the watch attempted on one node (monotonic ms). */
 export interface WatchAck {
@@ -24,7 +23,7 @@ export class SplitBrainWatch {
   readonly acks: WatchAck[] = []
   private readonly clients = new Map<string, pg.Client>()
   private readonly busy = new Set<string>()
-  private timer?: NodeJS.Timeout
+  private readonly ticking = new AbortController()
   private round = 0
   private nodes: ProbeNode[] = []
   private stopped = false
@@ -38,12 +37,12 @@ export class SplitBrainWatch {
 
   async start(): Promise<void> {
     this.nodes = await this.resolveNodes()
-    this.timer = setInterval(() => this.tick(), this.spec.interval)
+    void every(this.clock, this.spec.interval, () => this.tick(), this.ticking.signal)
   }
 
   async stop(): Promise<void> {
     this.stopped = true
-    clearInterval(this.timer)
+    this.ticking.abort()
     const deadline = this.clock.now() + this.spec.timeout
     while (this.busy.size > 0 && this.clock.now() < deadline) await this.clock.sleep(20)
     await Promise.all([...this.clients.values()].map((c) => destroyClient(c)))
@@ -61,11 +60,10 @@ export class SplitBrainWatch {
 
   private async write(node: ProbeNode, round: number): Promise<void> {
     const start = this.clock.now()
-    let timer: NodeJS.Timeout | undefined
     try {
       const client = await this.client(node)
-      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), this.spec.timeout)))
-      await Promise.race([client.query(`INSERT INTO ${SPLIT_BRAIN_TABLE} (run_id, round, node) VALUES ($1, $2, $3)`, [this.runId, round, node.name]), timeout])
+      const write = client.query(`INSERT INTO ${SPLIT_BRAIN_TABLE} (run_id, round, node) VALUES ($1, $2, $3)`, [this.runId, round, node.name])
+      await withClockTimeout(this.clock, write, this.spec.timeout, () => new Error('timeout'))
       this.acks.push({node: node.name, start, end: this.clock.now()})
     } catch (error) {
       // A replica refuses (read-only) and keeps its connection; anything else drops it.
@@ -74,25 +72,18 @@ export class SplitBrainWatch {
         this.clients.delete(node.name)
         if (client) await destroyClient(client)
       }
-    } finally {
-      clearTimeout(timer)
     }
   }
 
   private async client(node: ProbeNode): Promise<pg.Client> {
     const known = this.clients.get(node.name)
     if (known) return known
-    const client = new pg.Client({
-      host: node.address,
-      port: this.spec.port,
-      user: this.spec.user,
-      password: this.spec.password,
-      database: this.spec.database,
-      connectionTimeoutMillis: this.spec.timeout,
-      application_name: 'firedrill-split-brain-watch',
-    })
-    client.on('error', () => {
-      if (this.clients.get(node.name) === client) this.clients.delete(node.name)
+    const client: pg.Client = newClient(this.spec, node, {
+      connectTimeoutMs: this.spec.timeout,
+      applicationName: 'firedrill-split-brain-watch',
+      onError: () => {
+        if (this.clients.get(node.name) === client) this.clients.delete(node.name)
+      },
     })
     await client.connect()
     // Connected after stop() closed the others: it would stay open and keep the process alive.

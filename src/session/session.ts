@@ -7,15 +7,18 @@ import {loadDrill, type LoadedDrill, type LoadOptions} from '../config/load-dril
 import {kindOf, yamlFiles} from '../config/validate.js'
 import {YamlSource} from '../config/yaml-source.js'
 import {ConfigError, errorMessage, type ConfigIssue} from '../errors.js'
-import {gradeRepeat, type GradeOn, type RepeatGrade} from '../grade/repeat.js'
+import {gradeRepeat, type DrillOutcome, type GradeOn} from '../grade/repeat.js'
+
+export type {DrillOutcome} from '../grade/repeat.js'
 import type {Engine} from '../engine/engine.js'
 import {ensureNetHelperImage} from '../faults/net-helper.js'
 import {bringUp, tearDown} from '../topology/lifecycle.js'
 import {interruptible} from '../util/interrupt.js'
 import {type Progress, silentProgress} from '../util/progress.js'
-import {readJournal, unfinished} from './journal.js'
-import {partialResultOf, runDrill, type DrillResult} from './runner.js'
-import type {Operator} from './steps.js'
+import {readJournal, unfinished} from '../drill/journal.js'
+import {partialResultOf, runDrill} from '../drill/runner.js'
+import type {Operator} from '../drill/steps.js'
+import type {DrillResult} from '../model/result.js'
 
 export interface SessionOptions {
   engine: Engine
@@ -31,14 +34,6 @@ export interface SessionOptions {
   repeat?: number
 }
 
-/** One drill's runs: a single run, or N of them with their aggregate grade. */
-export interface DrillOutcome {
-  drill: string
-  runs: DrillResult[]
-  /** Set with --repeat N > 1. */
-  repeated?: RepeatGrade
-  verdict: 'pass' | 'fail'
-}
 
 export function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`

@@ -1,4 +1,32 @@
-import type {ClusterSpec, HealthSpec, PortSpec} from '../config/topology.js'
+/** The topology model: sites, instances, networks. Shared vocabulary: this module imports nothing else from src/. */
+import type {ClusterRole} from './vocabulary.js'
+
+/** Docker's health check of an instance (config/topology.ts validates and defaults it). */
+export interface HealthSpec {
+  /** argv run inside the container. */
+  test: string[]
+  interval: number
+  timeout: number
+  retries: number
+  start_period: number
+}
+
+export interface PortSpec {
+  container: number
+  host: number
+  host_ip: string
+  protocol: 'tcp' | 'udp'
+}
+
+/** The cluster a service forms, and what the topology needs of it before it counts as healthy. */
+export interface ClusterSpec {
+  /** Which role reader reads the instances' roles (src/cluster/). */
+  manager: 'patroni'
+  /** The manager's REST API port inside the container. */
+  api_port: number
+  /** Roles that must be present, with how many of each. */
+  ready_when: Record<ClusterRole, number>
+}
 
 /** A topology after validation and defaulting: every container it will run, fully spelled out. */
 export interface Topology {

@@ -3,9 +3,9 @@ import {LABEL} from '../engine/labels.js'
 import {errorMessage} from '../errors.js'
 import {NetHelpers} from '../faults/net-helper.js'
 import {applyUndo} from '../faults/undo.js'
-import {journalFile, readJournal, unfinished, type JournalFile} from '../drill/journal.js'
+import {journalFile, readJournal, unfinished, type JournalFile} from './journal.js'
 import {rmSync} from 'node:fs'
-import {tearDown, type DownResult} from './lifecycle.js'
+import {tearDown, type DownResult} from '../topology/lifecycle.js'
 
 export interface CleanupResult {
   project: string

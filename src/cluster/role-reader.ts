@@ -1,0 +1,34 @@
+import type {ClusterSpec} from '../model/topology.js'
+import type {ClusterRole} from '../model/vocabulary.js'
+
+/** One member of a cluster as its manager reports it now. */
+export interface MemberRole {
+  role: ClusterRole | 'other'
+  /** The manager's own words for the member's state (Patroni: running, streaming, stopped, …), for people. */
+  state: string
+  /** For a standby: whether its leader sees it streaming. */
+  streaming?: boolean
+}
+
+/** A running member the reader may ask: its name in the cluster (the instance's hostname) and an address the host reaches. */
+export interface ClusterMember {
+  name: string
+  address: string
+}
+
+/**
+ * Reads which instance of a clustered service holds which role, and whether each counts for the
+ * cluster being ready. observe() asks it (so do status, `role: leader` targets, `wait: role` and up's
+ * readiness); one implementation per cluster manager (cluster.manager in the topology), registered
+ * in src/cluster/registry.ts.
+ */
+export interface RoleReader {
+  /** Each member's role by member name; undefined when no member answered (the cluster is down, or not up yet). */
+  readRoles(members: readonly ClusterMember[], cluster: ClusterSpec): Promise<Map<string, MemberRole> | undefined>
+  /**
+   * Whether a member counts towards the cluster being ready (up's readiness, wait: healthy): for
+   * Patroni, a leader whose PostgreSQL runs read-write, a standby its leader sees streaming.
+   * The topology is ready when enough members of each role serve (cluster.ready_when).
+   */
+  serving(member: MemberRole): boolean
+}

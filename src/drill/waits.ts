@@ -1,0 +1,79 @@
+import type {WaitStep} from '../config/drill.js'
+import {EngineUnavailableError, errorMessage} from '../errors.js'
+import type {Sample} from '../model/sample.js'
+import {waitHealthy} from '../topology/lifecycle.js'
+import {observe} from '../topology/observe.js'
+import {pollUntil, type Clock} from '../util/time.js'
+import {runCommand} from './commands.js'
+import type {StepContext, StepStatus} from './step-context.js'
+
+/** A fault that shows no effect for this long counts as recovered once the probe is stable. */
+const NO_IMPACT_GRACE_MS = 2000
+
+export async function waitFor(step: WaitStep, ctx: StepContext, update: (message: string) => void): Promise<StepStatus> {
+  switch (step.wait) {
+    case 'healthy':
+      try {
+        await waitHealthy(ctx.topology, ctx.engine, {timeoutMs: step.timeout, clock: ctx.clock, signal: ctx.signal})
+        return 'done'
+      } catch (error) {
+        // Not a timeout: the drill was stopped, or the engine is gone (waiting longer would not help).
+        if (ctx.signal?.aborted || error instanceof EngineUnavailableError) throw error
+        update(errorMessage(error).split('\n')[0] ?? '')
+        return 'timed-out'
+      }
+    case 'recovered':
+      return waitRecovered(ctx.samples, ctx.anchor.at ?? ctx.clock.now(), ctx.stableSamples, step.timeout, ctx.clock, ctx.signal, update)
+    case 'role': {
+      const found = await pollUntil(
+        async () => {
+          const seen = await observe(ctx.topology, ctx.engine)
+          const holder = seen.instances.find((o) => o.role === step.role && o.instance.site === step.site && (!step.service || o.instance.service === step.service))
+          update(`${step.role} on ${step.site}: ${holder ? 'yes' : 'not yet'}`)
+          return holder ? true : undefined
+        },
+        {timeoutMs: step.timeout, intervalMs: 250, clock: ctx.clock, signal: ctx.signal},
+      )
+      return found ? 'done' : 'timed-out'
+    }
+    case 'command': {
+      const ok = await pollUntil(
+        async () => {
+          const r = await runCommand({argv: step.argv, in: step.in, user: step.user, timeout: step.timeout}, ctx).catch((error: unknown) => {
+            // A command that cannot run yet is polled again; an engine that is gone is not waited on.
+            if (error instanceof EngineUnavailableError) throw error
+            return {exitCode: -1, stdout: '', stderr: errorMessage(error)}
+          })
+          update(`${step.argv.join(' ')}: exit ${r.exitCode}`)
+          return r.exitCode === 0 ? true : undefined
+        },
+        {timeoutMs: step.timeout, intervalMs: 500, clock: ctx.clock, signal: ctx.signal},
+      )
+      return ok ? 'done' : 'timed-out'
+    }
+  }
+}
+
+/** Wait until the probe, after a failure following the disruption, shows a stable run of successes. */
+async function waitRecovered(
+  samples: readonly Sample[],
+  faultAt: number,
+  stable: number,
+  timeoutMs: number,
+  clock: Clock,
+  signal: AbortSignal | undefined,
+  update: (message: string) => void,
+): Promise<StepStatus> {
+  const deadline = clock.now() + timeoutMs
+  while (clock.now() < deadline) {
+    const after = samples.filter((s) => s.end >= faultAt)
+    const firstBad = after.find((s) => s.outcome !== 'ok')
+    const tail = after.slice(-stable)
+    const stableNow = tail.length === stable && tail.every((s) => s.outcome === 'ok')
+    const head = tail[0]
+    if (stableNow && head && (firstBad ? head.start > firstBad.start : clock.now() - faultAt >= NO_IMPACT_GRACE_MS)) return 'done'
+    update(firstBad ? `waiting for ${stable} successive acknowledged writes` : 'no failure seen yet')
+    await clock.sleep(50, signal)
+  }
+  return 'timed-out'
+}

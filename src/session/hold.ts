@@ -1,0 +1,39 @@
+import {refuseIfUnfinished} from '../drill/journal.js'
+import type {Engine} from '../engine/engine.js'
+import type {Topology} from '../model/topology.js'
+import {bringUp, type UpResult} from '../topology/lifecycle.js'
+import {interruptible} from '../util/interrupt.js'
+import type {Progress} from '../util/progress.js'
+import {withProjectLocks} from './lock.js'
+
+/**
+ * A command's hold on the topologies it changes, in the order every such command needs: the lock of
+ * each project (before the engine is even asked), a refusal when a killed run left faults in place
+ * (its crash journal: firedrill cleanup first), then the engine. Released however `work` ends.
+ */
+export async function holdTopologies<T>(
+  projects: readonly string[],
+  opts: {connect: () => Promise<Engine>; log: (message: string) => void; journal?: boolean},
+  work: (engine: Engine) => Promise<T>,
+): Promise<T> {
+  return withProjectLocks(
+    projects,
+    async () => {
+      // A run that was killed left faults in place: restore first (firedrill cleanup), never drill on top of them.
+      if (opts.journal !== false) for (const project of new Set(projects)) refuseIfUnfinished(project)
+      return work(await opts.connect())
+    },
+    opts.log,
+  )
+}
+
+/** `up`: hold the topology, bring it up and wait until it is healthy; interrupted half-way, what was created is removed. */
+export async function upTopology(
+  topology: Topology,
+  opts: {connect: () => Promise<Engine>; progress: Progress; buildArgs?: Record<string, string>; rebuild?: boolean},
+): Promise<UpResult> {
+  const {progress} = opts
+  return holdTopologies([topology.project], {connect: opts.connect, log: progress.log}, (engine) =>
+    interruptible((signal) => bringUp(topology, engine, {buildArgs: opts.buildArgs, rebuild: opts.rebuild, progress, signal}), progress.log),
+  )
+}

@@ -1,0 +1,99 @@
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {parse, stringify} from 'yaml'
+
+import {registerRoleReader} from '../../src/cluster/registry.js'
+import {loadDrill, type LoadedDrill} from '../../src/config/load-drill.js'
+import {runDrill} from '../../src/drill/runner.js'
+import {evidenceForRun} from '../../src/evidence/run-evidence.js'
+import type {DrillResult} from '../../src/model/result.js'
+import {PACKAGE_ROOT} from '../../src/paths.js'
+import {registerProbeKind} from '../../src/probes/registry.js'
+import {RunOutput} from '../../src/report/run-output.js'
+import {fakeEvidenceEngine} from '../support/evidence.js'
+import {FakeClock} from '../support/fake-clock.js'
+import {fakeWriteKind, FakeCluster} from '../support/fake-cluster.js'
+import {tempDir} from '../support/files.js'
+
+// The shipped kill-primary drill (its objectives and steps as written), run with no Docker, no
+// database and no real time: an engine, a cluster manager and a write probe in memory, on a fake
+// clock. Only the probe block differs: the test's own probe kind stands in for postgres-write.
+const FAILOVER_MS = 5000
+
+let tmp: ReturnType<typeof tempDir>
+const undo: (() => void)[] = []
+beforeEach(() => {
+  tmp = tempDir()
+})
+afterEach(() => {
+  while (undo.length > 0) undo.pop()!()
+  tmp.cleanup()
+})
+
+function killPrimary(): LoadedDrill {
+  const drill = parse(readFileSync(path.join(PACKAGE_ROOT, 'drills', 'kill-primary.yaml'), 'utf8')) as Record<string, unknown>
+  drill.topology = path.join(PACKAGE_ROOT, 'fixtures', 'topologies', 'bank-3site', 'topology.yaml')
+  drill.probe = {kind: 'fake-write', service: 'postgres', interval: '100ms', timeout: '1s', stable_samples: 3, vantage: 'wan'}
+  return loadDrill(tmp.write('kill-primary.yaml', stringify(drill)))
+}
+
+async function runWithFakes(): Promise<{result: DrillResult; loaded: LoadedDrill; cluster: FakeCluster; tookMs: number}> {
+  const started = performance.now()
+  const clock = new FakeClock()
+  let cluster: FakeCluster | undefined
+  // Registered before the drill is loaded: validation knows the kind from then on.
+  undo.push(registerProbeKind(fakeWriteKind(() => cluster!)))
+  const loaded = killPrimary()
+  cluster = new FakeCluster(loaded.topology, clock, {service: 'postgres', failoverMs: FAILOVER_MS, noFailover: ['busan']})
+  undo.push(registerRoleReader('patroni', cluster.roleReader()))
+  const result = await runDrill(loaded, {engine: cluster.engine(), engineInfo: {version: '20.10', apiVersion: '1.41', os: 'linux'}, runId: '20261201T090000Z-fa4e01', clock, journalDir: tmp.dir})
+  return {result, loaded, cluster, tookMs: performance.now() - started}
+}
+
+/** Every key path of a JSON value; array elements share their array's path with []. */
+function keyPaths(value: unknown, prefix = '', out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const v of value) keyPaths(v, `${prefix}[]`, out)
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const p = prefix ? `${prefix}.${k}` : k
+      out.add(p)
+      keyPaths(v, p, out)
+    }
+  }
+  return out
+}
+
+describe('kill-primary end to end with fakes and a fake clock', () => {
+  it('kills the leader, sees the failover and the recovery, reverts, reads back, and passes: in well under a second', async () => {
+    const {result, cluster, tookMs} = await runWithFakes()
+    expect(tookMs).toBeLessThan(1000)
+    expect(result).toMatchObject({drill: 'kill-primary', topology: 'bank-3site', status: 'completed', verdict: 'pass', error: null})
+    // role: leader picked seoul's container; the revert started it again.
+    expect(cluster.calls).toEqual(['kill fd-bank-3site-postgres-seoul SIGKILL', 'start fd-bank-3site-postgres-seoul'])
+    expect(result.reverts).toEqual([{description: expect.stringMatching(/fd-bank-3site-postgres-seoul/), ok: true}])
+    expect(result.steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done'])
+    const m = result.measurements
+    // The manager promotes gyeonggi 5 s after the kill; the first sample after that is the recovery.
+    expect(m.rto_ms).toBeGreaterThanOrEqual(FAILOVER_MS)
+    expect(m.rto_ms).toBeLessThanOrEqual(FAILOVER_MS + 100)
+    expect(m.impact_ms).toBeLessThan(100)
+    expect(m).toMatchObject({lost_writes: 0, rpo_ms: 0, resolution_ms: 100})
+    expect(m.acked_writes).toBeGreaterThan(30)
+    const kinds = result.timeline.map((e) => e.kind)
+    for (const kind of ['fault', 'first-failure', 'leader-change', 'recovered', 'read-back', 'revert']) expect(kinds).toContain(kind)
+    expect(result.timeline.find((e) => e.kind === 'fault')?.detail).toMatch(/^SIGKILL fd-bank-3site-postgres-seoul/)
+    expect(result.timeline.find((e) => e.kind === 'leader-change')?.detail).toMatch(/postgres-gyeonggi/)
+    expect(result.probe).toMatchObject({kind: 'fake-write', service: 'postgres', interval_ms: 100})
+  })
+
+  it('run --json prints the same keys for kill-primary as before issue 11 (snapshot of a real run)', async () => {
+    const {result, loaded} = await runWithFakes()
+    const evidence = evidenceForRun([loaded], {out: path.join(tmp.dir, 'bundle'), store: path.join(tmp.dir, 'history.sqlite'), reporters: []})
+    const rec = await evidence.record(result, loaded, fakeEvidenceEngine())
+    const [json] = new RunOutput([{drill: result.drill, runs: [result], verdict: result.verdict}], () => rec).getJson()
+    const snapshot = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'test', 'fixtures', 'run-json', 'kill-primary-keys.json'), 'utf8')) as {keys: string[]}
+    expect([...keyPaths(json)].sort()).toEqual(snapshot.keys)
+  })
+})
