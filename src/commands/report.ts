@@ -7,6 +7,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {ConfigError} from '../errors.js'
 import {historyDbPath} from '../evidence/home.js'
 import {loadPublicKey} from '../evidence/signing.js'
+import {TrustStore} from '../evidence/trust.js'
 import {parsePeriod} from '../history/calendar.js'
 import {scheduledDrills} from '../history/drills.js'
 import {periodReport, renderPeriodHtml, renderPeriodMarkdown} from '../history/period.js'
@@ -73,7 +74,7 @@ ${BaseCommand.exitCodeHelp}`
         store.close()
       }
     } else {
-      const report = loadRunReport(args.run!, {trustedKey: this.flags.pub ? loadPublicKey(this.flags.pub) : undefined})
+      const report = loadRunReport(args.run!, {trustedKey: this.flags.pub ? loadPublicKey(this.flags.pub) : undefined, trust: TrustStore.load()})
       const {samples: _samples, ...result} = report.result
       json = {...result, signature: report.signature, integrity: report.integrity}
       for (const r of reporters) {

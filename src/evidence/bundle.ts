@@ -29,6 +29,8 @@ export interface Manifest {
   /** False: the bundle carries no signature and proves only that files match this manifest. */
   signed: boolean
   keyid: string | null
+  /** The signing key's name as the signer knew it (a claim: `evidence verify` names a key by the trust store's name). Absent in bundles from before names. */
+  key_name?: string | null
   files: ManifestFile[]
 }
 
@@ -50,6 +52,7 @@ export function seal(files: ReadonlyMap<string, Buffer>, meta: SealMeta, key: Si
     ...meta,
     signed: key !== undefined,
     keyid: key?.keyid ?? null,
+    key_name: key?.name ?? null,
     files: [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, data]) => ({path: p, sha256: sha256hex(data), bytes: data.length})),
   }
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)
@@ -57,7 +60,7 @@ export function seal(files: ReadonlyMap<string, Buffer>, meta: SealMeta, key: Si
     _type: STATEMENT_TYPE,
     subject: [{name: MANIFEST, digest: {sha256: sha256hex(manifestBytes)}}],
     predicateType: PREDICATE_TYPE,
-    predicate: {run_id: meta.run_id, drill: meta.drill, verdict: meta.verdict, created_at: meta.created_at, files: manifest.files.length},
+    predicate: {run_id: meta.run_id, drill: meta.drill, verdict: meta.verdict, created_at: meta.created_at, files: manifest.files.length, signer: key ? {keyid: key.keyid, name: key.name} : null},
   }
   const out = new Map(files)
   out.set(MANIFEST, manifestBytes)

@@ -61,8 +61,8 @@ export async function recordEvidence(loaded: LoadedDrill, result: DrillResult, e
     result: collected.result,
     environment: collected.environment,
     signature: opts.key
-      ? {state: 'signed', keyid: opts.key.keyid, detail: 'signed when the bundle was written'}
-      : {state: 'unsigned', keyid: null, detail: 'no signing key was given'},
+      ? {state: 'signed', keyid: opts.key.keyid, name: opts.key.name, detail: 'signed when the bundle was written'}
+      : {state: 'unsigned', keyid: null, name: null, detail: 'no signing key was given'},
     bundle: opts.dir,
   }
   const files = collected.files

@@ -4,6 +4,7 @@ import type {DrillResult} from '../drill/runner.js'
 import {ConfigError} from '../errors.js'
 import {parseSamplesCsv} from '../evidence/csv.js'
 import type {Environment} from '../evidence/environment.js'
+import type {TrustStore} from '../evidence/trust.js'
 import {openBundle, verifyBundle, type SignatureState} from '../evidence/verify.js'
 
 /** Everything a report shows about one run; built from the run itself, or later from its bundle alone. */
@@ -15,6 +16,8 @@ export interface RunReport {
     /** signed: sealed just now with a key (not yet verified by anyone else). */
     state: SignatureState | 'signed'
     keyid: string | null
+    /** The key's name: the trust store's, else the one the signer gave it (absent in reports made before names). */
+    name?: string | null
     detail: string
   }
   /** Present when the report was rendered from a bundle after `evidence verify`-style checks. */
@@ -23,9 +26,9 @@ export interface RunReport {
 }
 
 /** Read a bundle (directory or tarball), verify it, and build its report; a tampered bundle still renders, and says so. */
-export function loadRunReport(source: string, opts: {trustedKey?: KeyObject} = {}): RunReport {
+export function loadRunReport(source: string, opts: {trustedKey?: KeyObject; trust?: TrustStore} = {}): RunReport {
   const bundle = openBundle(source)
-  const verified = verifyBundle(bundle, {trustedKey: opts.trustedKey})
+  const verified = verifyBundle(bundle, {trustedKey: opts.trustedKey, trust: opts.trust})
   const read = (name: string): string => {
     const data = bundle.files.get(name)
     if (!data) throw new ConfigError([{file: `${source}/${name}`, field: '', message: 'missing from the bundle: a report needs it'}])
@@ -44,7 +47,7 @@ export function loadRunReport(source: string, opts: {trustedKey?: KeyObject} = {
   return {
     result,
     environment,
-    signature: {state: verified.signature.state, keyid: verified.signature.keyid, detail: verified.signature.detail},
+    signature: {state: verified.signature.state, keyid: verified.signature.keyid, name: verified.signature.name, detail: verified.signature.detail},
     integrity: {ok: verified.ok, problems: verified.problems},
     bundle: source,
   }
@@ -70,13 +73,16 @@ function round(ms: number): number {
 
 export function signatureLine(report: RunReport): string {
   const s = report.signature
+  const key = `key ${s.keyid ?? '?'}${s.name ? ` (${s.name})` : ''}`
   switch (s.state) {
     case 'signed':
-      return `Signed (Ed25519, key ${s.keyid?.slice(0, 16)}…); check with: firedrill evidence verify`
+      return `Signed (Ed25519, ${key}); check with: firedrill evidence verify --require-signature`
     case 'valid':
-      return `Signature valid (${s.detail})`
+      return `Signature valid, by a trusted key: ${s.detail}`
     case 'untrusted':
-      return `Signature valid with the key shipped in the bundle (${s.keyid?.slice(0, 16)}…); pin it with --pub`
+      return `UNTRUSTED SIGNATURE: valid only with the public key shipped in the bundle (${key}), which is not a trusted key; anyone who rewrote the bundle could have signed it. Trust the key (firedrill keys trust) or check with --pub`
+    case 'revoked':
+      return `SIGNED BY A REVOKED KEY: ${s.detail}`
     case 'invalid':
       return `SIGNATURE INVALID: ${s.detail}`
     case 'unsigned':

@@ -43,7 +43,7 @@ describe('evidence verify', () => {
     const r = await firedrill(['evidence', 'verify', bundle, '--pub', pubFile])
     expect(r.exitCode).toBe(0)
     expect(r.stdout).toMatch(/: INTACT\n/)
-    expect(r.stdout).toMatch(/signature: valid \(signed by the key given with --pub/)
+    expect(r.stdout).toMatch(/signature: valid \(signed by key [0-9a-f]{64} \(ops, a name the signer gave itself\), the key given with --pub\)/)
   })
 
   it('exit 1 naming what was changed; --json carries the same', async () => {

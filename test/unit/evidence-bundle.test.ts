@@ -115,7 +115,7 @@ describe('an evidence bundle', () => {
     expect(r.signature.detail).toMatch(/UNSIGNED/)
     const strict = verifyBundle(openBundle(dir), {requireSignature: true})
     expect(strict.ok).toBe(false)
-    expect(strict.problems).toContain('unsigned: a signature is required')
+    expect(strict.problems).toContain('unsigned: a signature by a trusted key is required, and this bundle carries none')
   })
 })
 
