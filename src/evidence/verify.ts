@@ -3,7 +3,7 @@ import {readdirSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {ConfigError} from '../errors.js'
-import {ATTESTATION, MANIFEST, MANIFEST_FORMAT, SEAL_FILES, SIGNER_PUB, type Manifest} from './bundle.js'
+import {ATTESTATION, MANIFEST, MANIFEST_FORMAT, SEAL_FILES, SHA256SUMS, SIGNER_PUB, sha256sums, type Manifest} from './bundle.js'
 import {sha256hex, verifyChain} from './chain.js'
 import {IN_TOTO_PAYLOAD_TYPE, keyId, verifySignature, type DsseEnvelope, type InTotoStatement} from './signing.js'
 import {unpackTarGz} from './tar.js'
@@ -184,6 +184,14 @@ function checkSeal(bundle: OpenedBundle, manifestBytes: Buffer | undefined, mani
   }
   const subject = statement.subject?.find((s) => s.name === MANIFEST)
   if (manifestBytes && subject?.digest?.sha256 !== sha256hex(manifestBytes)) problems.push(`modified: ${MANIFEST} does not match the digest in the signed statement`)
+  // SHA256SUMS (bundles since VERIFY.md) must be the manifest's digests and the one the statement names.
+  const sums = bundle.files.get(SHA256SUMS)
+  const sumsSubject = statement.subject?.find((s) => s.name === SHA256SUMS)
+  if (sums || sumsSubject) {
+    if (!sums) problems.push(`missing: ${SHA256SUMS}`)
+    else if (sumsSubject?.digest?.sha256 !== sha256hex(sums)) problems.push(`modified: ${SHA256SUMS} does not match the digest in the signed statement`)
+    else if (manifest && !sha256sums(manifest).equals(sums)) problems.push(`modified: ${SHA256SUMS} does not list the manifest's digests`)
+  }
   const signedAt = typeof statement.predicate?.created_at === 'string' ? statement.predicate.created_at : null
   signature.signed_at = signedAt
 

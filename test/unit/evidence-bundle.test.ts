@@ -90,7 +90,7 @@ describe('an evidence bundle', () => {
     expect(env.git?.commit ?? null).toSatisfy((c: string | null) => c === null || /^[0-9a-f]{40}$/.test(c))
     expect(parseSamplesCsv(readFileSync(path.join(dir, 'samples.csv'), 'utf8'))).toEqual(fixtureResult().samples)
     const statement = JSON.parse(Buffer.from((JSON.parse(readFileSync(path.join(dir, ATTESTATION), 'utf8')) as DsseEnvelope).payload, 'base64').toString())
-    expect(statement).toMatchObject({_type: 'https://in-toto.io/Statement/v1', subject: [{name: 'manifest.json', digest: {sha256: expect.stringMatching(/^[0-9a-f]{64}$/)}}]})
+    expect(statement).toMatchObject({_type: 'https://in-toto.io/Statement/v1', subject: [{name: 'manifest.json', digest: {sha256: expect.stringMatching(/^[0-9a-f]{64}$/)}}, {name: 'SHA256SUMS', digest: {sha256: expect.stringMatching(/^[0-9a-f]{64}$/)}}]})
   })
 
   it('redacts every secret value: declared, secret-named variables, in logs, inspect output and the inputs', async () => {
@@ -183,7 +183,7 @@ describe('evidence verify names every tampering', () => {
     entry.sha256 = createHash('sha256').update(readFileSync(path.join(dir, 'samples.csv'))).digest('hex')
     entry.bytes = readFileSync(path.join(dir, 'samples.csv')).length
     writeFileSync(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
-    expect(verify(dir, pub).problems).toEqual(['modified: manifest.json does not match the digest in the signed statement'])
+    expect(verify(dir, pub).problems).toEqual(['modified: manifest.json does not match the digest in the signed statement', "modified: SHA256SUMS does not list the manifest's digests"])
   })
 
   it('the signature stripped from a signed bundle', async () => {
