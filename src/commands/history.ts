@@ -6,14 +6,18 @@ import {ConfigError} from '../errors.js'
 import {historyDbPath} from '../evidence/home.js'
 import {parseDay} from '../history/calendar.js'
 import {HistoryStore} from '../history/store.js'
-import {DEFAULT_MARGIN, parseMargin, withTrend, type TrendRow} from '../history/trend.js'
+import {DEFAULT_MARGIN, DEFAULT_MIN_RUNS, parseMargin, withTrend, type TrendRow} from '../history/trend.js'
 import {historyTable} from '../report/table.js'
 
 export default class History extends BaseCommand<typeof History> {
   static override summary = 'Past runs: verdicts, the RTO trend, and regressions.'
   static override description = `Lists runs from the local history (.firedrill/history.sqlite, or $FIREDRILL_HOME), oldest first.
-A run is flagged as a regression when its RTO is worse than the median RTO of the same drill's earlier runs
-by more than --margin (a percentage such as 20%, or a duration such as 2s), or when it never recovered.
+A run is flagged as a regression when its RTO is worse than the median RTO of the same drill's earlier
+completed runs, with at least --min-runs of them, by more than each of: --margin (a percentage such as 20%,
+or a duration such as 2s), the runs' resolution (± the probe interval) and the earlier runs' spread; or when
+it never recovered after runs that did. The output says why each flag fired, and why none did when a run
+was within the noise or there were too few earlier runs. Interrupted and aborted runs measured nothing:
+they are listed, never judged, never part of a median.
 
 Exit codes:
 ${BaseCommand.exitCodeHelp}`
@@ -22,6 +26,7 @@ ${BaseCommand.exitCodeHelp}`
     drill: Flags.string({description: 'Only this drill.'}),
     since: Flags.string({description: 'Only runs started on or after this date (YYYY-MM-DD).'}),
     margin: Flags.string({description: 'How much worse than the median of earlier runs is a regression.', default: `${DEFAULT_MARGIN.value}%`}),
+    'min-runs': Flags.integer({description: 'Earlier runs a regression is judged against, at least.', default: DEFAULT_MIN_RUNS, min: 1}),
     store: Flags.string({description: 'History store (default: $FIREDRILL_HOME/history.sqlite, .firedrill/history.sqlite).'}),
   }
 
@@ -34,7 +39,7 @@ ${BaseCommand.exitCodeHelp}`
     let rows: TrendRow[]
     try {
       // The trend needs the earlier runs even when --since hides them.
-      rows = withTrend(store.runs({drill: this.flags.drill}), margin).filter((r) => !since || new Date(r.started_at) >= since)
+      rows = withTrend(store.runs({drill: this.flags.drill}), margin, this.flags['min-runs']).filter((r) => !since || new Date(r.started_at) >= since)
     } finally {
       store.close()
     }

@@ -11,9 +11,12 @@ export interface PeriodDrill {
   due: boolean
   /** How many runs the frequency asks for within the period (nightly: one a day). */
   expected_runs: number
+  /** Completed runs (pass or fail): the drill held. */
   runs: number
   passed: number
   failed: number
+  /** Runs that did not complete (interrupted, aborted): not measured, not counted as held. */
+  not_completed: number
   status: 'done' | 'failed' | 'not run' | 'not due' | 'unscheduled'
 }
 
@@ -24,19 +27,21 @@ export interface PeriodReport {
   runs: (RunRow & {notes: Note[]})[]
   /** Drills due in the period and not run in it. */
   not_run: string[]
-  totals: {runs: number; passed: number; failed: number; due: number; due_and_run: number}
+  /** runs: every run; passed and failed: completed ones; not_completed: interrupted or aborted. */
+  totals: {runs: number; passed: number; failed: number; not_completed: number; due: number; due_and_run: number}
 }
 
 /** The auditor's summary of a period: drills due and run, pass/fail, objectives against measured, failures with their follow-up notes, drills due and not run. */
 export function periodReport(store: HistoryStore, drills: readonly ScheduledDrill[], period: Period, now = new Date()): PeriodReport {
   const inPeriod = store.runs({since: period.start, until: period.end})
-  const before = store.runs({until: period.start})
+  const before = store.runs({until: period.start}).filter(completed)
   const names = new Set([...drills.map((d) => d.name), ...inPeriod.map((r) => r.drill)])
   const rows: PeriodDrill[] = [...names].sort().map((name) => {
     const d = drills.find((x) => x.name === name)
-    const runs = inPeriod.filter((r) => r.drill === name)
+    const all = inPeriod.filter((r) => r.drill === name)
+    const runs = all.filter(completed)
     const passed = runs.filter((r) => r.verdict === 'pass').length
-    const base = {drill: name, file: d?.file ?? null, frequency: d?.frequency ?? null, runs: runs.length, passed, failed: runs.length - passed}
+    const base = {drill: name, file: d?.file ?? null, frequency: d?.frequency ?? null, runs: runs.length, passed, failed: runs.length - passed, not_completed: all.length - runs.length}
     if (!d?.frequency) return {...base, due: false, expected_runs: 0, status: runs.length === 0 ? 'unscheduled' : passed === runs.length ? 'done' : 'failed'}
     const last = before.filter((r) => r.drill === name).at(-1)
     const dueAt = last ? addInterval(new Date(last.started_at), d.frequency) : period.start
@@ -54,8 +59,9 @@ export function periodReport(store: HistoryStore, drills: readonly ScheduledDril
     not_run: rows.filter((r) => r.status === 'not run').map((r) => r.drill),
     totals: {
       runs: inPeriod.length,
-      passed: inPeriod.filter((r) => r.verdict === 'pass').length,
-      failed: inPeriod.filter((r) => r.verdict === 'fail').length,
+      passed: inPeriod.filter((r) => completed(r) && r.verdict === 'pass').length,
+      failed: inPeriod.filter((r) => completed(r) && r.verdict === 'fail').length,
+      not_completed: inPeriod.filter((r) => !completed(r)).length,
       due: rows.filter((r) => r.due).length,
       due_and_run: rows.filter((r) => r.due && r.runs > 0).length,
     },
@@ -69,18 +75,24 @@ function countDue(frequency: Frequency, from: Date, end: Date): number {
   return n
 }
 
-const rto = (r: RunRow) => (r.rto_ms === null ? 'never recovered' : formatMs(r.rto_ms))
+/** Only a completed run (pass or fail) is a drill held; rows recorded before status was kept count as completed. */
+const completed = (r: RunRow) => (r.status ?? 'completed') === 'completed'
+
+const rto = (r: RunRow) => (!completed(r) ? `${r.status}, not measured` : r.rto_ms === null ? 'never recovered' : formatMs(r.rto_ms))
+const verdictText = (r: RunRow) => (!completed(r) ? r.status.toUpperCase() : r.verdict.toUpperCase())
+const totalsLine = (p: PeriodReport) =>
+  `${p.totals.runs} run(s): ${p.totals.passed} passed, ${p.totals.failed} failed${p.totals.not_completed ? `, ${p.totals.not_completed} interrupted or aborted (not measured; not counted as held)` : ''}. ${p.totals.due_and_run} of ${p.totals.due} drill(s) due in the period were run to completion.`
 
 export function renderPeriodMarkdown(p: PeriodReport): string {
   const out: string[] = [`# Disaster-recovery drills, ${p.period.label} (${p.period.start} to ${p.period.end})`, '']
-  out.push(`${p.totals.runs} run(s): ${p.totals.passed} passed, ${p.totals.failed} failed. ${p.totals.due_and_run} of ${p.totals.due} drill(s) due in the period were run.`, '')
+  out.push(totalsLine(p), '')
   if (p.not_run.length > 0) out.push(`**Due and not run:** ${p.not_run.join(', ')}`, '')
-  out.push('## Drills', '', '| drill | frequency | due | runs (expected) | passed | failed | status |', '| --- | --- | --- | --- | --- | --- | --- |')
-  for (const d of p.drills) out.push(`| ${d.drill} | ${d.frequency ?? '–'} | ${d.due ? 'yes' : 'no'} | ${d.runs} (${d.expected_runs}) | ${d.passed} | ${d.failed} | ${d.status === 'not run' || d.status === 'failed' ? `**${d.status}**` : d.status} |`)
-  out.push('', '## Runs', '', '| started (UTC) | drill | run | verdict | objectives: measured against target | operator |', '| --- | --- | --- | --- | --- | --- |')
+  out.push('## Drills', '', '| drill | frequency | due | completed runs (expected) | passed | failed | not completed | status |', '| --- | --- | --- | --- | --- | --- | --- | --- |')
+  for (const d of p.drills) out.push(`| ${d.drill} | ${d.frequency ?? '–'} | ${d.due ? 'yes' : 'no'} | ${d.runs} (${d.expected_runs}) | ${d.passed} | ${d.failed} | ${d.not_completed} | ${d.status === 'not run' || d.status === 'failed' ? `**${d.status}**` : d.status} |`)
+  out.push('', '## Runs', '', '| started (UTC) | drill | run | verdict | RTO | objectives: measured against target | operator |', '| --- | --- | --- | --- | --- | --- | --- |')
   for (const r of p.runs) {
     const objectives = r.results.map((o) => `${o.objective} ${o.measured} / ${o.target} ${o.met ? '✓' : '✗'}`).join('; ')
-    out.push(`| ${r.started_at.slice(0, 16).replace('T', ' ')} | ${r.drill} | \`${r.run_id}\` | ${r.verdict === 'pass' ? 'PASS' : '**FAIL**'} | ${objectives.replaceAll('|', '\\|')} | ${r.operator ?? ''} |`)
+    out.push(`| ${r.started_at.slice(0, 16).replace('T', ' ')} | ${r.drill} | \`${r.run_id}\` | ${r.verdict === 'pass' ? 'PASS' : `**${verdictText(r)}**`} | ${rto(r)} | ${objectives.replaceAll('|', '\\|')} | ${r.operator ?? ''} |`)
   }
   const failures = p.runs.filter((r) => r.verdict === 'fail')
   out.push('', '## Failures and follow-up', '')
@@ -118,15 +130,15 @@ table { border-collapse: collapse; width: 100%; } th, td { text-align: left; pad
 @media print { body { margin: 0; max-width: none; } tr { break-inside: avoid; } .alert, th { print-color-adjust: exact; -webkit-print-color-adjust: exact; } }
 </style></head><body>
 <h1>Disaster-recovery drills, ${esc(p.period.label)} <small>(${esc(p.period.start)} to ${esc(p.period.end)})</small></h1>
-<p id="totals">${p.totals.runs} run(s): ${p.totals.passed} passed, ${p.totals.failed} failed. ${p.totals.due_and_run} of ${p.totals.due} drill(s) due in the period were run.</p>
+<p id="totals">${esc(totalsLine(p))}</p>
 ${p.not_run.length ? `<p class="alert" id="not-run"><b>Due and not run:</b> ${p.not_run.map(esc).join(', ')}</p>` : ''}
 <h2>Drills</h2>
-<table id="drills"><thead><tr><th>drill</th><th>frequency</th><th>due</th><th>runs (expected)</th><th>passed</th><th>failed</th><th>status</th></tr></thead><tbody>
-${p.drills.map((d) => `<tr><td>${esc(d.drill)}</td><td>${esc(d.frequency ?? '–')}</td><td>${d.due ? 'yes' : 'no'}</td><td>${d.runs} (${d.expected_runs})</td><td>${d.passed}</td><td>${d.failed}</td><td>${status(d.status)}</td></tr>`).join('\n')}
+<table id="drills"><thead><tr><th>drill</th><th>frequency</th><th>due</th><th>completed runs (expected)</th><th>passed</th><th>failed</th><th>not completed</th><th>status</th></tr></thead><tbody>
+${p.drills.map((d) => `<tr><td>${esc(d.drill)}</td><td>${esc(d.frequency ?? '–')}</td><td>${d.due ? 'yes' : 'no'}</td><td>${d.runs} (${d.expected_runs})</td><td>${d.passed}</td><td>${d.failed}</td><td>${d.not_completed}</td><td>${status(d.status)}</td></tr>`).join('\n')}
 </tbody></table>
 <h2>Runs</h2>
 <table id="runs"><thead><tr><th>started (UTC)</th><th>drill</th><th>run</th><th>verdict</th><th>RTO</th><th>objectives: measured / target</th><th>operator</th></tr></thead><tbody>
-${p.runs.map((r) => `<tr><td>${esc(r.started_at.slice(0, 16).replace('T', ' '))}</td><td>${esc(r.drill)}</td><td><code>${esc(r.run_id)}</code></td><td>${status(r.verdict === 'pass' ? 'done' : 'failed').replace(/>(done|failed)</, `>${r.verdict.toUpperCase()}<`)}</td><td>${esc(rto(r))}</td><td>${r.results.map((o) => `${esc(o.objective)} ${esc(o.measured)} / ${esc(o.target)} ${o.met ? '✓' : '✗'}`).join('<br>')}</td><td>${esc(r.operator ?? '')}</td></tr>`).join('\n')}
+${p.runs.map((r) => `<tr><td>${esc(r.started_at.slice(0, 16).replace('T', ' '))}</td><td>${esc(r.drill)}</td><td><code>${esc(r.run_id)}</code></td><td>${status(r.verdict === 'pass' ? 'done' : 'failed').replace(/>(done|failed)</, `>${verdictText(r)}<`)}</td><td>${esc(rto(r))}</td><td>${r.results.map((o) => `${esc(o.objective)} ${esc(o.measured)} / ${esc(o.target)} ${o.met ? '✓' : '✗'}`).join('<br>')}</td><td>${esc(r.operator ?? '')}</td></tr>`).join('\n')}
 </tbody></table>
 <h2>Failures and follow-up</h2>
 <div id="failures">

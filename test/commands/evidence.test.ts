@@ -143,11 +143,17 @@ describe('history, plan, note and the period report on a seeded store', () => {
   const env = () => ({FIREDRILL_HOME: home})
 
   it('history shows runs, the trend and the regression', async () => {
-    const r = await firedrill(['history', '--drill', 'kill-primary'], {env: env()})
+    // Three earlier runs: too few to judge by default (five), and the output says so.
+    const few = await firedrill(['history', '--drill', 'kill-primary'], {env: env()})
+    expect(few.exitCode).toBe(0)
+    expect(few.stdout).toMatch(/20261012T090000Z-bad001 .* FAIL .* 14\.50 s .* 9\.20 s \(3\) .* too few runs \(3\)/)
+    expect(few.stdout).toContain('no regression flagged: kill-primary 20261012T090000Z-bad001: not judged: 3 earlier run(s) recovered, a regression needs 5 (RTO 14.50 s against a median 9.20 s)')
+    const r = await firedrill(['history', '--drill', 'kill-primary', '--min-runs', '3'], {env: env()})
     expect(r.exitCode).toBe(0)
-    expect(r.stdout).toMatch(/20261012T090000Z-bad001 .* FAIL .* 14\.50 s .* 9\.20 s .* REGRESSION/)
+    expect(r.stdout).toMatch(/20261012T090000Z-bad001 .* FAIL .* 14\.50 s .* 9\.20 s \(3\) .* REGRESSION/)
+    expect(r.stdout).toContain('regression: kill-primary 20261012T090000Z-bad001: RTO 14.50 s is 5.30 s worse than the median 9.20 s of 3 earlier run(s), beyond each of: margin 20% = 1.84 s, resolution ± 200 ms, spread of the earlier runs ± 300 ms')
     expect(r.stdout).toContain('kill-primary: RTO trend ▁▂▁█▁ (5 runs, 4 passed)')
-    const since = await firedrill(['history', '--since', '2026-10-01', '--json'], {env: env()})
+    const since = await firedrill(['history', '--since', '2026-10-01', '--min-runs', '3', '--json'], {env: env()})
     expect(JSON.parse(since.stdout).runs.map((x: {run_id: string; regression: boolean}) => [x.run_id, x.regression])).toEqual([
       ['20261012T090000Z-bad001', true],
       [expect.stringMatching(/^20261020T/), false],
