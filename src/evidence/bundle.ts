@@ -24,6 +24,8 @@ export interface ManifestFile {
 
 export interface Manifest {
   format: typeof MANIFEST_FORMAT
+  /** What was sealed: a run's bundle (absent in bundles from before kinds) or a period report. */
+  kind?: 'run' | 'period-report'
   run_id: string
   drill: string
   verdict: string
@@ -37,6 +39,7 @@ export interface Manifest {
 }
 
 export interface SealMeta {
+  kind?: 'run' | 'period-report'
   run_id: string
   drill: string
   verdict: string
@@ -52,6 +55,7 @@ export function seal(files: ReadonlyMap<string, Buffer>, meta: SealMeta, key: Si
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     ...meta,
+    kind: meta.kind ?? 'run',
     signed: key !== undefined,
     keyid: key?.keyid ?? null,
     key_name: key?.name ?? null,
@@ -66,7 +70,7 @@ export function seal(files: ReadonlyMap<string, Buffer>, meta: SealMeta, key: Si
       {name: SHA256SUMS, digest: {sha256: sha256hex(sums)}},
     ],
     predicateType: PREDICATE_TYPE,
-    predicate: {run_id: meta.run_id, drill: meta.drill, verdict: meta.verdict, created_at: meta.created_at, files: manifest.files.length, signer: key ? {keyid: key.keyid, name: key.name} : null},
+    predicate: {kind: meta.kind ?? 'run', run_id: meta.run_id, drill: meta.drill, verdict: meta.verdict, created_at: meta.created_at, files: manifest.files.length, signer: key ? {keyid: key.keyid, name: key.name} : null},
   }
   const out = new Map(files)
   out.set(MANIFEST, manifestBytes)

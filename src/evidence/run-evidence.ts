@@ -12,7 +12,7 @@ import {historyDbPath, runsDir} from './home.js'
 import {recordEvidence, type EvidenceRecord, type FileReporter} from './record.js'
 import {Redactor} from './redact.js'
 import {loadSigningKey} from './signing.js'
-import {TrustError, TrustStore} from './trust.js'
+import {checkSigningKey} from './trust.js'
 
 export interface RunEvidenceOptions {
   /** --out: the run directory (one drill) or the directory holding one per run (several). */
@@ -43,15 +43,7 @@ export function evidenceForRun(drills: readonly LoadedDrill[], opts: RunEvidence
   const redactor = new Redactor()
   for (const loaded of drills) learnInputs(redactor, loaded)
   const key = loadSigningKey(opts.key)
-  const keyWarnings: string[] = []
-  if (key) {
-    const known = TrustStore.load().lookup(key.keyid)
-    if (known?.revoked_at) {
-      throw new TrustError(`the signing key ${key.keyid} (${known.name}) was revoked on ${known.revoked_at}; what it signs now fails evidence verify`, ['make a new key pair with firedrill keys generate, trust its public key (firedrill keys trust), and sign with it'])
-    }
-    if (known) key.name = known.name
-    else keyWarnings.push(`the signing key ${key.keyid} is not among the trusted keys here, so evidence verify --require-signature fails on its bundles until it is trusted: firedrill keys trust PUBLIC_KEY.pem --name NAME`)
-  }
+  const keyWarnings = key ? checkSigningKey(key) : []
   if (opts.out) checkOutDir(opts.out)
   else checkWritableDir(runsDir(), `the runs directory ${runsDir()}`, [`${HOME_REMEDY}, or give --out DIR for the bundle`])
   const storeFile = opts.store ?? historyDbPath()

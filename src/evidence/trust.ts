@@ -8,7 +8,7 @@ import {z} from 'zod'
 import {ConfigError, ExitCode, FiredrillError} from '../errors.js'
 import {writeFileAtomic} from './atomic.js'
 import {firedrillHome} from './home.js'
-import {keyId, loadPublicKey} from './signing.js'
+import {keyId, loadPublicKey, type SigningKey} from './signing.js'
 
 /**
  * The public keys whose signatures count. Two places, both plain directories of one JSON file per key
@@ -162,4 +162,22 @@ export function revokeKey(ref: string, opts: {at?: Date; reason?: string; by: st
 export class TrustError extends FiredrillError {
   readonly exitCode = ExitCode.BadInput
   readonly code = 'trust'
+}
+
+/**
+ * Before signing anything: a revoked key is refused (exit 2); a key nobody here trusts signs with a warning
+ * (its bundles fail verify --require-signature until trusted). The key takes its trusted name.
+ */
+export function checkSigningKey(key: SigningKey, env: NodeJS.ProcessEnv = process.env): string[] {
+  const known = TrustStore.load(env).lookup(key.keyid)
+  if (known?.revoked_at) {
+    throw new TrustError(`the signing key ${key.keyid} (${known.name}) was revoked on ${known.revoked_at}; what it signs now fails evidence verify`, [
+      'make a new key pair with firedrill keys generate, trust its public key (firedrill keys trust), and sign with it',
+    ])
+  }
+  if (known) {
+    key.name = known.name
+    return []
+  }
+  return [`the signing key ${key.keyid} is not among the trusted keys here, so evidence verify --require-signature fails on what it signs until it is trusted: firedrill keys trust PUBLIC_KEY.pem --name NAME`]
 }

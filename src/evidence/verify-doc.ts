@@ -80,7 +80,8 @@ at the line after it.
 \`\`\`sh
 PREV=0000000000000000000000000000000000000000000000000000000000000000
 N=0
-while IFS= read -r LINE; do
+[ -f events.jsonl ] || [ "$(jq -r '.kind // "run"' manifest.json)" = period-report ] || { echo "FAIL 5: events.jsonl is missing"; exit 1; }
+[ -f events.jsonl ] && while IFS= read -r LINE; do
   [ "$(printf '%s' "$LINE" | jq -r '.prev')" = "$PREV" ] || { echo "FAIL 5: events.jsonl line $((N + 1)) does not carry the hash of the line before it"; exit 1; }
   [ "$(printf '%s' "$LINE" | jq -r '.i')" = "$N" ] || { echo "FAIL 5: events.jsonl line $((N + 1)) is numbered $(printf '%s' "$LINE" | jq -r '.i')"; exit 1; }
   PREV=$(printf '%s' "$LINE" | sha256sum | cut -d' ' -f1)
@@ -93,6 +94,13 @@ done < events.jsonl
 \`\`\`sh
 echo "VERIFIED: signed by key $KEYID; $(($(wc -l < SHA256SUMS))) files match; $N events chained"
 \`\`\`
+
+A period report (\`firedrill report --period P --key KEY --out DIR\`) is checked the same way; it has no
+\`events.jsonl\`. Its \`period.json\` lists every bundle it summarises with the SHA-256 of that bundle's
+\`manifest.json\`: for each, \`sha256sum BUNDLE/manifest.json\` must print that digest, and the bundle
+must pass this procedure itself:
+
+    jq -r '.evidence[] | "\\(.manifest_sha256)  \\(.bundle)/manifest.json"' period.json | sha256sum -c
 
 A signature proves who signed only if you trust the key: check its id with its owner. The date the
 signer claims is \`jq -r .predicate.created_at "$T/statement.json"\`; if the signer's key has been revoked,

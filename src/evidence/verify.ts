@@ -78,6 +78,8 @@ export interface SignatureCheck {
 
 export interface VerifyReport {
   source: string
+  /** A run's bundle, or a sealed period report (report --period --out DIR --key). */
+  kind: 'run' | 'period-report'
   ok: boolean
   run_id: string | null
   drill: string | null
@@ -107,6 +109,7 @@ export function verifyBundle(bundle: OpenedBundle, opts: VerifyOptions = {}): Ve
   const problems: string[] = []
   const report: VerifyReport = {
     source: bundle.source,
+    kind: 'run',
     ok: false,
     run_id: null,
     drill: null,
@@ -133,6 +136,7 @@ export function verifyBundle(bundle: OpenedBundle, opts: VerifyOptions = {}): Ve
     report.run_id = manifest.run_id
     report.drill = manifest.drill
     report.verdict = manifest.verdict
+    report.kind = manifest.kind === 'period-report' ? 'period-report' : 'run'
     const listed = new Set<string>()
     for (const f of manifest.files) {
       listed.add(f.path)
@@ -151,7 +155,7 @@ export function verifyBundle(bundle: OpenedBundle, opts: VerifyOptions = {}): Ve
   if (events) {
     report.chain = verifyChain(events.toString('utf8'))
     for (const b of report.chain.broken) problems.push(`hash chain broken: events.jsonl line ${b.line} ${b.reason}`)
-  } else if (!report.files.missing.includes('events.jsonl')) problems.push('missing: events.jsonl')
+  } else if (!report.files.missing.includes('events.jsonl') && report.kind === 'run') problems.push('missing: events.jsonl')
 
   checkSeal(bundle, manifestBytes, manifest, opts, report)
   report.ok = problems.length === 0

@@ -27,8 +27,46 @@ export interface PeriodReport {
   runs: (RunRow & {notes: Note[]})[]
   /** Drills due in the period and not run in it. */
   not_run: string[]
+  /** The evidence each run rests on (report --period fills it in from the bundles): manifest digest and signer. */
+  evidence?: PeriodEvidenceRow[]
   /** runs: every run; passed and failed: completed ones; not_completed: interrupted or aborted. */
   totals: {runs: number; passed: number; failed: number; not_completed: number; due: number; due_and_run: number}
+}
+
+/** One run's bundle as a period report lists it. */
+export interface PeriodEvidenceRow {
+  run_id: string
+  drill: string
+  bundle: string | null
+  manifest_sha256: string | null
+  signer_keyid: string | null
+  signer_name: string | null
+  problem: string | null
+}
+
+function evidenceMarkdown(p: PeriodReport): string[] {
+  if (!p.evidence) return []
+  const out = ['## Evidence', '', 'Each run\'s bundle, pinned by the SHA-256 of its manifest (which holds the SHA-256 of every file). Check them with `firedrill evidence verify REPORT_DIR --bundles DIR...`.', '']
+  out.push('| run | drill | bundle | manifest SHA-256 | signing key |', '| --- | --- | --- | --- | --- |')
+  for (const e of p.evidence) {
+    const signer = e.signer_keyid ? `\`${e.signer_keyid}\`${e.signer_name ? ` (${e.signer_name})` : ''}` : e.problem ? '' : 'UNSIGNED'
+    out.push(`| \`${e.run_id}\` | ${e.drill} | ${e.bundle ? `\`${e.bundle}\`` : '–'} | ${e.manifest_sha256 ? `\`${e.manifest_sha256}\`` : `**${e.problem}**`} | ${signer} |`)
+  }
+  return [...out, '']
+}
+
+function evidenceHtml(p: PeriodReport): string {
+  if (!p.evidence) return ''
+  const rows = p.evidence.map((e) => {
+    const signer = e.signer_keyid ? `<code>${esc(e.signer_keyid)}</code>${e.signer_name ? ` (${esc(e.signer_name)})` : ''}` : e.problem ? '' : '<b>UNSIGNED</b>'
+    return `<tr><td><code>${esc(e.run_id)}</code></td><td>${esc(e.drill)}</td><td>${e.bundle ? `<code>${esc(e.bundle)}</code>` : '–'}</td><td>${e.manifest_sha256 ? `<code>${esc(e.manifest_sha256)}</code>` : `<b class="st failed">${esc(e.problem ?? '')}</b>`}</td><td>${signer}</td></tr>`
+  })
+  return `<h2>Evidence</h2>
+<p class="note">Each run's bundle, pinned by the SHA-256 of its manifest (which holds the SHA-256 of every file). Check them with <code>firedrill evidence verify REPORT_DIR --bundles DIR...</code>.</p>
+<table id="evidence"><thead><tr><th>run</th><th>drill</th><th>bundle</th><th>manifest SHA-256</th><th>signing key</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>
+`
 }
 
 /** The auditor's summary of a period: drills due and run, pass/fail, objectives against measured, failures with their follow-up notes, drills due and not run. */
@@ -111,6 +149,7 @@ export function renderPeriodMarkdown(p: PeriodReport): string {
     for (const r of noted) for (const n of r.notes) out.push(`- ${r.drill} \`${r.run_id}\` (${n.at.slice(0, 10)}, ${n.author}): ${n.text}`)
     out.push('')
   }
+  out.push(...evidenceMarkdown(p))
   out.push(`Generated ${p.generated_at} by firedrill from the local run history. Each run's evidence bundle can be checked with \`firedrill evidence verify\`.`, '')
   return out.join('\n')
 }
@@ -156,7 +195,7 @@ ${r.notes.length === 0 ? '<li class="st failed">No follow-up recorded.</li>' : r
   )
   .join('\n')}
 </div>
-<p class="note">Generated ${esc(p.generated_at)} by firedrill from the local run history. Each run's evidence bundle can be checked with <code>firedrill evidence verify</code>.</p>
+${evidenceHtml(p)}<p class="note">Generated ${esc(p.generated_at)} by firedrill from the local run history. Each run's evidence bundle can be checked with <code>firedrill evidence verify</code>.</p>
 </body></html>
 `
 }
