@@ -76,13 +76,17 @@ ${BaseCommand.exitCodeHelp}`
       const store = HistoryStore.open(this.flags.store ?? historyDbPath())
       try {
         const p = periodReport(store, scheduledDrills(this.flags.drills), period)
-        p.evidence = listBundles(p.runs)
+        p.evidence = listBundles(p.runs, store.removals())
         json = p
         for (const r of reporters) {
           if (r === 'markdown') outputs.set(r, renderPeriodMarkdown(p))
           else if (r === 'html') outputs.set(r, renderPeriodHtml(p))
           else if (r === 'json') outputs.set(r, `${JSON.stringify(p, null, 2)}\n`)
           else throw new ConfigError([{file: 'report', field: '--reporter', message: `${r} is not available for a period report; use markdown, html or json`}])
+        }
+        // A report written out is one an auditor may rely on later: evidence prune keeps the bundles it lists while it exists.
+        if (this.flags.out) {
+          store.recordPeriodReport({at: p.generated_at, period: p.period.label, path: path.resolve(this.flags.out), signed: key !== undefined, runs: p.evidence.map((e) => ({run_id: e.run_id, manifest_sha256: e.manifest_sha256}))})
         }
         if (key) {
           // period.json (what evidence verify reads) is always there; the other reporters beside it.

@@ -1,7 +1,7 @@
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import path from 'node:path'
 
-import type {RunRow} from '../history/store.js'
+import type {Removal, RunRow} from '../history/store.js'
 import {MANIFEST, seal, writeBundleDir, type Manifest} from './bundle.js'
 import {sha256hex} from './chain.js'
 import type {SigningKey} from './signing.js'
@@ -30,12 +30,17 @@ export interface ListedBundle {
 }
 
 /** Each run's bundle, opened where the history says it is, with its manifest digest and signer. */
-export function listBundles(runs: readonly RunRow[]): ListedBundle[] {
+export function listBundles(runs: readonly RunRow[], removals: readonly Removal[] = []): ListedBundle[] {
   return runs.map((r) => {
     const base = {run_id: r.run_id, drill: r.drill, started_at: r.started_at, status: r.status, verdict: r.verdict, bundle: r.bundle}
     const none = (problem: string): ListedBundle => ({...base, manifest_sha256: null, signer_keyid: null, signer_name: null, problem})
     if (!r.bundle) return none('no bundle was recorded for this run')
-    if (!existsSync(r.bundle)) return none(`the bundle is not at ${r.bundle} (moved, or removed by evidence prune)`)
+    if (!existsSync(r.bundle)) {
+      const removed = removals.find((x) => x.path === r.bundle)
+      return removed
+        ? {...none(`removed by evidence prune on ${removed.at.slice(0, 10)} by ${removed.by}: ${removed.reason}`), manifest_sha256: removed.manifest_sha256}
+        : none(`the bundle is not at ${r.bundle} (moved or deleted)`)
+    }
     try {
       const manifestBytes = openBundle(r.bundle).files.get(MANIFEST)
       if (!manifestBytes) return none(`${r.bundle} has no ${MANIFEST}`)

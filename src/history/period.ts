@@ -50,7 +50,7 @@ function evidenceMarkdown(p: PeriodReport): string[] {
   out.push('| run | drill | bundle | manifest SHA-256 | signing key |', '| --- | --- | --- | --- | --- |')
   for (const e of p.evidence) {
     const signer = e.signer_keyid ? `\`${e.signer_keyid}\`${e.signer_name ? ` (${e.signer_name})` : ''}` : e.problem ? '' : 'UNSIGNED'
-    out.push(`| \`${e.run_id}\` | ${e.drill} | ${e.bundle ? `\`${e.bundle}\`` : '–'} | ${e.manifest_sha256 ? `\`${e.manifest_sha256}\`` : `**${e.problem}**`} | ${signer} |`)
+    out.push(`| \`${e.run_id}\` | ${e.drill} | ${e.bundle ? `\`${e.bundle}\`` : '–'} | ${e.manifest_sha256 ? `\`${e.manifest_sha256}\`` : ''}${e.problem ? ` **${e.problem}**` : ''} | ${signer} |`)
   }
   return [...out, '']
 }
@@ -59,7 +59,7 @@ function evidenceHtml(p: PeriodReport): string {
   if (!p.evidence) return ''
   const rows = p.evidence.map((e) => {
     const signer = e.signer_keyid ? `<code>${esc(e.signer_keyid)}</code>${e.signer_name ? ` (${esc(e.signer_name)})` : ''}` : e.problem ? '' : '<b>UNSIGNED</b>'
-    return `<tr><td><code>${esc(e.run_id)}</code></td><td>${esc(e.drill)}</td><td>${e.bundle ? `<code>${esc(e.bundle)}</code>` : '–'}</td><td>${e.manifest_sha256 ? `<code>${esc(e.manifest_sha256)}</code>` : `<b class="st failed">${esc(e.problem ?? '')}</b>`}</td><td>${signer}</td></tr>`
+    return `<tr><td><code>${esc(e.run_id)}</code></td><td>${esc(e.drill)}</td><td>${e.bundle ? `<code>${esc(e.bundle)}</code>` : '–'}</td><td>${e.manifest_sha256 ? `<code>${esc(e.manifest_sha256)}</code>` : ''}${e.problem ? ` <b class="st failed">${esc(e.problem)}</b>` : ''}</td><td>${signer}</td></tr>`
   })
   return `<h2>Evidence</h2>
 <p class="note">Each run's bundle, pinned by the SHA-256 of its manifest (which holds the SHA-256 of every file). Check them with <code>firedrill evidence verify REPORT_DIR --bundles DIR...</code>.</p>

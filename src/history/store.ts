@@ -28,6 +28,15 @@ export interface RunRow {
   resolution_ms: number | null
 }
 
+export interface PeriodReportRecord {
+  id: number
+  at: string
+  period: string
+  path: string
+  signed: boolean
+  runs: {run_id: string; manifest_sha256: string | null}[]
+}
+
 /** A bundle `evidence prune` removed, kept so that nothing leaves the record silently. */
 export interface Removal {
   id: number
@@ -123,6 +132,20 @@ export class HistoryStore {
     return this.db.prepare('SELECT * FROM removals ORDER BY id').all() as unknown as Removal[]
   }
 
+  /** A period report written to a file or directory, and the runs (bundles) it rests on: evidence prune keeps those while the report exists. */
+  recordPeriodReport(r: {at: string; period: string; path: string; signed: boolean; runs: {run_id: string; manifest_sha256: string | null}[]}): void {
+    const id = Number(this.db.prepare('INSERT INTO period_reports (at, period, path, signed) VALUES (?, ?, ?, ?)').run(r.at, r.period, r.path, r.signed ? 1 : 0).lastInsertRowid)
+    const insert = this.db.prepare('INSERT INTO period_report_runs (report_id, run_id, manifest_sha256) VALUES (?, ?, ?)')
+    for (const run of r.runs) insert.run(id, run.run_id, run.manifest_sha256)
+  }
+
+  /** Every period report recorded, with the runs it lists. */
+  periodReports(): PeriodReportRecord[] {
+    const reports = this.db.prepare('SELECT * FROM period_reports ORDER BY id').all() as unknown as (Omit<PeriodReportRecord, 'runs' | 'signed'> & {signed: number})[]
+    const runs = this.db.prepare('SELECT run_id, manifest_sha256 FROM period_report_runs WHERE report_id = ?')
+    return reports.map((r) => ({...r, signed: r.signed === 1, runs: runs.all(r.id) as unknown as PeriodReportRecord['runs']}))
+  }
+
   /** Runs in start order, optionally of one drill and within [since, until). */
   runs(filter: {drill?: string; since?: Date; until?: Date} = {}): RunRow[] {
     const where: string[] = []
@@ -165,7 +188,11 @@ function migrateTo2(db: DatabaseSync): void {
     ALTER TABLE runs ADD COLUMN resolution_ms REAL;
     CREATE TABLE removals (
       id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, by TEXT NOT NULL, path TEXT NOT NULL,
-      run_id TEXT, manifest_sha256 TEXT, reason TEXT NOT NULL);`)
+      run_id TEXT, manifest_sha256 TEXT, reason TEXT NOT NULL);
+    CREATE TABLE period_reports (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, period TEXT NOT NULL, path TEXT NOT NULL, signed INTEGER NOT NULL);
+    CREATE TABLE period_report_runs (
+      report_id INTEGER NOT NULL REFERENCES period_reports(id), run_id TEXT NOT NULL, manifest_sha256 TEXT);`)
   try {
     const update = db.prepare('UPDATE runs SET status = ? WHERE run_id = ?')
     for (const row of db.prepare('SELECT run_id, results FROM runs').all() as {run_id: string; results: string}[]) {
