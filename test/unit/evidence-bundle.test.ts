@@ -356,6 +356,12 @@ describe('pieces', () => {
     expect(parseSamplesCsv(samplesCsv(samples))).toEqual(samples)
   })
 
+  it('a damaged samples.csv is refused, not half read (a row of seven fields, an unterminated quote)', () => {
+    const head = 'seq,start_ms,end_ms,outcome,node,error\n'
+    expect(() => parseSamplesCsv(`${head}1,0,1,ok,a,,extra\n`)).toThrow(/^samples\.csv: Invalid Record Length/)
+    expect(() => parseSamplesCsv(`${head}1,0,1,ok,a,"never closed\n`)).toThrow(/^samples\.csv: Quote Not Closed/)
+  })
+
   it('redactor: words of their own only, JSON-escaped spellings too, secret-named fields always', () => {
     const r = new Redactor(['firedrill', 'p"w\\x'])
     expect(r.text('password=firedrill; io.firedrill.project; firedrill/bank-node; user firedrill.')).toBe(`password=${REDACTED}; io.firedrill.project; firedrill/bank-node; user ${REDACTED}.`)
