@@ -56,7 +56,7 @@ describe('trusted signers', () => {
   it('before any key is trusted, a signed bundle is UNTRUSTED: intact without the flag, exit 1 under --require-signature naming the key id and the remedy', async () => {
     const plain = await verify(original)
     expect(plain.exitCode).toBe(0)
-    expect(plain.stdout).toContain(`signature: UNTRUSTED (UNTRUSTED: the signature is valid only with the public key shipped in the bundle, key ${keys.ops!.keyid} (ops, a name the signer gave itself)`)
+    expect(plain.stdout).toContain(`signature: UNTRUSTED (the signature is valid only with the public key shipped in the bundle, key ${keys.ops!.keyid} (ops, a name the signer gave itself)`)
     const strict = await verify(original, '--require-signature')
     expect(strict.exitCode).toBe(1)
     expect(strict.stdout).toContain('NOT INTACT')

@@ -58,7 +58,9 @@ Exit codes:
     const head = `${report.source}: ${report.ok ? 'INTACT' : 'NOT INTACT'}`
     const lines = [head, report.kind === 'period-report' ? `  period report ${report.drill?.replace(/^period /, '') ?? '?'} (${report.run_id ?? '?'})` : `  run ${report.run_id ?? '?'}, drill ${report.drill ?? '?'}, verdict ${report.verdict ?? '?'}`]
     lines.push(`  ${report.files.checked} files checked against the manifest; ${report.kind === 'period-report' && report.chain.events === 0 ? 'no event chain (a period report)' : `${report.chain.events} events, hash chain ${report.chain.ok ? 'unbroken' : 'BROKEN'}`}`)
-    lines.push(`  signature: ${report.signature.state === 'valid' ? 'valid' : report.signature.state.toUpperCase()}${report.signature.detail ? ` (${report.signature.detail})` : ''}`)
+    const state = report.signature.state === 'valid' ? 'valid' : report.signature.state.toUpperCase()
+    const detail = report.signature.detail.replace(new RegExp(`^${state}: `), '')
+    lines.push(`  signature: ${state}${detail ? ` (${detail})` : ''}`)
     if (report.listed) {
       const count = (state: string) => report.listed!.filter((l) => l.state === state).length
       lines.push(`  listed bundles: ${count('matches')} match and verify, ${count('different')} differ, ${count('not intact')} not intact, ${count('not given')} not given`)
