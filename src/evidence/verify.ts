@@ -249,7 +249,9 @@ function checkSeal(bundle: OpenedBundle, manifestBytes: Buffer | undefined, mani
   if (known?.revoked_at) {
     signature.revoked_at = known.revoked_at
     const why = known.revoke_reason ? `: ${known.revoke_reason}` : ''
-    if (signedAt === null || signedAt >= known.revoked_at) {
+    // An unreadable date cannot show the signature came before the revocation: it fails.
+    const at = signedAt === null ? Number.NaN : Date.parse(signedAt)
+    if (Number.isNaN(at) || at >= Date.parse(known.revoked_at)) {
       signature.state = 'revoked'
       signature.detail = `signed by key ${id}${named} on ${signedAt ?? 'an unknown date'}, on or after its revocation on ${known.revoked_at}${why}`
       problems.push(`revoked key: signed by key ${id}${named} on ${signedAt ?? 'an unknown date'}, on or after its revocation on ${known.revoked_at}${why}`)
