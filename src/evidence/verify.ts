@@ -102,8 +102,10 @@ export interface VerifyOptions {
 
 /**
  * Check a bundle: every file against the manifest (modified, missing, added), the events' hash chain,
- * the manifest against the signed statement, and the signature (against --pub when given, else the key
- * the bundle carries). An unsigned bundle is intact when its files match, and says it is unsigned.
+ * the manifest and SHA256SUMS against the signed statement, and the signature: against --pub when given,
+ * else the trusted key with the envelope's key id, else the key the bundle carries (untrusted: integrity,
+ * not authorship). An unsigned or untrusted bundle is intact when its files match, and says so, unless a
+ * signature by a trusted key is required.
  */
 export function verifyBundle(bundle: OpenedBundle, opts: VerifyOptions = {}): VerifyReport {
   const problems: string[] = []
