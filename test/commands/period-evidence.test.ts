@@ -13,6 +13,7 @@ import {PACKAGE_ROOT} from '../../src/paths.js'
 import {firedrill} from '../support/cli.js'
 import {fakeEvidenceEngine, fixtureResult, shippedDrill} from '../support/evidence.js'
 import {tempDir} from '../support/files.js'
+import {requireTool} from '../support/tools.js'
 
 let tmp: ReturnType<typeof tempDir>
 let env: Record<string, string>
@@ -22,6 +23,8 @@ const RUN_IDS = ['20261123T130200Z-8ed6a0', '20261124T090000Z-5ec0nd']
 const DRILL = path.join(PACKAGE_ROOT, 'drills', 'kill-primary.yaml')
 
 beforeAll(async () => {
+  // The procedure's tools: fail, never skip, when one is missing.
+  for (const [tool, pkg] of [['jq', 'jq'], ['openssl', 'openssl'], ['sha256sum', 'coreutils']]) requireTool(tool!, pkg!)
   tmp = tempDir()
   const home = path.join(tmp.dir, 'home')
   env = {FIREDRILL_HOME: home, XDG_CONFIG_HOME: path.join(tmp.dir, 'config')}

@@ -10,6 +10,7 @@ import {VERIFY_DOC} from '../../src/evidence/verify-doc.js'
 import {PACKAGE_ROOT} from '../../src/paths.js'
 import {fakeEvidenceEngine, fixtureResult, shippedDrill} from '../support/evidence.js'
 import {tempDir} from '../support/files.js'
+import {requireTool} from '../support/tools.js'
 
 /**
  * The standard-tools procedure of VERIFY.md, run exactly as written (the two lines it gives to extract and
@@ -21,6 +22,8 @@ let bundle: string
 let pub: string
 let otherPub: string
 beforeAll(async () => {
+  // The procedure's tools: fail, never skip, when one is missing.
+  for (const [tool, pkg] of [['jq', 'jq'], ['openssl', 'openssl'], ['sha256sum', 'coreutils']]) requireTool(tool!, pkg!)
   tmp = tempDir()
   const ops = generateSigningKey()
   const other = generateSigningKey()
