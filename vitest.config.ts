@@ -5,7 +5,7 @@ export default defineConfig({
     projects: [
       {test: {name: 'unit', include: ['test/unit/**/*.test.ts'], setupFiles: ['test/support/probe-kinds.ts']}},
       {
-        // Outside tools the reports are checked with: a real headless Chromium (HTML, PDF) and xmllint (JUnit schema).
+        // Output checked in real outside tools: headless Chromium (HTML, PDF), xmllint (JUnit schema), sha256sum/openssl/jq (VERIFY.md).
         // No Docker; scripts/setup.sh installs the tools, and a missing one fails the test with how to get it.
         test: {name: 'tools', include: ['test/tools/**/*.test.ts'], testTimeout: 60_000, setupFiles: ['test/support/probe-kinds.ts']},
       },

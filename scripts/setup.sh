@@ -53,14 +53,15 @@ ensure_docker() {
 }
 
 # Headless Chromium renders the HTML report (tests, --pdf); xmllint checks JUnit XML against its schema;
-# pdftotext reads the printed report back. Installed from Debian only when a command is missing.
+# pdftotext reads the printed report back; jq and openssl run the standard-tools check of VERIFY.md.
+# Installed from Debian only when a command is missing.
 ensure_report_tools() {
   local missing=() cmd pkg
-  for pair in chromium:chromium xmllint:libxml2-utils pdftotext:poppler-utils; do
+  for pair in chromium:chromium xmllint:libxml2-utils pdftotext:poppler-utils jq:jq openssl:openssl; do
     cmd="${pair%%:*}"; pkg="${pair#*:}"
     command -v "$cmd" >/dev/null || missing+=("$pkg")
   done
-  if [ "${#missing[@]}" -eq 0 ]; then say "report tools (chromium, xmllint, pdftotext): ok"; return; fi
+  if [ "${#missing[@]}" -eq 0 ]; then say "report tools (chromium, xmllint, pdftotext, jq, openssl): ok"; return; fi
   need_root "Installing ${missing[*]}" "apt-get install -y ${missing[*]}"
   say "installing ${missing[*]} from Debian"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2 \

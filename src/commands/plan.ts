@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base-command.js'
 import {ConfigError, ExitCode} from '../errors.js'
 import {historyDbPath} from '../evidence/home.js'
-import {isOverdue, parseDay, plan, type PlanRow} from '../history/calendar.js'
+import {heldRuns, isOverdue, parseDay, plan, type PlanRow} from '../history/calendar.js'
 import {scheduledDrills} from '../history/drills.js'
 import {HistoryStore} from '../history/store.js'
 import {planTable} from '../report/table.js'
@@ -11,8 +11,9 @@ import {planTable} from '../report/table.js'
 export default class Plan extends BaseCommand<typeof Plan> {
   static override summary = "The drill calendar: each drill's last run, when it is next due, and which are overdue."
   static override description = `Drills declare how often they must run (frequency: annual, semiannual, quarterly, monthly or nightly).
-The next due date is the last run's start plus that interval; any completed run counts, a failed one too (its
-follow-up is tracked with firedrill note). A scheduled drill that never ran is overdue.
+The next due date is the last completed run's start plus that interval; a failed run counts (its follow-up is
+tracked with firedrill note), an interrupted or aborted one does not: it is listed apart, after the table.
+A scheduled drill that never ran is overdue.
 
 Exit codes:
 0    nothing overdue (or no --check)
@@ -37,9 +38,8 @@ Exit codes:
     const store = HistoryStore.open(this.flags.store ?? historyDbPath())
     let rows: PlanRow[]
     try {
-      const last = new Map<string, {run_id: string; started_at: string; verdict: 'pass' | 'fail'}>()
-      for (const r of store.runs({until: now})) last.set(r.drill, r)
-      rows = plan(drills, last, now)
+      const {last, later} = heldRuns(store.runs({until: now}))
+      rows = plan(drills, last, now, later)
     } finally {
       store.close()
     }

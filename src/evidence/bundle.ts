@@ -10,8 +10,10 @@ import {envelope, PREDICATE_TYPE, STATEMENT_TYPE, type InTotoStatement, type Sig
 export const MANIFEST = 'manifest.json'
 export const ATTESTATION = 'attestation.dsse.json'
 export const SIGNER_PUB = 'signer.pub.pem'
+/** The manifest's digests in `sha256sum` format, for `sha256sum -c` (VERIFY.md); a subject of the signed statement. */
+export const SHA256SUMS = 'SHA256SUMS'
 /** The files that seal a bundle and so cannot be listed in its manifest. */
-export const SEAL_FILES: readonly string[] = [MANIFEST, ATTESTATION, SIGNER_PUB]
+export const SEAL_FILES: readonly string[] = [MANIFEST, ATTESTATION, SIGNER_PUB, SHA256SUMS]
 export const MANIFEST_FORMAT = 'firedrill-evidence/1'
 
 export interface ManifestFile {
@@ -22,6 +24,8 @@ export interface ManifestFile {
 
 export interface Manifest {
   format: typeof MANIFEST_FORMAT
+  /** What was sealed: a run's bundle (absent in bundles from before kinds) or a period report. */
+  kind?: 'run' | 'period-report'
   run_id: string
   drill: string
   verdict: string
@@ -29,10 +33,13 @@ export interface Manifest {
   /** False: the bundle carries no signature and proves only that files match this manifest. */
   signed: boolean
   keyid: string | null
+  /** The signing key's name as the signer knew it (a claim: `evidence verify` names a key by the trust store's name). Absent in bundles from before names. */
+  key_name?: string | null
   files: ManifestFile[]
 }
 
 export interface SealMeta {
+  kind?: 'run' | 'period-report'
   run_id: string
   drill: string
   verdict: string
@@ -48,22 +55,34 @@ export function seal(files: ReadonlyMap<string, Buffer>, meta: SealMeta, key: Si
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     ...meta,
+    kind: meta.kind ?? 'run',
     signed: key !== undefined,
     keyid: key?.keyid ?? null,
+    key_name: key?.name ?? null,
     files: [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, data]) => ({path: p, sha256: sha256hex(data), bytes: data.length})),
   }
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)
+  const sums = sha256sums(manifest)
   const statement: InTotoStatement = {
     _type: STATEMENT_TYPE,
-    subject: [{name: MANIFEST, digest: {sha256: sha256hex(manifestBytes)}}],
+    subject: [
+      {name: MANIFEST, digest: {sha256: sha256hex(manifestBytes)}},
+      {name: SHA256SUMS, digest: {sha256: sha256hex(sums)}},
+    ],
     predicateType: PREDICATE_TYPE,
-    predicate: {run_id: meta.run_id, drill: meta.drill, verdict: meta.verdict, created_at: meta.created_at, files: manifest.files.length},
+    predicate: {kind: meta.kind ?? 'run', run_id: meta.run_id, drill: meta.drill, verdict: meta.verdict, created_at: meta.created_at, files: manifest.files.length, signer: key ? {keyid: key.keyid, name: key.name} : null},
   }
   const out = new Map(files)
   out.set(MANIFEST, manifestBytes)
+  out.set(SHA256SUMS, sums)
   out.set(ATTESTATION, Buffer.from(`${JSON.stringify(envelope(statement, key), null, 2)}\n`))
   if (key) out.set(SIGNER_PUB, Buffer.from(key.publicPem))
   return out
+}
+
+/** The manifest's files as `sha256sum` prints them: `<hex>  <path>`, one a line, in the manifest's order. */
+export function sha256sums(manifest: Pick<Manifest, 'files'>): Buffer {
+  return Buffer.from(manifest.files.map((f) => `${f.sha256}  ${f.path}\n`).join(''))
 }
 
 /** Refuse, before anything starts, an output directory that already holds files, or one that cannot be written. */

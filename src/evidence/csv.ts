@@ -1,8 +1,13 @@
+import {parse} from 'csv-parse/sync'
+
 import type {Sample} from '../model/sample.js'
 
 export const SAMPLE_COLUMNS = ['seq', 'start_ms', 'end_ms', 'outcome', 'node', 'error'] as const
 
-/** samples.csv: one row per probe sample, times in ms since the run started (the runner's monotonic clock). */
+/**
+ * samples.csv: one row per probe sample, times in ms since the run started (the runner's monotonic clock).
+ * Written here (four lines, exact about the bytes that are sealed), read back with csv-parse.
+ */
 export function samplesCsv(samples: readonly Sample[]): string {
   const rows = [SAMPLE_COLUMNS.join(',')]
   for (const s of samples) rows.push([s.seq, s.start, s.end, s.outcome, s.node ?? '', s.error ?? ''].map(cell).join(','))
@@ -14,8 +19,14 @@ function cell(v: string | number): string {
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }
 
+/** samples.csv read back (from a bundle that may have been tampered with) by csv-parse, strictly: RFC 4180 quoting, every row six fields. */
 export function parseSamplesCsv(text: string): Sample[] {
-  const rows = parseCsv(text)
+  let rows: string[][]
+  try {
+    rows = parse(text, {relax_column_count: false, skip_empty_lines: false, record_delimiter: ['\n', '\r\n']}) as string[][]
+  } catch (error) {
+    throw new Error(`samples.csv: ${(error as Error).message}`)
+  }
   const head = rows.shift() ?? []
   if (head.join(',') !== SAMPLE_COLUMNS.join(',')) throw new Error(`samples.csv: unexpected header ${head.join(',')}`)
   return rows.map((r) => {
@@ -24,32 +35,4 @@ export function parseSamplesCsv(text: string): Sample[] {
     if (r[5]) s.error = r[5]
     return s
   })
-}
-
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"'
-        i++
-      } else if (c === '"') quoted = false
-      else field += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') {
-      row.push(field)
-      field = ''
-    } else if (c === '\n') {
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-    } else if (c !== '\r') field += c
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field])
-  return rows
 }

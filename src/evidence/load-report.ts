@@ -5,12 +5,13 @@ import type {Environment} from '../model/evidence.js'
 import type {DrillResult} from '../model/result.js'
 import type {RunReport} from '../report/run-report.js'
 import {parseSamplesCsv} from './csv.js'
+import type {TrustStore} from './trust.js'
 import {openBundle, verifyBundle} from './verify.js'
 
 /** Read a bundle (directory or tarball), verify it, and build its report; a tampered bundle still renders, and says so. */
-export function loadRunReport(source: string, opts: {trustedKey?: KeyObject} = {}): RunReport {
+export function loadRunReport(source: string, opts: {trustedKey?: KeyObject; trust?: TrustStore} = {}): RunReport {
   const bundle = openBundle(source)
-  const verified = verifyBundle(bundle, {trustedKey: opts.trustedKey})
+  const verified = verifyBundle(bundle, {trustedKey: opts.trustedKey, trust: opts.trust})
   const read = (name: string): string => {
     const data = bundle.files.get(name)
     if (!data) throw new ConfigError([{file: `${source}/${name}`, field: '', message: 'missing from the bundle: a report needs it'}])
@@ -29,7 +30,7 @@ export function loadRunReport(source: string, opts: {trustedKey?: KeyObject} = {
   return {
     result,
     environment,
-    signature: {state: verified.signature.state, keyid: verified.signature.keyid, detail: verified.signature.detail},
+    signature: {state: verified.signature.state, keyid: verified.signature.keyid, name: verified.signature.name, detail: verified.signature.detail},
     integrity: {ok: verified.ok, problems: verified.problems},
     bundle: source,
   }

@@ -15,6 +15,7 @@ import {collectEvidence, type EvidenceEngine} from './collect.js'
 import type {Redactor} from './redact.js'
 import type {SigningKey} from './signing.js'
 import type {DrillResult} from '../model/result.js'
+import {VERIFY_DOC, VERIFY_DOC_FILE} from './verify-doc.js'
 
 export {FILE_REPORTERS, type FileReporter} from '../report/reporters.js'
 /** Where each file reporter's output sits inside a bundle. */
@@ -61,8 +62,8 @@ export async function recordEvidence(loaded: LoadedDrill, result: DrillResult, e
     result: collected.result,
     environment: collected.environment,
     signature: opts.key
-      ? {state: 'signed', keyid: opts.key.keyid, detail: 'signed when the bundle was written'}
-      : {state: 'unsigned', keyid: null, detail: 'no signing key was given'},
+      ? {state: 'signed', keyid: opts.key.keyid, name: opts.key.name, detail: 'signed when the bundle was written'}
+      : {state: 'unsigned', keyid: null, name: null, detail: 'no signing key was given'},
     bundle: opts.dir,
   }
   const files = collected.files
@@ -85,6 +86,7 @@ export async function recordEvidence(loaded: LoadedDrill, result: DrillResult, e
   if (notCollected.length > 0) warnings.push(`the evidence is incomplete: ${notCollected.length} item(s) could not be collected (named in environment.json): ${notCollected[0]}${notCollected.length > 1 ? '; …' : ''}`)
   if (!opts.key) warnings.push('the evidence bundle is UNSIGNED (no --key and no FIREDRILL_SIGNING_KEY); make a key with: firedrill keys generate')
 
+  files.set(VERIFY_DOC_FILE, Buffer.from(VERIFY_DOC))
   const t1 = performance.now()
   const sealed = seal(files, {run_id: result.run_id, drill: result.drill, verdict: result.verdict, created_at: new Date().toISOString()}, opts.key)
   const {bytes} = writeBundleDir(opts.dir, sealed, opts.writer)

@@ -12,6 +12,7 @@ import {recordEvidence, type EvidenceRecord, type FileReporter} from './record.j
 import {Redactor} from './redact.js'
 import {loadSigningKey} from './signing.js'
 import type {DrillResult} from '../model/result.js'
+import {checkSigningKey} from './trust.js'
 
 export interface RunEvidenceOptions {
   /** --out: the run directory (one drill) or the directory holding one per run (several). */
@@ -42,6 +43,7 @@ export function evidenceForRun(drills: readonly LoadedDrill[], opts: RunEvidence
   const redactor = new Redactor()
   for (const loaded of drills) learnInputs(redactor, loaded)
   const key = loadSigningKey(opts.key)
+  const keyWarnings = key ? checkSigningKey(key) : []
   if (opts.out) checkOutDir(opts.out)
   else checkWritableDir(runsDir(), `the runs directory ${runsDir()}`, [`${HOME_REMEDY}, or give --out DIR for the bundle`])
   const storeFile = opts.store ?? historyDbPath()
@@ -76,6 +78,7 @@ export function evidenceForRun(drills: readonly LoadedDrill[], opts: RunEvidence
           {cause: error},
         )
       }
+      rec.warnings.push(...keyWarnings)
       records.push(rec)
       return rec
     },

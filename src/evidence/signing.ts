@@ -1,5 +1,6 @@
 import {createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
+import path from 'node:path'
 
 import {ExitCode, FiredrillError} from '../errors.js'
 import {sha256hex} from './chain.js'
@@ -30,6 +31,8 @@ export interface SigningKey {
   publicKey: KeyObject
   keyid: string
   publicPem: string
+  /** What the signer calls this key: its trusted name when the trust store knows it, else the key file's name; null for PEM text. */
+  name: string | null
 }
 
 /** DSSE v1 pre-authentication encoding: what is actually signed. */
@@ -77,7 +80,8 @@ export function loadSigningKey(flag: string | undefined, env: NodeJS.ProcessEnv 
     const privateKey = createPrivateKey(pem)
     if (privateKey.asymmetricKeyType !== 'ed25519') throw new KeyError(`${where}: an ${privateKey.asymmetricKeyType} key; firedrill signs with Ed25519 keys`)
     const publicKey = createPublicKey(privateKey)
-    return {privateKey, publicKey, keyid: keyId(publicKey), publicPem: publicKey.export({type: 'spki', format: 'pem'}).toString()}
+    const name = source.trimStart().startsWith('-----BEGIN') ? null : path.basename(source).replace(/\.(key|pem)$/, '')
+    return {privateKey, publicKey, keyid: keyId(publicKey), publicPem: publicKey.export({type: 'spki', format: 'pem'}).toString(), name}
   } catch (error) {
     if (error instanceof KeyError) throw error
     throw new KeyError(`${where}: not a PEM private key (${(error as Error).message})`)

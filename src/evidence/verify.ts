@@ -3,11 +3,12 @@ import {readdirSync, readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {ConfigError} from '../errors.js'
-import {ATTESTATION, MANIFEST, MANIFEST_FORMAT, SEAL_FILES, SIGNER_PUB, type Manifest} from './bundle.js'
+import {ATTESTATION, MANIFEST, MANIFEST_FORMAT, SEAL_FILES, SHA256SUMS, SIGNER_PUB, sha256sums, type Manifest} from './bundle.js'
 import {sha256hex, verifyChain} from './chain.js'
 import {IN_TOTO_PAYLOAD_TYPE, keyId, verifySignature, type DsseEnvelope, type InTotoStatement} from './signing.js'
 import {unpackTarGz} from './tar.js'
-import type {SignatureState} from '../model/evidence.js'
+import type {SignatureCheck, SignatureState} from '../model/evidence.js'
+import {TrustStore, trustDir} from './trust.js'
 
 /** A bundle's files, read from a run directory or a tarball made by `evidence pack`. */
 export interface OpenedBundle {
@@ -54,37 +55,51 @@ function walk(dir: string, base = dir): string[] {
   return out.sort()
 }
 
-export type {SignatureState} from '../model/evidence.js'
+export type {SignatureCheck, SignatureState} from '../model/evidence.js'
 
 export interface VerifyReport {
   source: string
+  /** A run's bundle, or a sealed period report (report --period --out DIR --key). */
+  kind: 'run' | 'period-report'
   ok: boolean
   run_id: string | null
   drill: string | null
   verdict: string | null
   files: {checked: number; modified: string[]; missing: string[]; added: string[]}
   chain: {ok: boolean; events: number; broken: {line: number; reason: string}[]}
-  signature: {state: SignatureState; keyid: string | null; pinned: boolean; detail: string}
+  signature: SignatureCheck
   /** Every problem, one sentence each; empty when intact. */
   problems: string[]
 }
 
+export interface VerifyOptions {
+  /** --pub: the one key to check the signature against. */
+  trustedKey?: KeyObject
+  /** The trusted keys (project and user); default none. */
+  trust?: TrustStore
+  /** Intact only when signed by a trusted key (--pub or the trust store). */
+  requireSignature?: boolean
+}
+
 /**
  * Check a bundle: every file against the manifest (modified, missing, added), the events' hash chain,
- * the manifest against the signed statement, and the signature (against --pub when given, else the key
- * the bundle carries). An unsigned bundle is intact when its files match, and says it is unsigned.
+ * the manifest and SHA256SUMS against the signed statement, and the signature: against --pub when given,
+ * else the trusted key with the envelope's key id, else the key the bundle carries (untrusted: integrity,
+ * not authorship). An unsigned or untrusted bundle is intact when its files match, and says so, unless a
+ * signature by a trusted key is required.
  */
-export function verifyBundle(bundle: OpenedBundle, opts: {trustedKey?: KeyObject; requireSignature?: boolean} = {}): VerifyReport {
+export function verifyBundle(bundle: OpenedBundle, opts: VerifyOptions = {}): VerifyReport {
   const problems: string[] = []
   const report: VerifyReport = {
     source: bundle.source,
+    kind: 'run',
     ok: false,
     run_id: null,
     drill: null,
     verdict: null,
     files: {checked: 0, modified: [], missing: [], added: []},
     chain: {ok: false, events: 0, broken: []},
-    signature: {state: 'unsigned', keyid: null, pinned: opts.trustedKey !== undefined, detail: ''},
+    signature: {state: 'unsigned', keyid: null, name: null, trusted_by: null, signed_at: null, revoked_at: null, pinned: opts.trustedKey !== undefined, detail: ''},
     problems,
   }
   const manifestBytes = bundle.files.get(MANIFEST)
@@ -104,6 +119,7 @@ export function verifyBundle(bundle: OpenedBundle, opts: {trustedKey?: KeyObject
     report.run_id = manifest.run_id
     report.drill = manifest.drill
     report.verdict = manifest.verdict
+    report.kind = manifest.kind === 'period-report' ? 'period-report' : 'run'
     const listed = new Set<string>()
     for (const f of manifest.files) {
       listed.add(f.path)
@@ -122,15 +138,18 @@ export function verifyBundle(bundle: OpenedBundle, opts: {trustedKey?: KeyObject
   if (events) {
     report.chain = verifyChain(events.toString('utf8'))
     for (const b of report.chain.broken) problems.push(`hash chain broken: events.jsonl line ${b.line} ${b.reason}`)
-  } else if (!report.files.missing.includes('events.jsonl')) problems.push('missing: events.jsonl')
+  } else if (!report.files.missing.includes('events.jsonl') && report.kind === 'run') problems.push('missing: events.jsonl')
 
   checkSeal(bundle, manifestBytes, manifest, opts, report)
   report.ok = problems.length === 0
   return report
 }
 
-function checkSeal(bundle: OpenedBundle, manifestBytes: Buffer | undefined, manifest: Manifest | undefined, opts: {trustedKey?: KeyObject; requireSignature?: boolean}, report: VerifyReport): void {
+const short = (id: string | null) => `${String(id).slice(0, 16)}…`
+
+function checkSeal(bundle: OpenedBundle, manifestBytes: Buffer | undefined, manifest: Manifest | undefined, opts: VerifyOptions, report: VerifyReport): void {
   const {problems, signature} = report
+  const trust = opts.trust ?? TrustStore.empty()
   const raw = bundle.files.get(ATTESTATION)
   if (!raw) {
     problems.push(`missing: ${ATTESTATION}`)
@@ -152,22 +171,39 @@ function checkSeal(bundle: OpenedBundle, manifestBytes: Buffer | undefined, mani
   }
   const subject = statement.subject?.find((s) => s.name === MANIFEST)
   if (manifestBytes && subject?.digest?.sha256 !== sha256hex(manifestBytes)) problems.push(`modified: ${MANIFEST} does not match the digest in the signed statement`)
+  // SHA256SUMS (bundles since VERIFY.md) must be the manifest's digests and the one the statement names.
+  const sums = bundle.files.get(SHA256SUMS)
+  const sumsSubject = statement.subject?.find((s) => s.name === SHA256SUMS)
+  if (sums || sumsSubject) {
+    if (!sums) problems.push(`missing: ${SHA256SUMS}`)
+    else if (sumsSubject?.digest?.sha256 !== sha256hex(sums)) problems.push(`modified: ${SHA256SUMS} does not match the digest in the signed statement`)
+    else if (manifest && !sha256sums(manifest).equals(sums)) problems.push(`modified: ${SHA256SUMS} does not list the manifest's digests`)
+  }
+  const signedAt = typeof statement.predicate?.created_at === 'string' ? statement.predicate.created_at : null
+  signature.signed_at = signedAt
 
   const sigs = Array.isArray(env.signatures) ? env.signatures : []
   if (sigs.length === 0) {
     signature.state = 'unsigned'
     signature.detail = 'UNSIGNED: files were checked against the manifest only; anyone could have rewritten both'
     if (manifest?.signed) problems.push('signature removed: the manifest says the bundle was signed, the attestation carries no signature')
-    if (opts.requireSignature) problems.push('unsigned: a signature is required')
+    if (opts.requireSignature) problems.push('unsigned: a signature by a trusted key is required, and this bundle carries none')
     return
   }
   const sig = sigs[0]!
   signature.keyid = sig.keyid
+  // The key to check with: --pub when given; else the trusted key with the id the envelope names; else the key the bundle ships.
   let key = opts.trustedKey
+  let by: SignatureCheck['trusted_by'] = key ? 'pub' : null
+  const listed = key ? undefined : trust.lookup(String(sig.keyid))
+  if (!key && listed) {
+    key = listed.key
+    by = listed.scope
+  }
   if (!key) {
     const pub = bundle.files.get(SIGNER_PUB)
     if (!pub) {
-      problems.push(`missing: ${SIGNER_PUB} (pass --pub to verify the signature with your copy of the public key)`)
+      problems.push(`missing: ${SIGNER_PUB}, and key ${short(sig.keyid)} is not among the trusted keys (pass --pub to verify the signature with your copy of the public key)`)
       signature.state = 'invalid'
       signature.detail = 'no public key to check the signature with'
       return
@@ -181,17 +217,54 @@ function checkSeal(bundle: OpenedBundle, manifestBytes: Buffer | undefined, mani
     }
   }
   const id = keyId(key)
+  const known = trust.lookup(id)
+  signature.name = known?.name ?? manifest?.key_name ?? null
   if (!verifySignature(env, sig.sig, key)) {
     signature.state = 'invalid'
-    signature.detail = `the signature does not verify with key ${id.slice(0, 16)}…`
-    problems.push(`bad signature: ${ATTESTATION} is not signed by key ${id.slice(0, 16)}…${opts.trustedKey ? ' (--pub)' : ''}`)
+    signature.detail = `the signature does not verify with key ${short(id)}${by === 'pub' ? ' (--pub)' : by ? ` (trusted, ${by})` : ' (shipped in the bundle)'}`
+    problems.push(`bad signature: ${ATTESTATION} is not signed by key ${short(id)}${by === 'pub' ? ' (--pub)' : by ? ` (${known?.name}, trusted)` : ''}`)
     return
   }
-  if (sig.keyid !== id) problems.push(`bad signature: the envelope names key ${String(sig.keyid).slice(0, 16)}… but was signed by ${id.slice(0, 16)}…`)
-  if (manifest && manifest.keyid !== id) problems.push(`modified: ${MANIFEST} names key ${String(manifest.keyid).slice(0, 16)}… but the bundle was signed by ${id.slice(0, 16)}…`)
+  if (sig.keyid !== id) problems.push(`bad signature: the envelope names key ${short(sig.keyid)} but was signed by ${short(id)}`)
+  if (manifest && manifest.keyid !== id) problems.push(`modified: ${MANIFEST} names key ${short(manifest.keyid)} but the bundle was signed by ${short(id)}`)
   signature.keyid = id
-  signature.state = opts.trustedKey ? 'valid' : 'untrusted'
-  signature.detail = opts.trustedKey
-    ? `signed by the key given with --pub (${id.slice(0, 16)}…)`
-    : `signed by key ${id.slice(0, 16)}…, the public key shipped in the bundle; pass --pub to check it is yours`
+  const named = signature.name ? ` (${signature.name}${known ? '' : ', a name the signer gave itself'})` : ''
+  if (known?.revoked_at) {
+    signature.revoked_at = known.revoked_at
+    const why = known.revoke_reason ? `: ${known.revoke_reason}` : ''
+    // An unreadable date cannot show the signature came before the revocation: it fails.
+    const at = signedAt === null ? Number.NaN : Date.parse(signedAt)
+    if (Number.isNaN(at) || at >= Date.parse(known.revoked_at)) {
+      signature.state = 'revoked'
+      signature.detail = `signed by key ${id}${named} on ${signedAt ?? 'an unknown date'}, on or after its revocation on ${known.revoked_at}${why}`
+      problems.push(`revoked key: signed by key ${id}${named} on ${signedAt ?? 'an unknown date'}, on or after its revocation on ${known.revoked_at}${why}`)
+      return
+    }
+  }
+  const revokedNote = known?.revoked_at ? `; note: this key was revoked on ${known.revoked_at}, after this bundle was signed on ${signedAt}` : ''
+  if (by === 'pub') {
+    signature.trusted_by = 'pub'
+    signature.state = 'valid'
+    signature.detail = `signed by key ${id}${named}, the key given with --pub${revokedNote}`
+    return
+  }
+  if (known) {
+    signature.trusted_by = known.scope
+    signature.state = 'valid'
+    signature.detail = `signed by key ${id}${named}, trusted (${known.scope} trusted keys)${revokedNote}`
+    return
+  }
+  signature.state = 'untrusted'
+  signature.detail =
+    `UNTRUSTED: the signature is valid only with the public key shipped in the bundle, key ${id}${named}, which is not among the trusted keys; ` +
+    'whoever rewrote the bundle could have signed it with a key of their own. It proves integrity, not who signed'
+  if (opts.requireSignature) {
+    problems.push(
+      `not signed by a trusted key: signed by key ${id}${named}, which is not among the trusted keys (${trustDir('project')}, ${trustDir('user')}). ` +
+        `If you have checked that key id with its owner: firedrill keys trust ${SIGNER_PUB_HINT} --name NAME; or verify with your own copy of the signer's public key: --pub FILE`,
+    )
+  }
 }
+
+/** Where the shipped public key sits, for the remedy. */
+const SIGNER_PUB_HINT = `BUNDLE/${SIGNER_PUB}`

@@ -78,18 +78,52 @@ export interface PlanRow {
   status: PlanStatus
   /** Days past the due date (negative: days left). */
   days_overdue: number | null
+  /** Runs after the last completed one that did not complete (interrupted, aborted): they do not count as held. */
+  later_incomplete: IncompleteRun[]
+}
+
+export interface IncompleteRun {
+  run_id: string
+  started_at: string
+  status: 'interrupted' | 'aborted'
+}
+
+type HeldRun = {drill: string; run_id: string; started_at: string; verdict: 'pass' | 'fail'; status?: 'completed' | 'interrupted' | 'aborted'}
+
+/**
+ * Which runs count as the drill having been held: only completed ones (pass or fail). Per drill, the last
+ * completed run, and the runs after it that did not complete. `runs` in start order.
+ */
+export function heldRuns(runs: readonly HeldRun[]): {last: Map<string, HeldRun>; later: Map<string, IncompleteRun[]>} {
+  const last = new Map<string, HeldRun>()
+  const later = new Map<string, IncompleteRun[]>()
+  for (const r of runs) {
+    const status = r.status ?? 'completed'
+    if (status === 'completed') {
+      last.set(r.drill, r)
+      later.delete(r.drill)
+    } else later.set(r.drill, [...(later.get(r.drill) ?? []), {run_id: r.run_id, started_at: r.started_at, status}])
+  }
+  return {last, later}
 }
 
 const DUE_SOON_DAYS = 14
 
 /**
- * Each drill's last run and the date it is next due. Any completed run counts (a failed one too: its
- * follow-up is tracked by notes). A scheduled drill never run is due now, and counts as overdue.
+ * Each drill's last completed run and the date it is next due. Only a completed run counts (a failed one
+ * too: its follow-up is tracked by notes); an interrupted or aborted one does not, and is listed apart
+ * (`later`; `lastRuns` must hold completed runs only: heldRuns). A scheduled drill never run is due now,
+ * and counts as overdue.
  */
-export function plan(drills: readonly ScheduledDrill[], lastRuns: ReadonlyMap<string, {run_id: string; started_at: string; verdict: 'pass' | 'fail'}>, now: Date): PlanRow[] {
+export function plan(
+  drills: readonly ScheduledDrill[],
+  lastRuns: ReadonlyMap<string, {run_id: string; started_at: string; verdict: 'pass' | 'fail'}>,
+  now: Date,
+  later: ReadonlyMap<string, IncompleteRun[]> = new Map(),
+): PlanRow[] {
   return drills.map((d) => {
     const last = lastRuns.get(d.name)
-    const base = {drill: d.name, file: d.file, frequency: d.frequency ?? null, last_run: last?.started_at ?? null, last_run_id: last?.run_id ?? null, last_verdict: last?.verdict ?? null}
+    const base = {drill: d.name, file: d.file, frequency: d.frequency ?? null, last_run: last?.started_at ?? null, last_run_id: last?.run_id ?? null, last_verdict: last?.verdict ?? null, later_incomplete: later.get(d.name) ?? []}
     if (!d.frequency) return {...base, next_due: null, status: 'unscheduled', days_overdue: null}
     if (!last) return {...base, next_due: now.toISOString().slice(0, 10), status: 'never run', days_overdue: 0}
     const due = addInterval(new Date(last.started_at), d.frequency)

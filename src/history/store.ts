@@ -22,6 +22,30 @@ export interface RunRow {
   results: ObjectiveResult[]
   bundle: string | null
   operator: string | null
+  /** completed (graded: pass or fail), or interrupted / aborted: not measured, and not a drill held. */
+  status: 'completed' | 'interrupted' | 'aborted'
+  /** The probe interval that bounds the RTO's precision; null for runs recorded before it was kept. */
+  resolution_ms: number | null
+}
+
+export interface PeriodReportRecord {
+  id: number
+  at: string
+  period: string
+  path: string
+  signed: boolean
+  runs: {run_id: string; manifest_sha256: string | null}[]
+}
+
+/** A bundle `evidence prune` removed, kept so that nothing leaves the record silently. */
+export interface Removal {
+  id: number
+  at: string
+  by: string
+  path: string
+  run_id: string | null
+  manifest_sha256: string | null
+  reason: string
 }
 
 export interface Note {
@@ -32,7 +56,7 @@ export interface Note {
   text: string
 }
 
-const SCHEMA_VERSION = 1
+const SCHEMA_VERSION = 2
 
 /** Every run and every follow-up note, in a local SQLite file (node:sqlite, no native addon). */
 export class HistoryStore {
@@ -62,8 +86,9 @@ export class HistoryStore {
         CREATE TABLE IF NOT EXISTS notes (
           id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL REFERENCES runs(run_id), at TEXT NOT NULL,
           author TEXT NOT NULL, text TEXT NOT NULL);
-        PRAGMA user_version = ${SCHEMA_VERSION};`)
+        PRAGMA user_version = 1;`)
     }
+    if (version < 2) migrateTo2(db)
     return new HistoryStore(db, file)
   }
 
@@ -71,12 +96,12 @@ export class HistoryStore {
     this.db.close()
   }
 
-  recordRun(result: Pick<DrillResult, 'run_id' | 'drill' | 'drill_file' | 'topology' | 'verdict' | 'started_at' | 'finished_at' | 'duration_ms' | 'measurements' | 'results'>, extra: {bundle?: string | null; operator?: string | null} = {}): void {
+  recordRun(result: Pick<DrillResult, 'run_id' | 'drill' | 'drill_file' | 'topology' | 'verdict' | 'started_at' | 'finished_at' | 'duration_ms' | 'measurements' | 'results'> & {status?: DrillResult['status']}, extra: {bundle?: string | null; operator?: string | null} = {}): void {
     const m = result.measurements
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO runs (run_id, drill, drill_file, topology, verdict, started_at, finished_at, duration_ms, rto_ms, rpo_ms, lost_writes, results, bundle, operator)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO runs (run_id, drill, drill_file, topology, verdict, started_at, finished_at, duration_ms, rto_ms, rpo_ms, lost_writes, results, bundle, operator, status, resolution_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         result.run_id,
@@ -93,7 +118,32 @@ export class HistoryStore {
         JSON.stringify(result.results),
         extra.bundle ?? null,
         extra.operator ?? null,
+        result.status ?? 'completed',
+        m.resolution_ms ?? null,
       )
+  }
+
+  /** Record that a bundle was removed (evidence prune), with why and by whom. */
+  recordRemoval(r: Omit<Removal, 'id'>): void {
+    this.db.prepare('INSERT INTO removals (at, by, path, run_id, manifest_sha256, reason) VALUES (?, ?, ?, ?, ?, ?)').run(r.at, r.by, r.path, r.run_id, r.manifest_sha256, r.reason)
+  }
+
+  removals(): Removal[] {
+    return this.db.prepare('SELECT * FROM removals ORDER BY id').all() as unknown as Removal[]
+  }
+
+  /** A period report written to a file or directory, and the runs (bundles) it rests on: evidence prune keeps those while the report exists. */
+  recordPeriodReport(r: {at: string; period: string; path: string; signed: boolean; runs: {run_id: string; manifest_sha256: string | null}[]}): void {
+    const id = Number(this.db.prepare('INSERT INTO period_reports (at, period, path, signed) VALUES (?, ?, ?, ?)').run(r.at, r.period, r.path, r.signed ? 1 : 0).lastInsertRowid)
+    const insert = this.db.prepare('INSERT INTO period_report_runs (report_id, run_id, manifest_sha256) VALUES (?, ?, ?)')
+    for (const run of r.runs) insert.run(id, run.run_id, run.manifest_sha256)
+  }
+
+  /** Every period report recorded, with the runs it lists. */
+  periodReports(): PeriodReportRecord[] {
+    const reports = this.db.prepare('SELECT * FROM period_reports ORDER BY id').all() as unknown as (Omit<PeriodReportRecord, 'runs' | 'signed'> & {signed: number})[]
+    const runs = this.db.prepare('SELECT run_id, manifest_sha256 FROM period_report_runs WHERE report_id = ?')
+    return reports.map((r) => ({...r, signed: r.signed === 1, runs: runs.all(r.id) as unknown as PeriodReportRecord['runs']}))
   }
 
   /** Runs in start order, optionally of one drill and within [since, until). */
@@ -124,6 +174,36 @@ export class HistoryStore {
   notes(runId?: string): Note[] {
     const rows = runId ? this.db.prepare('SELECT * FROM notes WHERE run_id = ? ORDER BY id').all(runId) : this.db.prepare('SELECT * FROM notes ORDER BY id').all()
     return rows as unknown as Note[]
+  }
+}
+
+/**
+ * Schema 2: each run's status (a run recorded before it was kept counts as completed unless every objective
+ * says "not measured: the run was interrupted/aborted", which only such runs wrote), its resolution, and the
+ * removals evidence prune made.
+ */
+function migrateTo2(db: DatabaseSync): void {
+  db.exec(`BEGIN;
+    ALTER TABLE runs ADD COLUMN status TEXT NOT NULL DEFAULT 'completed';
+    ALTER TABLE runs ADD COLUMN resolution_ms REAL;
+    CREATE TABLE removals (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, by TEXT NOT NULL, path TEXT NOT NULL,
+      run_id TEXT, manifest_sha256 TEXT, reason TEXT NOT NULL);
+    CREATE TABLE period_reports (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, period TEXT NOT NULL, path TEXT NOT NULL, signed INTEGER NOT NULL);
+    CREATE TABLE period_report_runs (
+      report_id INTEGER NOT NULL REFERENCES period_reports(id), run_id TEXT NOT NULL, manifest_sha256 TEXT);`)
+  try {
+    const update = db.prepare('UPDATE runs SET status = ? WHERE run_id = ?')
+    for (const row of db.prepare('SELECT run_id, results FROM runs').all() as {run_id: string; results: string}[]) {
+      const results = JSON.parse(row.results) as ObjectiveResult[]
+      const status = results.length > 0 ? results.map((o) => o.reason.match(/^not measured: the run was (interrupted|aborted)\b/)?.[1]).reduce((a, b) => (a === b ? a : undefined)) : undefined
+      if (status) update.run(status, row.run_id)
+    }
+    db.exec('PRAGMA user_version = 2; COMMIT;')
+  } catch (error) {
+    db.exec('ROLLBACK;')
+    throw error
   }
 }
 

@@ -30,5 +30,27 @@ export interface Environment {
   not_collected?: string[]
 }
 
-/** What checking a bundle's signature found: valid against a pinned key, valid only against the key it ships (untrusted), invalid, or none. */
-export type SignatureState = 'valid' | 'invalid' | 'unsigned' | 'untrusted'
+/**
+ * valid: signed by a trusted key (the trust store, or --pub); untrusted: the signature verifies only with
+ * the public key shipped in the bundle, which anyone who rewrote the bundle could have shipped; revoked:
+ * signed by a trusted key on or after the date it was revoked; invalid: does not verify; unsigned: none.
+ */
+export type SignatureState = 'valid' | 'invalid' | 'unsigned' | 'untrusted' | 'revoked'
+
+/** Where a trusted key is listed: the project's trusted keys or the user's. */
+export type TrustScope = 'project' | 'user'
+
+export interface SignatureCheck {
+  state: SignatureState
+  /** The signer's key id (SHA-256 of its public key), full. */
+  keyid: string | null
+  /** The trust store's name for the key; else the name the signer claimed in the manifest, if any. */
+  name: string | null
+  /** Which list made the key trusted: --pub, the project's or the user's trusted keys; null when none did. */
+  trusted_by: 'pub' | TrustScope | null
+  /** When the signer says it signed (the signed statement's created_at). */
+  signed_at: string | null
+  revoked_at: string | null
+  pinned: boolean
+  detail: string
+}

@@ -15,7 +15,7 @@ export function renderHtml(report: RunReport): string {
   const m = r.measurements
   const pass = r.verdict === 'pass'
   const integrityBad = report.integrity !== undefined && !report.integrity.ok
-  const sigBad = report.signature.state === 'invalid' || report.signature.state === 'unsigned'
+  const sigBad = report.signature.state !== 'valid' && report.signature.state !== 'signed'
   const rows = (cells: string[][]) => cells.map((c) => `<tr>${c.map((x) => `<td>${x}</td>`).join('')}</tr>`).join('\n')
   return `<!DOCTYPE html>
 <html lang="en">
@@ -85,7 +85,8 @@ ${env ? environmentTable(report) : '<p class="bad">No environment.json in this b
 <h2>Evidence and signature</h2>
 <p class="${sigBad || integrityBad ? 'bad' : 'good'}" id="signature-status">${esc(signatureLine(report))}</p>
 ${report.integrity ? `<p id="integrity-status" class="${report.integrity.ok ? 'good' : 'bad'}">${report.integrity.ok ? 'Integrity checked when this page was made: every file matches the manifest; the event chain is unbroken.' : `Integrity FAILED: ${report.integrity.problems.map(esc).join('; ')}`}</p>` : ''}
-<p class="note">Check the bundle yourself: <code>firedrill evidence verify ${esc(report.bundle ?? `.firedrill/runs/${r.run_id}`)} --pub signer.pub.pem</code></p>
+${report.signature.keyid ? `<p id="signer">Signing key: <code>${esc(report.signature.keyid)}</code>${report.signature.name ? ` (${esc(report.signature.name)})` : ''}</p>` : ''}
+<p class="note">Check the bundle yourself: <code>firedrill evidence verify ${esc(report.bundle ?? `.firedrill/runs/${r.run_id}`)} --require-signature</code> (with the signer's key trusted: <code>firedrill keys trust</code>), or without firedrill, as its <code>VERIFY.md</code> says.</p>
 </section>
 <footer>firedrill ${esc(env?.firedrill.version ?? '')} · drill file sha256 ${esc(r.drill_sha256)} · topology file sha256 ${esc(r.topology_sha256)}</footer>
 </body>

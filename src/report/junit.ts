@@ -23,6 +23,8 @@ export function renderJunit(reports: readonly RunReport[]): string {
     ]
     if (report.environment) props.push(['operator', report.environment.operator.name], ['firedrill_version', report.environment.firedrill.version])
     props.push(['signature', report.signature.state])
+    if (report.signature.keyid) props.push(['signature.keyid', report.signature.keyid])
+    if (report.signature.name) props.push(['signature.key_name', report.signature.name])
     const cases = r.results.map((o) => {
       const name = o.objective
       const head = `    <testcase name="${attr(name)}" classname="${attr(`firedrill.${r.drill}`)}" time="0">`

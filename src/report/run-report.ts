@@ -10,13 +10,14 @@ export interface RunReport {
     /** signed: sealed just now with a key (not yet verified by anyone else). */
     state: SignatureState | 'signed'
     keyid: string | null
+    /** The key's name: the trust store's, else the one the signer gave it (absent in reports made before names). */
+    name?: string | null
     detail: string
   }
   /** Present when the report was rendered from a bundle after `evidence verify`-style checks. */
   integrity?: {ok: boolean; problems: string[]}
   bundle?: string
 }
-
 
 /** PASS or FAIL for a graded run; INTERRUPTED or ABORTED for one that did not complete (bundles from before `status` count as completed). */
 export function verdictLabel(r: Pick<DrillResult, 'verdict'> & {status?: DrillResult['status']}): string {
@@ -38,13 +39,16 @@ function round(ms: number): number {
 
 export function signatureLine(report: RunReport): string {
   const s = report.signature
+  const key = `key ${s.keyid ?? '?'}${s.name ? ` (${s.name})` : ''}`
   switch (s.state) {
     case 'signed':
-      return `Signed (Ed25519, key ${s.keyid?.slice(0, 16)}…); check with: firedrill evidence verify`
+      return `Signed (Ed25519, ${key}); check with: firedrill evidence verify --require-signature`
     case 'valid':
-      return `Signature valid (${s.detail})`
+      return `Signature valid, by a trusted key: ${s.detail}`
     case 'untrusted':
-      return `Signature valid with the key shipped in the bundle (${s.keyid?.slice(0, 16)}…); pin it with --pub`
+      return `UNTRUSTED SIGNATURE: valid only with the public key shipped in the bundle (${key}), which is not a trusted key; anyone who rewrote the bundle could have signed it. Trust the key (firedrill keys trust) or check with --pub`
+    case 'revoked':
+      return `SIGNED BY A REVOKED KEY: ${s.detail}`
     case 'invalid':
       return `SIGNATURE INVALID: ${s.detail}`
     case 'unsigned':

@@ -86,31 +86,36 @@ export function evidenceSummary(rec: {dir: string; files: number; bytes: number;
 
 /** Runs oldest first with the RTO against the median of earlier runs, then a trend line per drill and the regressions. */
 export function historyTable(rows: readonly TrendRow[]): string {
-  const table = new Table({head: ['started (UTC)', 'drill', 'run', 'verdict', 'RTO', 'median before', 'lost', 'trend'], style: plain, chars})
+  const table = new Table({head: ['started (UTC)', 'drill', 'run', 'verdict', 'RTO', 'median before (runs)', 'lost', 'trend'], style: plain, chars})
   for (const r of rows) {
     table.push([
       r.started_at.slice(0, 16).replace('T', ' '),
       r.drill,
       r.run_id,
-      r.verdict.toUpperCase(),
-      r.rto_ms === null ? 'never recovered' : formatMs(r.rto_ms),
-      r.baseline_rto_ms === null ? '–' : formatMs(r.baseline_rto_ms),
+      (r.status ?? 'completed') === 'completed' ? r.verdict.toUpperCase() : r.status.toUpperCase(),
+      (r.status ?? 'completed') !== 'completed' ? `${r.status}, not measured` : r.rto_ms === null ? 'never recovered' : formatMs(r.rto_ms),
+      r.baseline_rto_ms === null ? '–' : `${formatMs(r.baseline_rto_ms)} (${r.baseline_runs})`,
       r.lost_writes === null ? '?' : String(r.lost_writes),
-      r.regression ? 'REGRESSION' : '',
+      r.regression ? 'REGRESSION' : r.trend_note?.startsWith('not judged: ') && r.status === 'completed' ? `too few runs (${r.baseline_runs})` : r.trend_note?.startsWith('within the noise') ? 'within noise' : '',
     ])
   }
   const lines = [table.toString()]
   for (const drill of [...new Set(rows.map((r) => r.drill))]) {
     const mine = rows.filter((r) => r.drill === drill)
-    lines.push(`${drill}: RTO trend ${sparkline(mine.map((r) => r.rto_ms))} (${mine.length} runs, ${mine.filter((r) => r.verdict === 'pass').length} passed)`)
+    const held = mine.filter((r) => (r.status ?? 'completed') === 'completed')
+    const incomplete = mine.length - held.length
+    lines.push(`${drill}: RTO trend ${sparkline(held.map((r) => r.rto_ms))} (${held.length} runs, ${held.filter((r) => r.verdict === 'pass').length} passed${incomplete ? `; ${incomplete} interrupted or aborted, not measured` : ''})`)
   }
-  for (const r of rows.filter((x) => x.regression)) lines.push(`regression: ${r.drill} ${r.run_id}: ${r.regression_reason}`)
+  for (const r of rows) {
+    if (r.regression) lines.push(`regression: ${r.drill} ${r.run_id}: ${r.regression_reason}`)
+    else if (r.trend_note && (r.status ?? 'completed') === 'completed') lines.push(`no regression flagged: ${r.drill} ${r.run_id}: ${r.trend_note}`)
+  }
   return lines.join('\n')
 }
 
 /** The drill calendar. */
 export function planTable(rows: readonly PlanRow[], overdue: readonly string[]): string {
-  const table = new Table({head: ['drill', 'frequency', 'last run (UTC)', 'verdict', 'next due', 'status'], style: plain, chars})
+  const table = new Table({head: ['drill', 'frequency', 'last completed run (UTC)', 'verdict', 'next due', 'status'], style: plain, chars})
   for (const r of rows) {
     table.push([
       r.drill,
@@ -121,5 +126,8 @@ export function planTable(rows: readonly PlanRow[], overdue: readonly string[]):
       r.status === 'overdue' ? `OVERDUE (${r.days_overdue} days)` : r.status === 'never run' ? 'OVERDUE (never run)' : r.status === 'due' ? `due in ${-(r.days_overdue ?? 0)} days` : r.status,
     ])
   }
-  return `${table.toString()}\n${overdue.length === 0 ? 'Nothing overdue.' : `${overdue.length} overdue: ${overdue.join(', ')}`}`
+  const incomplete = rows.flatMap((r) =>
+    r.later_incomplete.map((x) => `${r.drill}: run ${x.run_id} (${x.started_at.slice(0, 16).replace('T', ' ')}) was ${x.status}, not measured: it does not count as the drill held${r.last_run ? '' : ' (no completed run yet)'}`),
+  )
+  return [table.toString(), ...incomplete, overdue.length === 0 ? 'Nothing overdue.' : `${overdue.length} overdue: ${overdue.join(', ')}`].join('\n')
 }

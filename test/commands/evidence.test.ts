@@ -1,7 +1,9 @@
 import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
+import {gzipSync} from 'node:zlib'
 
+import {Header} from 'tar'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {recordEvidence} from '../../src/evidence/record.js'
@@ -41,7 +43,7 @@ describe('evidence verify', () => {
     const r = await firedrill(['evidence', 'verify', bundle, '--pub', pubFile])
     expect(r.exitCode).toBe(0)
     expect(r.stdout).toMatch(/: INTACT\n/)
-    expect(r.stdout).toMatch(/signature: valid \(signed by the key given with --pub/)
+    expect(r.stdout).toMatch(/signature: valid \(signed by key [0-9a-f]{64} \(ops, a name the signer gave itself\), the key given with --pub\)/)
   })
 
   it('exit 1 naming what was changed; --json carries the same', async () => {
@@ -65,6 +67,30 @@ describe('evidence verify', () => {
     expect(r.stderr).toContain('no such run directory or tarball')
     const notTar = tmp.write('x.tar.gz', 'not gzip')
     expect((await firedrill(['evidence', 'verify', notTar])).exitCode).toBe(2)
+  })
+
+  it('refuses a tarball with a ../ entry or a link (exit 2, naming the entry), and writes nothing outside it', async () => {
+    const hostile = (entries: {path: string; type?: 'File' | 'SymbolicLink'; linkpath?: string; data?: string}[]) => {
+      const blocks: Buffer[] = []
+      for (const e of entries) {
+        const data = Buffer.from(e.data ?? '')
+        const h = new Header({path: e.path, type: e.type ?? 'File', linkpath: e.linkpath, size: data.length, mode: 0o644, mtime: new Date(0)})
+        h.encode()
+        blocks.push(h.block!, data, Buffer.alloc((512 - (data.length % 512)) % 512))
+      }
+      return gzipSync(Buffer.concat([...blocks, Buffer.alloc(1024)]))
+    }
+    const climb = path.join(tmp.dir, 'climb.tar.gz')
+    writeFileSync(climb, hostile([{path: 'run/manifest.json', data: '{}'}, {path: 'run/../../escaped.txt', data: 'evil'}]))
+    const r = await firedrill(['evidence', 'verify', climb])
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toContain('entry run/../../escaped.txt climbs out of the bundle (..)')
+    expect(existsSync(path.join(tmp.dir, '..', 'escaped.txt'))).toBe(false)
+    const link = path.join(tmp.dir, 'link.tar.gz')
+    writeFileSync(link, hostile([{path: 'run/result.json', type: 'SymbolicLink', linkpath: '/etc/passwd'}]))
+    const l = await firedrill(['evidence', 'verify', link, '--json'])
+    expect(l.exitCode).toBe(2)
+    expect(JSON.parse(l.stdout).error.message).toContain('entry run/result.json is a SymbolicLink; an evidence tarball holds regular files only (links are refused)')
   })
 })
 
@@ -117,11 +143,17 @@ describe('history, plan, note and the period report on a seeded store', () => {
   const env = () => ({FIREDRILL_HOME: home})
 
   it('history shows runs, the trend and the regression', async () => {
-    const r = await firedrill(['history', '--drill', 'kill-primary'], {env: env()})
+    // Three earlier runs: too few to judge by default (five), and the output says so.
+    const few = await firedrill(['history', '--drill', 'kill-primary'], {env: env()})
+    expect(few.exitCode).toBe(0)
+    expect(few.stdout).toMatch(/20261012T090000Z-bad001 .* FAIL .* 14\.50 s .* 9\.20 s \(3\) .* too few runs \(3\)/)
+    expect(few.stdout).toContain('no regression flagged: kill-primary 20261012T090000Z-bad001: not judged: 3 earlier run(s) recovered, a regression needs 5 (RTO 14.50 s against a median 9.20 s)')
+    const r = await firedrill(['history', '--drill', 'kill-primary', '--min-runs', '3'], {env: env()})
     expect(r.exitCode).toBe(0)
-    expect(r.stdout).toMatch(/20261012T090000Z-bad001 .* FAIL .* 14\.50 s .* 9\.20 s .* REGRESSION/)
+    expect(r.stdout).toMatch(/20261012T090000Z-bad001 .* FAIL .* 14\.50 s .* 9\.20 s \(3\) .* REGRESSION/)
+    expect(r.stdout).toContain('regression: kill-primary 20261012T090000Z-bad001: RTO 14.50 s is 5.30 s worse than the median 9.20 s of 3 earlier run(s), beyond each of: margin 20% = 1.84 s, resolution ± 200 ms, spread of the earlier runs ± 300 ms')
     expect(r.stdout).toContain('kill-primary: RTO trend ▁▂▁█▁ (5 runs, 4 passed)')
-    const since = await firedrill(['history', '--since', '2026-10-01', '--json'], {env: env()})
+    const since = await firedrill(['history', '--since', '2026-10-01', '--min-runs', '3', '--json'], {env: env()})
     expect(JSON.parse(since.stdout).runs.map((x: {run_id: string; regression: boolean}) => [x.run_id, x.regression])).toEqual([
       ['20261012T090000Z-bad001', true],
       [expect.stringMatching(/^20261020T/), false],

@@ -28,7 +28,9 @@ describe('the evidence of a real kill-primary run', () => {
   it('run leaves a signed bundle with every log and inspect document, which verifies, renders, and catches a tamper', async () => {
     const env = {FIREDRILL_HOME: path.join(tmp.dir, 'home')}
     const keys = await firedrill(['keys', 'generate', '--dir', tmp.dir, '--json'])
-    const {private_key: key, public_key: pub} = JSON.parse(keys.stdout)
+    const {private_key: key, public_key: pub, keyid} = JSON.parse(keys.stdout)
+    // The project trusts its signing key (an untrusted one would be warned about on stderr).
+    expect((await firedrill(['keys', 'trust', pub, '--name', 'ops-team'], {env})).exitCode).toBe(0)
     const out = path.join(tmp.dir, 'evidence')
     const started = Date.now()
     const r = await firedrill(
@@ -62,6 +64,18 @@ describe('the evidence of a real kill-primary run', () => {
     const ok = await firedrill(['evidence', 'verify', out, '--pub', pub, '--require-signature'])
     expect(ok.stdout).toContain('INTACT')
     expect(ok.exitCode).toBe(0)
+    // Signed by a trusted key, named by it: --require-signature needs no --pub.
+    const trusted = await firedrill(['evidence', 'verify', out, '--require-signature'], {env})
+    expect(trusted.exitCode).toBe(0)
+    expect(trusted.stdout).toContain(`signature: valid (signed by key ${keyid} (ops-team), trusted (project trusted keys))`)
+    expect(JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'))).toMatchObject({keyid, key_name: 'ops-team'})
+    // The standard-tools procedure of the bundle's own VERIFY.md, run as it says, on this real bundle.
+    const script = path.join(tmp.dir, 'verify-bundle.sh')
+    const extract = spawnSync('sh', ['-c', `sed -n '/^\`\`\`sh$/,/^\`\`\`$/p' VERIFY.md | grep -v '^\`\`\`' > ${script}`], {cwd: out, encoding: 'utf8'})
+    expect(extract.status).toBe(0)
+    const byHand = spawnSync('sh', [script], {cwd: out, encoding: 'utf8', env: {...process.env, PUB: pub}})
+    expect(byHand.stdout).toMatch(new RegExp(`^VERIFIED: signed by key ${keyid}; \\d+ files match; \\d+ events chained$`, 'm'))
+    expect(byHand.status).toBe(0)
 
     const xmllint = requireTool('xmllint', 'libxml2-utils')
     const v = spawnSync(xmllint, ['--noout', '--schema', path.join(PACKAGE_ROOT, 'test/fixtures/junit/junit.xsd'), path.join(out, 'reports/junit.xml')], {encoding: 'utf8'})
@@ -76,5 +90,8 @@ describe('the evidence of a real kill-primary run', () => {
     const bad = await firedrill(['evidence', 'verify', out, '--pub', pub])
     expect(bad.exitCode).toBe(1)
     expect(bad.stdout).toContain('✗ modified: samples.csv')
+    const badByHand = spawnSync('sh', [script], {cwd: out, encoding: 'utf8', env: {...process.env, PUB: pub}})
+    expect(badByHand.status).not.toBe(0)
+    expect(badByHand.stdout).toContain('samples.csv: FAILED')
   })
 })

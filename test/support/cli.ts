@@ -18,6 +18,8 @@ export const SCRATCH = {
   FIREDRILL_HOME: TEST_HOME,
   FIREDRILL_LOCK_DIR: path.join(TEST_HOME, `locks-${process.pid}`),
   FIREDRILL_STATE_DIR: path.join(TEST_HOME, `state-${process.pid}`),
+  // The user's trusted keys (~/.config/firedrill/trusted-keys) must neither change a test's verdict nor be written by one.
+  XDG_CONFIG_HOME: path.join(TEST_HOME, `config-${process.pid}`),
 }
 
 /** Run the built CLI as a user would: no TTY, no stdin, exit code and both streams kept. */

@@ -1,7 +1,10 @@
+import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {gunzipSync, gzipSync} from 'node:zlib'
 
+import {Header, type HeaderData} from 'tar'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {writeFileAtomic, type FileWriter} from '../../src/util/atomic.js'
@@ -87,7 +90,7 @@ describe('an evidence bundle', () => {
     expect(env.git?.commit ?? null).toSatisfy((c: string | null) => c === null || /^[0-9a-f]{40}$/.test(c))
     expect(parseSamplesCsv(readFileSync(path.join(dir, 'samples.csv'), 'utf8'))).toEqual(fixtureResult().samples)
     const statement = JSON.parse(Buffer.from((JSON.parse(readFileSync(path.join(dir, ATTESTATION), 'utf8')) as DsseEnvelope).payload, 'base64').toString())
-    expect(statement).toMatchObject({_type: 'https://in-toto.io/Statement/v1', subject: [{name: 'manifest.json', digest: {sha256: expect.stringMatching(/^[0-9a-f]{64}$/)}}]})
+    expect(statement).toMatchObject({_type: 'https://in-toto.io/Statement/v1', subject: [{name: 'manifest.json', digest: {sha256: expect.stringMatching(/^[0-9a-f]{64}$/)}}, {name: 'SHA256SUMS', digest: {sha256: expect.stringMatching(/^[0-9a-f]{64}$/)}}]})
   })
 
   it('redacts every secret value: declared, secret-named variables, in logs, inspect output and the inputs', async () => {
@@ -112,7 +115,7 @@ describe('an evidence bundle', () => {
     expect(r.signature.detail).toMatch(/UNSIGNED/)
     const strict = verifyBundle(openBundle(dir), {requireSignature: true})
     expect(strict.ok).toBe(false)
-    expect(strict.problems).toContain('unsigned: a signature is required')
+    expect(strict.problems).toContain('unsigned: a signature by a trusted key is required, and this bundle carries none')
   })
 })
 
@@ -180,7 +183,7 @@ describe('evidence verify names every tampering', () => {
     entry.sha256 = createHash('sha256').update(readFileSync(path.join(dir, 'samples.csv'))).digest('hex')
     entry.bytes = readFileSync(path.join(dir, 'samples.csv')).length
     writeFileSync(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
-    expect(verify(dir, pub).problems).toEqual(['modified: manifest.json does not match the digest in the signed statement'])
+    expect(verify(dir, pub).problems).toEqual(['modified: manifest.json does not match the digest in the signed statement', "modified: SHA256SUMS does not list the manifest's digests"])
   })
 
   it('the signature stripped from a signed bundle', async () => {
@@ -210,14 +213,45 @@ describe('evidence pack', () => {
     expect(existsSync(path.join(tmp, 'x.tar.gz'))).toBe(false)
   })
 
-  it('tar round trip keeps long paths and binary data', () => {
-    const long = `${'d'.repeat(120)}/${'f'.repeat(90)}.log`
+  it('tar round trip keeps long paths (pax headers, past ustar\'s 255 bytes) and binary data; GNU tar reads it', () => {
+    const long = `${'d'.repeat(120)}/${'f'.repeat(200)}.log`
     const entries = [
       {path: 'a.txt', data: Buffer.from('hello')},
       {path: long, data: Buffer.from([0, 1, 2, 255])},
       {path: 'empty', data: Buffer.alloc(0)},
     ]
-    expect(unpackTarGz(packTarGz(entries, new Date('2026-11-23T00:00:00Z')))).toEqual(entries)
+    const gz = packTarGz(entries, new Date('2026-11-23T00:00:00Z'))
+    expect(unpackTarGz(gz)).toEqual(entries)
+    writeFileSync(path.join(tmp, 'x.tar.gz'), gz)
+    expect(execFileSync('tar', ['-tzf', path.join(tmp, 'x.tar.gz')], {encoding: 'utf8'}).split('\n').filter(Boolean)).toEqual(entries.map((e) => e.path))
+  })
+
+  /** A tarball written block by block, as a hostile one would be: nothing in node-tar's writer gets to clean the paths. */
+  function rawTarGz(entries: {path: string; type?: HeaderData['type']; linkpath?: string; data?: string}[]): Buffer {
+    const blocks: Buffer[] = []
+    for (const e of entries) {
+      const data = Buffer.from(e.data ?? '')
+      const h = new Header({path: e.path, type: e.type ?? 'File', linkpath: e.linkpath, size: data.length, mode: 0o644, mtime: new Date(0)})
+      h.encode()
+      blocks.push(h.block!, data, Buffer.alloc((512 - (data.length % 512)) % 512))
+    }
+    blocks.push(Buffer.alloc(1024))
+    return gzipSync(Buffer.concat(blocks))
+  }
+
+  it.each([
+    ['a ../ entry', [{path: 'run/result.json', data: '{}'}, {path: 'run/../../etc/cron.d/x', data: 'evil'}], 'entry run/../../etc/cron.d/x climbs out of the bundle (..)'],
+    ['an absolute path', [{path: '/etc/passwd', data: 'x'}], 'entry /etc/passwd is an absolute path'],
+    ['a symbolic link', [{path: 'run/result.json', type: 'SymbolicLink' as const, linkpath: '/etc/shadow'}], 'entry run/result.json is a SymbolicLink; an evidence tarball holds regular files only (links are refused)'],
+    ['a hard link', [{path: 'run/a', data: 'x'}, {path: 'run/b', type: 'Link' as const, linkpath: 'run/a'}], 'entry run/b is a Link'],
+  ])('refuses a tarball with %s, naming the entry', (_what, entries, message) => {
+    expect(() => unpackTarGz(rawTarGz(entries))).toThrow(message)
+  })
+
+  it('refuses a truncated or damaged archive', () => {
+    const gz = packTarGz([{path: 'a.txt', data: Buffer.alloc(2000, 1)}], new Date())
+    expect(() => unpackTarGz(gzipSync(gunzipSync(gz).subarray(0, 1024)))).toThrow()
+    expect(() => unpackTarGz(Buffer.from('not gzip at all'))).toThrow()
   })
 })
 
@@ -320,6 +354,12 @@ describe('pieces', () => {
   it('samples.csv quotes errors with commas and quotes', () => {
     const samples = [{seq: 1, start: 1.5, end: 2, outcome: 'failed' as const, node: 'a', error: 'x, "y"\nz'}]
     expect(parseSamplesCsv(samplesCsv(samples))).toEqual(samples)
+  })
+
+  it('a damaged samples.csv is refused, not half read (a row of seven fields, an unterminated quote)', () => {
+    const head = 'seq,start_ms,end_ms,outcome,node,error\n'
+    expect(() => parseSamplesCsv(`${head}1,0,1,ok,a,,extra\n`)).toThrow(/^samples\.csv: Invalid Record Length/)
+    expect(() => parseSamplesCsv(`${head}1,0,1,ok,a,"never closed\n`)).toThrow(/^samples\.csv: Quote Not Closed/)
   })
 
   it('redactor: words of their own only, JSON-escaped spellings too, secret-named fields always', () => {

@@ -12,7 +12,8 @@ import {ExitCode} from '../../errors.js'
 export default class KeysGenerate extends BaseCommand<typeof KeysGenerate> {
   static override summary = 'Make an Ed25519 key pair to sign evidence bundles with.'
   static override description = `Writes NAME.key (the private key, PKCS#8 PEM, readable only by you) and NAME.pub.pem (the public key
-to hand to auditors, who verify with: firedrill evidence verify RUN --pub NAME.pub.pem). Never overwrites a key.
+to hand to auditors, who trust it with firedrill keys trust NAME.pub.pem, after checking the key id printed
+here with you, and then verify with: firedrill evidence verify RUN --require-signature). Never overwrites a key.
 
 Exit codes:
 ${BaseCommand.exitCodeHelp}`
@@ -29,7 +30,10 @@ ${BaseCommand.exitCodeHelp}`
     const k = generateSigningKey()
     writeFileAtomic(priv, k.privatePem, 0o600)
     writeFileAtomic(pub, k.publicPem, 0o644)
-    this.log(`Private key: ${priv} (keep it secret)\nPublic key:  ${pub} (give it to whoever verifies)\nKey id:      ${k.keyid}\n\nSign runs with: firedrill run DRILL --key ${priv}   or   export ${SIGNING_KEY_ENV}=${priv}`)
+    this.log(
+      `Private key: ${priv} (keep it secret)\nPublic key:  ${pub} (give it to whoever verifies)\nKey id:      ${k.keyid}\n\n` +
+        `Trust it here with: firedrill keys trust ${pub} --name ${this.flags.name}\nSign runs with: firedrill run DRILL --key ${priv}   or   export ${SIGNING_KEY_ENV}=${priv}`,
+    )
     return {private_key: priv, public_key: pub, keyid: k.keyid}
   }
 }
