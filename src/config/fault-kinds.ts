@@ -24,6 +24,12 @@ export interface FaultKindSchema<K extends FaultKind = FaultKind> {
   only?: {fields: readonly (keyof FaultFields)[]; message?: (field: string, fault: FaultKind) => string; afterTarget?: boolean}
   /** Whether the step names a target (every kind but partition, which names groups of sites). */
   target: 'required' | 'none'
+  /**
+   * `revert: false` leaves the fault as it made it when the drill ends (a killed primary stays down for
+   * the drill's own runbook steps to rebuild as a standby). `true` for a kind where that means something;
+   * otherwise why it does not, and `revert: false` is refused at its field with that reason.
+   */
+  leaveable: true | string
   /** Its checks of a step of its kind (the target, when required, is there). */
   check?: (step: FaultFields, ctx: z.RefinementCtx) => void
   /** The member of the union a checked step of its kind is, or undefined when it lacks what the kind needs. */
@@ -63,7 +69,12 @@ export function faultStepSchema(): z.ZodType<FaultSpec, unknown> {
     /** Which containers the fault acts on (every fault but partition, which names groups of sites). */
     target: targetSchema.optional(),
     ...fields,
-    /** Whether the fault is undone when the drill ends (kill: start again; isolate: reconnect; pause: thaw). */
+    /**
+     * Whether the fault is undone when the drill ends (kill: start again; isolate: reconnect; pause: thaw).
+     * false leaves it as the fault made it, on purpose: the timeline and the result say so, the run does
+     * not wait for it to be healthy again, and `cleanup` after a crash leaves it too. Only where it means
+     * something (each kind's `leaveable`).
+     */
     revert: z.boolean().default(true),
   })
   const misplaced = (step: FaultFields, ctx: z.RefinementCtx, afterTarget: boolean) => {
@@ -81,6 +92,7 @@ export function faultStepSchema(): z.ZodType<FaultSpec, unknown> {
       const own = kinds.get(step.fault)
       if (!own) return
       misplaced(step, ctx, false)
+      if (!step.revert && own.leaveable !== true) ctx.addIssue({code: 'custom', path: ['revert'], message: `revert: false has no meaning for ${step.fault}: ${own.leaveable}`})
       if (own.target === 'required' && step.target === undefined) {
         ctx.addIssue({code: 'custom', path: ['target'], message: `${step.fault} needs a target, e.g. target: {service: postgres, role: leader}`})
         return

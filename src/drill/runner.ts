@@ -147,6 +147,7 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
     stepCount: drill.steps.length,
     netHelpers,
     faults: [],
+    leftDown: new Set(),
     journal,
   }
   return {
@@ -322,7 +323,7 @@ async function unwind(run: Run, failure: unknown): Promise<{failure: unknown; lo
 async function readBackAfter(run: Run, before: ReadBack | undefined): Promise<Set<number> | undefined> {
   const {topology} = run.loaded
   const {timeline, progress, probe, clock, signal} = run
-  await waitHealthy(topology, run.engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal}).catch((error) =>
+  await waitHealthy(topology, run.engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal, leftDown: run.stepContext.leftDown}).catch((error) =>
     timeline.record('revert-failed', `topology not healthy again after the drill: ${errorMessage(error)}`),
   )
   const readBackNow = probe.readBack?.bind(probe)

@@ -150,6 +150,7 @@ export const degradeSchema: FaultKindSchema<'degrade'> = {
   },
   only: {fields: ['peer', 'latency', 'jitter', 'loss', 'rate']},
   target: 'required',
+  leaveable: 'the next run and cleanup heal every network fault from its helpers\' labels, so it cannot be left in place',
   check: (step, ctx) => {
     if (step.latency === undefined && step.loss === undefined && step.rate === undefined) {
       ctx.addIssue({code: 'custom', message: 'degrade needs at least one of latency, loss, rate'})

@@ -110,6 +110,7 @@ export const diskFullSchema: FaultKindSchema<'disk-full'> = {
   },
   only: {fields: ['path'], message: (field, fault) => `${field} only applies to disk-full, not ${fault}`, afterTarget: true},
   target: 'required',
+  leaveable: true,
   check: (step, ctx) => {
     if (step.path === undefined) ctx.addIssue({code: 'custom', path: ['path'], message: 'disk-full needs path: a directory on the data volume to fill, e.g. /var/lib/postgresql/data'})
   },

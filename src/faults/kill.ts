@@ -158,6 +158,7 @@ export function siteFaultSchema<K extends 'power-cut' | 'isolate'>(kind: K): Fau
   return {
     kind,
     target: 'required',
+    leaveable: true,
     check: (step, ctx) => {
       const t = step.target
       if (t && (t.site === undefined || t.service !== undefined || t.role !== undefined)) {
@@ -171,10 +172,15 @@ export function siteFaultSchema<K extends 'power-cut' | 'isolate'>(kind: K): Fau
   }
 }
 
-export const killSchema: FaultKindSchema<'kill'> = {kind: 'kill', fields: signalField, target: 'required', narrow: targeted}
-export const stopSchema: FaultKindSchema<'stop'> = {kind: 'stop', fields: stopTimeoutField, target: 'required', narrow: targeted}
-export const pauseSchema: FaultKindSchema<'pause'> = {kind: 'pause', target: 'required', narrow: targeted}
-export const restartSchema: FaultKindSchema<'restart'> = {kind: 'restart', fields: stopTimeoutField, target: 'required', narrow: targeted}
+export const killSchema: FaultKindSchema<'kill'> = {kind: 'kill', fields: signalField, target: 'required', leaveable: true, narrow: targeted}
+export const stopSchema: FaultKindSchema<'stop'> = {kind: 'stop', fields: stopTimeoutField, target: 'required', leaveable: true, narrow: targeted}
+export const pauseSchema: FaultKindSchema<'pause'> = {
+  kind: 'pause',
+  target: 'required',
+  leaveable: 'cleanup and the next run thaw every paused container of the project, so a pause cannot be left in place (kill or stop it instead)',
+  narrow: targeted,
+}
+export const restartSchema: FaultKindSchema<'restart'> = {kind: 'restart', fields: stopTimeoutField, target: 'required', leaveable: 'a restart has nothing to revert (the container runs again by itself)', narrow: targeted}
 export const powerCutSchema = siteFaultSchema('power-cut')
 /** A schema for the kinds that need a target and nothing else of their own (process-kill, degrade). */
 export {targeted as narrowTargeted}

@@ -89,6 +89,7 @@ export const partitionSchema: FaultKindSchema<'partition'> = {
   },
   only: {fields: ['groups', 'direction']},
   target: 'none',
+  leaveable: 'the next run and cleanup heal every network fault from its helpers\' labels, so it cannot be left in place',
   check: (step, ctx) => {
     if (step.target !== undefined) ctx.addIssue({code: 'custom', path: ['target'], message: 'partition acts on groups of sites: give groups, not target'})
     if (step.groups === undefined) ctx.addIssue({code: 'custom', path: ['groups'], message: 'partition needs groups, e.g. groups: [[seoul], [gyeonggi, busan]]'})

@@ -43,5 +43,6 @@ export const processKillSchema: FaultKindSchema<'process-kill'> = {
     ...signalField,
   },
   target: 'required',
+  leaveable: 'a process-kill has nothing to revert (its supervisor restarts the process)',
   narrow: narrowTargeted,
 }
