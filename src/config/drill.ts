@@ -2,7 +2,7 @@ import {z} from 'zod'
 
 import type {FaultSpec} from '../model/fault-spec.js'
 import {CLUSTER_ROLES, DISRUPTIONS, type ClusterRole, type FaultKind} from '../model/vocabulary.js'
-import {argv, duration, name} from './common.js'
+import {argv, containerUser, duration, name, noNul, regex} from './common.js'
 import {faultStepSchema} from './fault-kinds.js'
 import {probeSchema} from './probe-kinds.js'
 import {targetSchema} from './target.js'
@@ -40,7 +40,7 @@ const commandFields = {
   argv: argv('argv'),
   in: placeSchema,
   /** Inside a container: the user to run as (default: the image's). */
-  user: z.string().optional(),
+  user: containerUser().optional(),
   timeout: duration({positive: true}).default(60_000),
 }
 
@@ -58,7 +58,7 @@ export const waitStep = z
     service: name('service name').optional(),
     argv: argv('argv').optional(),
     in: placeSchema.optional(),
-    user: z.string().optional(),
+    user: containerUser().optional(),
   })
   .superRefine((step, ctx) => {
     if (step.wait === 'role' && (!step.role || !step.site)) ctx.addIssue({code: 'custom', message: 'wait: role needs role and site'})
@@ -99,7 +99,7 @@ export const assertStep = z.strictObject({
     .strictObject({
       exit: z.int().default(0),
       /** A regular expression the command's standard output must match. */
-      stdout: z.string().optional(),
+      stdout: regex('expect.stdout').optional(),
     })
     .default({exit: 0}),
 })
@@ -108,7 +108,7 @@ export const assertStep = z.strictObject({
 export const manualCiSchema = z.strictObject({
   argv: argv('argv'),
   in: placeSchema,
-  user: z.string().optional(),
+  user: containerUser().optional(),
   timeout: duration({positive: true}).default(60_000),
   expect_exit: z.int().default(0),
 })
@@ -190,13 +190,13 @@ const drillObject = z.strictObject({
   name: name('drill name'),
   description: z.string().optional(),
   /** The topology file, relative to this drill file. Default: the embedded bank-3site topology. */
-  topology: z.string().optional(),
+  topology: noNul('topology').pipe(z.string().min(1, {error: 'topology must name a file'})).optional(),
   /** Objectives written out; with `tier`, they replace the tier's field by field. */
   objectives: objectivesSchema.optional(),
   /** Take the objectives from this tier of the policy file. */
   tier: name('tier name').optional(),
   /** The policy file, relative to this drill file. Default: policy.yaml next to the drill. */
-  policy: z.string().optional(),
+  policy: noNul('policy').pipe(z.string().min(1, {error: 'policy must name a file'})).optional(),
   /** What the drill disrupts; picks a tier's per-disruption objectives. */
   disruption: z.enum(DISRUPTIONS, {error: `disruption must be one of: ${DISRUPTIONS.join(', ')}`}).optional(),
   /** How often the drill is due (firedrill plan). */

@@ -146,7 +146,11 @@ export const degradeSchema: FaultKindSchema<'degrade'> = {
     /** Share of packets to the peer dropped at random, e.g. 5%. */
     loss: percent().optional(),
     /** Bandwidth towards the peer, e.g. 10mbit (units bit, kbit, mbit, gbit). */
-    rate: z.string().regex(RATE, {error: 'rate must be a number with a unit: bit, kbit, mbit or gbit (e.g. 10mbit)'}).optional(),
+    rate: z
+      .string()
+      .regex(RATE, {error: 'rate must be a number with a unit: bit, kbit, mbit or gbit (e.g. 10mbit)'})
+      .refine((r) => !RATE.test(r) || Number.parseFloat(r) > 0, {error: 'rate must be above zero (tc refuses a rate of 0)'})
+      .optional(),
   },
   only: {fields: ['peer', 'latency', 'jitter', 'loss', 'rate']},
   target: 'required',

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {GIB, size} from '../config/common.js'
+import {containerPath, GIB, size} from '../config/common.js'
 import type {FaultKindSchema} from '../config/fault-kinds.js'
 import type {ContainerExec} from '../engine/engine.js'
 import type {Fault} from './fault.js'
@@ -104,7 +104,7 @@ export const diskFullSchema: FaultKindSchema<'disk-full'> = {
   kind: 'disk-full',
   fields: {
     /** A directory inside the target (on a size-limited volume) whose filesystem is filled. */
-    path: z.string().startsWith('/', {error: 'path must be an absolute path inside the container'}).optional(),
+    path: containerPath('path').optional(),
     /** Refuse to fill more than this (a guard against filling a host disk by mistake). */
     max_fill: size().default(2 * GIB),
   },

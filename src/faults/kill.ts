@@ -1,6 +1,4 @@
-import {z} from 'zod'
-
-import {duration} from '../config/common.js'
+import {duration, signalName} from '../config/common.js'
 import type {FaultKindSchema} from '../config/fault-kinds.js'
 import type {ContainerLifecycle} from '../engine/engine.js'
 import type {FaultFields, FaultSpec} from '../model/fault-spec.js'
@@ -140,9 +138,8 @@ export const powerCutKind: FaultKindModule<'power-cut'> = {
   undo: (_step, env) => undoRecord.start(containersOf(env.targets)),
 }
 
-const SIGNAL = /^SIG[A-Z0-9]+$/
-/** kill and process-kill: the signal sent. */
-export const signalField = {signal: z.string().regex(SIGNAL, {error: 'signal must be a name such as SIGKILL or SIGTERM'}).default('SIGKILL')}
+/** kill and process-kill: the signal sent, by its Linux name (the engine and pkill refuse any other). */
+export const signalField = {signal: signalName().default('SIGKILL')}
 /** stop and restart: how long to wait for a graceful exit before SIGKILL. */
 export const stopTimeoutField = {timeout: duration().default(10_000)}
 

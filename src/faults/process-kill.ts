@@ -39,7 +39,12 @@ export const processKillKind: FaultKindModule<'process-kill'> = {
 export const processKillSchema: FaultKindSchema<'process-kill'> = {
   kind: 'process-kill',
   fields: {
-    process: z.string().regex(/^[A-Za-z0-9_.-]+$/, {error: 'process must be a plain process name'}).default('postgres'),
+    process: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, {error: 'process must be a plain process name'})
+      // pkill --exact matches the kernel's name of a process, which keeps its first 15 characters only.
+      .max(15, {error: 'process must be at most 15 characters: the kernel keeps only the first 15 of a process name, so a longer one never matches'})
+      .default('postgres'),
     ...signalField,
   },
   target: 'required',
