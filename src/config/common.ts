@@ -1,6 +1,7 @@
 import {z} from 'zod'
 
 import {CIDR_PATTERN, networkAddress, parseCidr} from '../util/cidr.js'
+import {MAX_TIMER_MS} from '../util/time.js'
 import {DURATION_HINT, parseDuration} from './duration.js'
 
 /** Names end up in Docker resource names, DNS aliases and labels: lower-case letters, digits and dashes only. */
@@ -10,8 +11,7 @@ export const name = (what: string) =>
     error: `${what} must start with a lower-case letter and hold only a-z, 0-9 and "-" (at most 40 characters)`,
   })
 
-/** The longest delay a Node.js timer keeps (2^31 - 1 ms, about 24.8 days); a longer one fires after 1 ms. */
-export const MAX_TIMER_MS = 2 ** 31 - 1
+export {MAX_TIMER_MS}
 
 /** A duration in milliseconds, written as `100ms`, `30s`, `2m`… */
 export const duration = (opts: {min?: number; positive?: boolean} = {}) =>
