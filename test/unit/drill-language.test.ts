@@ -193,3 +193,10 @@ describe('revert: false (a fault left as it made it, on purpose)', () => {
     expect(issue('fault: degrade\n    target: {site: seoul}\n    latency: 50ms')).toEqual([expect.objectContaining({field: 'steps[1].revert', message: expect.stringMatching(/^revert: false has no meaning for degrade/)})])
   })
 })
+
+describe('heal and revert: false', () => {
+  it('a heal naming a fault left on purpose is refused: there is nothing to heal', () => {
+    const text = MINIMAL_DRILL.replace('target: {service: postgres, role: leader}', 'target: {service: postgres, role: leader}\n    name: old-primary\n    revert: false') + '  - heal: [old-primary]\n'
+    expect(drillIssues(text)).toEqual([expect.objectContaining({field: 'steps[3].heal[0]', message: 'fault "old-primary" has revert: false (left as it is on purpose), so there is nothing to heal'})])
+  })
+})
