@@ -1,11 +1,12 @@
 import {readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 import {parse, stringify} from 'yaml'
 
 import {registerRoleReader} from '../../src/cluster/registry.js'
 import {loadDrill, type LoadedDrill} from '../../src/config/load-drill.js'
+import {Journal} from '../../src/drill/journal.js'
 import {runDrill} from '../../src/drill/runner.js'
 import {evidenceForRun} from '../../src/evidence/run-evidence.js'
 import type {DrillResult} from '../../src/model/result.js'
@@ -101,10 +102,14 @@ describe('kill-primary end to end with fakes and a fake clock', () => {
 
 describe('a fault left as it made it, on purpose (revert: false)', () => {
   it('the killed primary stays down: no start, the timeline and the result say so, the run does not wait for it, cleanup has nothing to undo', async () => {
+    const intend = vi.spyOn(Journal.prototype, 'intend')
     const {result, cluster} = await runWithFakes((drill) => {
       const steps = drill.steps as Record<string, unknown>[]
       steps[1] = {...steps[1], revert: false}
     })
+    // Nothing was journalled for it, so a cleanup after a crash would have nothing to restart.
+    expect(intend).not.toHaveBeenCalled()
+    intend.mockRestore()
     expect(cluster.calls).toEqual(['kill fd-bank-3site-postgres-seoul SIGKILL'])
     expect(result).toMatchObject({status: 'completed', verdict: 'pass', error: null, reverts: []})
     const left = result.timeline.filter((e) => /on purpose/.test(e.detail))
@@ -113,7 +118,6 @@ describe('a fault left as it made it, on purpose (revert: false)', () => {
     // Healthy again without seoul: nothing "not healthy", and the read-back came from the new primary.
     expect(result.timeline.filter((e) => e.kind === 'revert-failed')).toEqual([])
     expect(result.measurements).toMatchObject({lost_writes: 0, rpo_ms: 0})
-    // Nothing in the journal for cleanup to restart.
     expect(readdirSync(tmp.dir).filter((f) => f.endsWith('.json'))).toEqual([])
   })
 })
