@@ -89,7 +89,21 @@ const service = z
     hostname: z.string().default('${service}-${site}'),
     health: health.optional(),
     ports: z.array(port).default([]),
-    volumes: z.array(volume).default([]),
+    volumes: z
+      .array(volume)
+      .superRefine((vols, ctx) => {
+        // The engine refuses a container with two mounts at one target ("Duplicate mount point"); two
+        // volumes of one name would be one volume mounted twice.
+        for (const field of ['name', 'target'] as const) {
+          const seen = new Map<string, number>()
+          vols.forEach((v, i) => {
+            const first = seen.get(v[field])
+            if (first !== undefined) ctx.addIssue({code: 'custom', path: [i, field], message: `volume ${field} "${v[field]}" is already used by volumes[${first}]`})
+            else seen.set(v[field], i)
+          })
+        }
+      })
+      .default([]),
     cluster: cluster.optional(),
     per_site: z.record(z.string(), siteOverride).default({}),
     stop_timeout: duration().default(10_000),

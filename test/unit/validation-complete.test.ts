@@ -120,3 +120,12 @@ describe('generated values on both sides of each rule', () => {
     }), {numRuns: 40})
   })
 })
+
+describe('volumes the engine would refuse to mount', () => {
+  it('two volumes at one target, or of one name, are refused at the second', () => {
+    const twice = (a: string, b: string) => TINY.replace('    stop_timeout: 1s', `    volumes:\n      - ${a}\n      - ${b}\n    stop_timeout: 1s`)
+    expect(onlyIssue(loadT, twice('{name: data, target: /data}', '{name: logs, target: /data}'))).toMatchObject({field: 'services.postgres.volumes[1].target', message: 'volume target "/data" is already used by volumes[0]'})
+    expect(onlyIssue(loadT, twice('{name: data, target: /data}', '{name: data, target: /logs}'))).toMatchObject({field: 'services.postgres.volumes[1].name', message: 'volume name "data" is already used by volumes[0]'})
+    expect(() => loadT(twice('{name: data, target: /data}', '{name: logs, target: /logs}'))).not.toThrow()
+  })
+})
