@@ -179,5 +179,5 @@ export const pauseSchema: FaultKindSchema<'pause'> = {
 }
 export const restartSchema: FaultKindSchema<'restart'> = {kind: 'restart', fields: stopTimeoutField, target: 'required', leaveable: 'a restart has nothing to revert (the container runs again by itself)', narrow: targeted}
 export const powerCutSchema = siteFaultSchema('power-cut')
-/** A schema for the kinds that need a target and nothing else of their own (process-kill, degrade). */
+/** The narrowing of every kind whose step needs only its target (process-kill and degrade use it too). */
 export {targeted as narrowTargeted}
