@@ -47,6 +47,10 @@ export const argv = (what: string) =>
     .min(1, {error: `${what} must not be empty`})
     .refine((a) => a[0] !== '', {error: `${what}: the program (its first argument) must not be empty`})
 
+/** An exit status a process can have: 0-255 (any other can never be seen, so a step expecting it could never pass). */
+export const exitStatus = (what: string) =>
+  z.int({error: `${what} must be a whole number`}).min(0, {error: `${what} must be an exit status, 0 to 255`}).max(255, {error: `${what} must be an exit status, 0 to 255`})
+
 /** The signals Linux knows by name (`kill -l`): the engine and pkill refuse any other. */
 export const LINUX_SIGNALS = [
   'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGIOT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1', 'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM',

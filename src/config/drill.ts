@@ -2,7 +2,7 @@ import {z} from 'zod'
 
 import type {FaultSpec} from '../model/fault-spec.js'
 import {CLUSTER_ROLES, DISRUPTIONS, type ClusterRole, type FaultKind} from '../model/vocabulary.js'
-import {argv, containerUser, duration, name, noNul, regex} from './common.js'
+import {argv, containerUser, duration, exitStatus, name, noNul, regex} from './common.js'
 import {faultStepSchema} from './fault-kinds.js'
 import {probeSchema} from './probe-kinds.js'
 import {targetSchema} from './target.js'
@@ -86,7 +86,7 @@ export const runbookStep = z.strictObject({
   /** A runbook action, timed as its own phase: its title. */
   runbook: z.string().min(1),
   ...commandFields,
-  expect_exit: z.int().default(0),
+  expect_exit: exitStatus('expect_exit').default(0),
   /** The drill measures RTO and RPO from this step when no fault came before it (e.g. a planned switchover). */
   disruptive: z.boolean().default(false),
 })
@@ -97,7 +97,7 @@ export const assertStep = z.strictObject({
   ...commandFields,
   expect: z
     .strictObject({
-      exit: z.int().default(0),
+      exit: exitStatus('expect.exit').default(0),
       /** A regular expression the command's standard output must match. */
       stdout: regex('expect.stdout').optional(),
     })
@@ -110,7 +110,7 @@ export const manualCiSchema = z.strictObject({
   in: placeSchema,
   user: containerUser().optional(),
   timeout: duration({positive: true}).default(60_000),
-  expect_exit: z.int().default(0),
+  expect_exit: exitStatus('expect_exit').default(0),
 })
 
 export const manualStep = z.strictObject({

@@ -129,3 +129,10 @@ describe('volumes the engine would refuse to mount', () => {
     expect(() => loadT(twice('{name: data, target: /data}', '{name: logs, target: /logs}'))).not.toThrow()
   })
 })
+
+describe('exit statuses a process can have', () => {
+  it('an expected exit outside 0-255 is refused (it could never be seen)', () => {
+    expect(onlyIssue(loadD, `${MINIMAL_DRILL}  - runbook: r\n    argv: ['true']\n    in: host\n    expect_exit: 256\n`)).toMatchObject({field: 'steps[3].expect_exit', message: 'expect_exit must be an exit status, 0 to 255'})
+    expect(onlyIssue(loadD, `${MINIMAL_DRILL}  - assert: a\n    argv: ['true']\n    in: host\n    expect: {exit: -1}\n`)).toMatchObject({field: 'steps[3].expect.exit', message: 'expect.exit must be an exit status, 0 to 255'})
+  })
+})
