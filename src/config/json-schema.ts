@@ -12,7 +12,7 @@ export function jsonSchemas(): Record<string, unknown> {
   })
   return {
     'topology.schema.json': render(topologySchema, 'firedrill topology'),
-    'drill.schema.json': render(drillJsonSchemaSource.extend({probe: probeSchema()}), 'firedrill drill'),
+    'drill.schema.json': render(drillJsonSchemaSource().extend({probe: probeSchema()}), 'firedrill drill'),
     'policy.schema.json': render(policySchema, 'firedrill resiliency policy'),
   }
 }

@@ -123,13 +123,17 @@ export class YamlSource {
   }
 }
 
-/** The field names an object schema accepts at `path` (unwrapping optional, default, record, array and pipe). */
+/** The field names an object schema accepts at `path` (unwrapping optional, default, record, array, pipe and lazy). */
 function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   let node: unknown = schema
   const unwrap = () => {
     for (;;) {
-      const def = (node as {_zod?: {def?: {type?: string; innerType?: unknown; in?: unknown}}})._zod?.def
+      const def = (node as {_zod?: {def?: {type?: string; innerType?: unknown; in?: unknown; getter?: () => unknown}}})._zod?.def
       if (!def) return undefined
+      if (def.type === 'lazy' && def.getter) {
+        node = def.getter()
+        continue
+      }
       if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') && def.innerType) node = def.innerType
       else if (def.type === 'pipe' && def.in) node = def.in
       else return def

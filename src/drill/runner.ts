@@ -14,7 +14,7 @@ import {waitHealthy} from '../topology/lifecycle.js'
 import {networkName} from '../model/topology.js'
 import {observe} from '../topology/observe.js'
 import {type Progress, silentProgress} from '../util/progress.js'
-import {systemClock, type Clock} from '../util/time.js'
+import {MAX_TIMER_MS, systemClock, type Clock} from '../util/time.js'
 import {watchEngine} from './engine-watch.js'
 import {Journal, type JournalEntry} from './journal.js'
 import {RevertStack} from './reverts.js'
@@ -44,7 +44,6 @@ export interface RunContext {
 const REVERT_TIMEOUT_MS = 30_000
 const READ_BACK_TIMEOUT_MS = 30_000
 const PRE_REVERT_READ_BACK_TIMEOUT_MS = 5000
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** One run in progress: what its phases share. */
 interface Run {
@@ -147,6 +146,7 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
     stepCount: drill.steps.length,
     netHelpers,
     faults: [],
+    leftDown: new Set(),
     journal,
   }
   return {
@@ -322,7 +322,7 @@ async function unwind(run: Run, failure: unknown): Promise<{failure: unknown; lo
 async function readBackAfter(run: Run, before: ReadBack | undefined): Promise<Set<number> | undefined> {
   const {topology} = run.loaded
   const {timeline, progress, probe, clock, signal} = run
-  await waitHealthy(topology, run.engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal}).catch((error) =>
+  await waitHealthy(topology, run.engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal, leftDown: run.stepContext.leftDown}).catch((error) =>
     timeline.record('revert-failed', `topology not healthy again after the drill: ${errorMessage(error)}`),
   )
   const readBackNow = probe.readBack?.bind(probe)
