@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {loadCatalogue} from '../../config/validate.js'
+import {loadDrillFiles} from '../../config/drill-files.js'
 import {ExitCode, formatConfigIssue} from '../../errors.js'
 import {DEFAULT_DRILLS_DIR} from '../../paths.js'
 import {catalogueRows, catalogueTable, type CatalogueRow} from '../../report/catalogue.js'
@@ -19,7 +19,7 @@ Files that are not valid drills are reported below the table, and the exit code 
   async run(): Promise<{drills: CatalogueRow[]; problems: string[]}> {
     const {argv} = await this.parse(DrillsList)
     const paths = (argv as string[]).length > 0 ? (argv as string[]) : [DEFAULT_DRILLS_DIR]
-    const {drills, issues} = loadCatalogue(paths)
+    const {drills, issues} = loadDrillFiles(paths)
     const rows = catalogueRows(drills)
     this.log(catalogueTable(rows))
     for (const issue of issues) this.logToStderr(`error ${formatConfigIssue(issue)}`)
