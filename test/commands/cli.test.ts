@@ -145,6 +145,25 @@ describe('start-up', () => {
     expect(fast.stdout.includes('\u001b[1mCOMMANDS\u001b[22m')).toBe('FORCE_COLOR' in env)
   })
 
+  it('`firedrill help` and `firedrill -h` are the root help (without oclif); `help CMD` and `CMD -h` are the command\'s help', async () => {
+    const root = await firedrill(['--help'])
+    for (const args of [['help'], ['-h']]) {
+      const r = await firedrill(args, {env: {DEBUG: '*'}})
+      expect(r.exitCode, args.join(' ')).toBe(0)
+      expect(r.stderr, args.join(' ')).toBe('')
+      expect(r.stdout, args.join(' ')).toBe(root.stdout)
+    }
+    const runHelp = await firedrill(['run', '--help'])
+    expect(runHelp.stdout).toMatch(/^USAGE$/m)
+    for (const args of [['help', 'run'], ['run', '-h']]) {
+      const r = await firedrill(args)
+      expect(r.exitCode, args.join(' ')).toBe(0)
+      expect(r.stdout, args.join(' ')).toBe(runHelp.stdout)
+    }
+    const verify = await firedrill(['help', 'evidence', 'verify'])
+    expect(verify.stdout).toBe((await firedrill(['evidence', 'verify', '--help'])).stdout)
+  })
+
   it('root help lists every topic and every command of the manifest', async () => {
     const {readFileSync} = await import('node:fs')
     const manifest = JSON.parse(readFileSync(new URL('../../oclif.manifest.json', import.meta.url), 'utf8'))
