@@ -7,7 +7,7 @@ import {type Progress, silentProgress} from '../util/progress.js'
 import {overlaps, parseCidr} from '../util/cidr.js'
 import {pollUntil, systemClock, type Clock} from '../util/time.js'
 import {networkName, type Instance, type Topology} from './model.js'
-import {observe, unhealthyReasons, type Observation} from './observe.js'
+import {checkHealthNow, observe, unhealthyReasons, type Observation} from './observe.js'
 
 export interface UpOptions {
   /** Build arguments applied to every image built (e.g. BASE_IMAGE). */
@@ -155,6 +155,7 @@ export async function waitHealthy(
     pollUntil(
       async () => {
         last = await observe(topology, engine)
+        await checkHealthNow(last, engine)
         reasons = unhealthyReasons(last)
         if (reasons.length === 0) return last
         update(`waiting for: ${reasons.join('; ')}`)
@@ -167,7 +168,7 @@ export async function waitHealthy(
     ),
   )
   if (ready) return ready
-  const stuck = last?.instances.find((o) => o.container && (o.container.health === 'unhealthy' || o.container.health === 'starting'))
+  const stuck = last?.instances.find((o) => o.container && (o.container.health === 'unhealthy' || o.container.health === 'starting') && !o.healthNow?.ok)
   const message = `topology ${topology.project} was not healthy after ${Math.round(opts.timeoutMs / 1000)} s: ${reasons.join('; ')}`
   throw stuck ? await abortWithLogs(engine, message, stuck.container!.id) : new DrillAbortedError(message)
 }

@@ -1,6 +1,7 @@
 import {fetchLeaderStatus, isServing, readPatroniCluster, type ReplicationEntry} from '../cluster/patroni.js'
 import type {ClusterRole} from '../config/drill.js'
-import type {ContainerSummary, Containers} from '../engine/engine.js'
+import type {ContainerExec, ContainerSummary, Containers} from '../engine/engine.js'
+import {errorMessage} from '../errors.js'
 import {LABEL, projectFilter} from '../engine/labels.js'
 import {NET_HELPER_ROLE} from '../faults/net-helper.js'
 import {networkName, type Instance, type Topology} from './model.js'
@@ -15,6 +16,12 @@ export interface ObservedInstance {
   memberState?: string
   /** For a standby: whether the leader's pg_stat_replication shows it streaming. */
   streaming?: boolean
+  /**
+   * The instance's health test as firedrill ran it just now (checkHealthNow), where the engine's own
+   * status was not `healthy`: the engine runs it only every `interval` (30 s by default, so that an
+   * idle topology costs little), so its status can lag a container that has just become healthy.
+   */
+  healthNow?: {ok: boolean; detail: string}
 }
 
 export interface Observation {
@@ -70,6 +77,27 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
   return {instances, strangers: containers.filter((c) => !known.has(c.name) && c.labels[LABEL.role] !== NET_HELPER_ROLE)}
 }
 
+/**
+ * Run each running instance's health test now, the way the engine runs it (exec, the test's argv,
+ * its timeout), where the engine's last verdict is not `healthy`. Readiness takes this result rather
+ * than wait up to an interval for the engine's next check: the engine's checks can then be rare.
+ */
+export async function checkHealthNow(observation: Observation, engine: Pick<ContainerExec, 'exec'>): Promise<void> {
+  await Promise.all(
+    observation.instances.map(async (o) => {
+      const health = o.instance.health
+      if (!health || !o.container || o.container.state !== 'running' || o.container.health === 'healthy') return
+      try {
+        const r = await engine.exec(o.container.id, health.test, {timeoutMs: health.timeout})
+        const said = (r.stderr.trim() || r.stdout.trim()).split('\n').at(-1)?.slice(0, 200)
+        o.healthNow = r.exitCode === 0 ? {ok: true, detail: 'passes'} : {ok: false, detail: `exit ${r.exitCode}${said ? `: ${said}` : ''}`}
+      } catch (error) {
+        o.healthNow = {ok: false, detail: errorMessage(error)}
+      }
+    }),
+  )
+}
+
 /** Why the topology is not yet healthy; empty when it is. */
 export function unhealthyReasons(observation: Observation): string[] {
   const reasons: string[] = []
@@ -78,7 +106,9 @@ export function unhealthyReasons(observation: Observation): string[] {
     const name = `${o.instance.service}@${o.instance.site}`
     if (!o.container) reasons.push(`${name}: no container`)
     else if (o.container.state !== 'running') reasons.push(`${name}: ${o.container.state}`)
-    else if (o.instance.health && o.container.health !== 'healthy') reasons.push(`${name}: health ${o.container.health}`)
+    else if (o.instance.health && o.container.health !== 'healthy' && !o.healthNow?.ok) {
+      reasons.push(`${name}: health ${o.healthNow ? `check failing (${o.healthNow.detail})` : o.container.health}`)
+    }
     services.set(o.instance.service, [...(services.get(o.instance.service) ?? []), o])
   }
   for (const [service, members] of services) {
