@@ -12,6 +12,7 @@ import type {EvidenceRecord, FileReporter} from '../evidence/record.js'
 import {evidenceForRun} from '../evidence/run-evidence.js'
 import {SIGNING_KEY_ENV} from '../evidence/signing.js'
 import {GRADE_ON, type GradeOn} from '../grade/repeat.js'
+import {onGitHubActions, publishToGitHubActions} from '../report/github.js'
 import {drillSummary, evidenceSummary, verdictTable} from '../report/table.js'
 import {redactedProgress} from '../util/progress.js'
 
@@ -67,7 +68,7 @@ ${BaseCommand.exitCodeHelp}`
     out: Flags.string({char: 'o', description: 'Evidence directory for this run (with several runs: one sub-directory per run id). Default: .firedrill/runs/<run-id>.'}),
     reporter: Flags.string({
       char: 'r',
-      description: 'Reporters, comma-separated: table (stdout), json (stdout), junit, markdown, html (files in the bundle under reports/).',
+      description: 'Reporters, comma-separated: table (stdout; on stderr when json takes stdout), json (stdout), junit, markdown, html (files in the bundle under reports/).',
       options: [...REPORTERS],
       multiple: true,
       delimiter: ',',
@@ -128,10 +129,19 @@ ${BaseCommand.exitCodeHelp}`
     // Evidence is recorded run by run, in the order the runs happened.
     const byRun = new Map(outcomes.flatMap((o) => o.runs).map((r, i) => [r.run_id, evidence.records[i]] as const))
     const recordOf = (r: DrillResult) => byRun.get(r.run_id)
+    // Under GitHub Actions: a step summary, and an annotation at the drill file's line for each missed
+    // objective (on stderr when stdout carries JSON, which the runner reads as well).
+    const annotations = onGitHubActions() ? publishToGitHubActions(outcomes, evidence.records.map((r) => r.dir)) : []
     if (json) {
       for (const o of outcomes) process.stdout.write(`${JSON.stringify(forJson(o, recordOf))}\n`)
+      // --reporter json,table: the JSON on stdout, the table for people on stderr (never silently dropped).
+      if (reporters.includes('json') && reporters.includes('table')) {
+        process.stderr.write(`${verdictTable(outcomes)}\n${outcomes.map((o) => `${drillSummary(o)}\n`).join('')}`)
+      }
+      for (const line of annotations) process.stderr.write(`${line}\n`)
       return undefined
     }
+    for (const line of annotations) this.log(line)
     if (reporters.includes('table')) {
       this.log(verdictTable(outcomes))
       for (const o of outcomes) this.log(drillSummary(o))

@@ -77,6 +77,17 @@ services:
   })
 })
 
+describe('warnings under --ci', () => {
+  it('one warning is one line, however long and however narrow the terminal (no oclif " ›" wrapping)', async () => {
+    const file = tmp.write('no-fault.yaml', MINIMAL_DRILL.replace(/steps:[\s\S]*$/, 'steps:\n  - sleep: 1s\n'))
+    const r = await firedrill(['run', file, '--ci'], {env: {...NO_ENGINE, OCLIF_COLUMNS: '40'}})
+    expect(r.exitCode).toBe(3)
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('Warning'))
+    expect(warnings).toEqual([`Warning: ${file}: drill kill-primary injects no fault and has no disruptive runbook or manual step, so it has nothing to measure RTO and RPO from`])
+    expect(r.stderr).not.toContain('›')
+  })
+})
+
 describe('Docker engine unreachable: exit 3 and one clear sentence', () => {
   it.each([['up'], ['status'], ['down'], ['cleanup', '--project', 'bank-3site'], ['run', 'drills/kill-primary.yaml'], ['run', 'drills/kill-primary.yaml', '--ci']])('%s', async (...args) => {
     const r = await firedrill(args, {env: NO_ENGINE})
