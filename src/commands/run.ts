@@ -12,6 +12,7 @@ import type {EvidenceRecord, FileReporter} from '../evidence/record.js'
 import {evidenceForRun} from '../evidence/run-evidence.js'
 import {SIGNING_KEY_ENV} from '../evidence/signing.js'
 import {GRADE_ON, type GradeOn} from '../grade/repeat.js'
+import {requireChromium} from '../report/chromium.js'
 import {onGitHubActions, publishToGitHubActions} from '../report/github.js'
 import {drillSummary, evidenceSummary, verdictTable} from '../report/table.js'
 import {redactedProgress} from '../util/progress.js'
@@ -83,6 +84,8 @@ ${BaseCommand.exitCodeHelp}`
     const {argv} = await this.parse(Run)
     const interactive = !this.flags.ci && Boolean(process.stdin.isTTY)
     const drills = loadDrills(argv as string[], {topology: this.flags.topology, policy: this.flags.policy, ci: !interactive, deadline: this.flags.deadline})
+    // --pdf without a browser is refused before anything starts, with how to get one (not skipped after the drill).
+    if (this.flags.pdf) await requireChromium('--pdf')
     const reporters = this.flags.reporter as (typeof REPORTERS)[number][]
     const json = this.jsonEnabled() || reporters.includes('json')
     const evidence = evidenceForRun(drills, {

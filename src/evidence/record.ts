@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import type {LoadedDrill} from '../config/load-drill.js'
 import type {DrillResult} from '../drill/runner.js'
-import {findChromium, printToPdf} from '../report/chromium.js'
+import {CHROMIUM_REMEDIES, findChromium, printToPdf} from '../report/chromium.js'
 import {renderHtml} from '../report/html.js'
 import {renderJunit} from '../report/junit.js'
 import {renderMarkdown} from '../report/markdown.js'
@@ -104,7 +104,7 @@ export async function recordEvidence(loaded: LoadedDrill, result: DrillResult, e
 
 async function htmlPdf(html: Buffer): Promise<Buffer> {
   const binary = await findChromium()
-  if (!binary) throw new Error('Chromium is not installed (apt-get install chromium)')
+  if (!binary) throw new Error(`Chromium is not installed (${CHROMIUM_REMEDIES[0]})`)
   const dir = mkdtempSync(path.join(tmpdir(), 'firedrill-pdf-'))
   try {
     writeFileSync(path.join(dir, 'report.html'), html)
