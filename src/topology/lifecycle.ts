@@ -7,7 +7,7 @@ import {type Progress, silentProgress} from '../util/progress.js'
 import {overlaps, parseCidr} from '../util/cidr.js'
 import {pollUntil, systemClock, type Clock} from '../util/time.js'
 import {networkName, type Instance, type Topology} from './model.js'
-import {checkHealthNow, observe, unhealthyReasons, type Observation} from './observe.js'
+import {checkHealthNow, observe, unhealthyReasons, type HealthPasses, type Observation} from './observe.js'
 
 export interface UpOptions {
   /** Build arguments applied to every image built (e.g. BASE_IMAGE). */
@@ -151,11 +151,12 @@ export async function waitHealthy(
   const progress = opts.progress ?? silentProgress
   let last: Observation | undefined
   let reasons: string[] = []
+  const passes: HealthPasses = {clock: opts.clock ?? systemClock, byContainer: new Map()}
   const ready = await progress.phase('Wait until healthy', (update) =>
     pollUntil(
       async () => {
         last = await observe(topology, engine)
-        await checkHealthNow(last, engine)
+        await checkHealthNow(last, engine, passes)
         reasons = unhealthyReasons(last)
         if (reasons.length === 0) return last
         update(`waiting for: ${reasons.join('; ')}`)

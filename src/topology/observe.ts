@@ -82,11 +82,18 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
  * its timeout), where the engine's last verdict is not `healthy`. Readiness takes this result rather
  * than wait up to an interval for the engine's next check: the engine's checks can then be rare.
  */
-export async function checkHealthNow(observation: Observation, engine: Pick<ContainerExec, 'exec'>): Promise<void> {
+export async function checkHealthNow(observation: Observation, engine: Pick<ContainerExec, 'exec'>, passed?: HealthPasses): Promise<void> {
   await Promise.all(
     observation.instances.map(async (o) => {
       const health = o.instance.health
       if (!health || !o.container || o.container.state !== 'running' || o.container.health === 'healthy') return
+      // Within one wait, a check that passed moments ago is not run again every poll.
+      const at = passed?.clock.now()
+      const before = passed?.byContainer.get(o.container.id)
+      if (at !== undefined && before !== undefined && at - before < HEALTH_PASS_REUSE_MS && o.container.health !== 'unhealthy') {
+        o.healthNow = {ok: true, detail: 'passes'}
+        return
+      }
       try {
         const r = await engine.exec(o.container.id, health.test, {timeoutMs: health.timeout})
         const said = (r.stderr.trim() || r.stdout.trim()).split('\n').at(-1)?.slice(0, 200)
@@ -94,8 +101,21 @@ export async function checkHealthNow(observation: Observation, engine: Pick<Cont
       } catch (error) {
         o.healthNow = {ok: false, detail: errorMessage(error)}
       }
+      if (passed && at !== undefined) {
+        if (o.healthNow.ok) passed.byContainer.set(o.container.id, at)
+        else passed.byContainer.delete(o.container.id)
+      }
     }),
   )
+}
+
+/** How long a passing check of firedrill's own stands for, within one wait (the engine's status still rules once it says unhealthy). */
+export const HEALTH_PASS_REUSE_MS = 5000
+
+/** Checks that passed during one wait, by container id, with when (the wait's clock). */
+export interface HealthPasses {
+  clock: {now(): number}
+  byContainer: Map<string, number>
 }
 
 /** Why the topology is not yet healthy; empty when it is. */

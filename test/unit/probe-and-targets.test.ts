@@ -105,6 +105,29 @@ describe('checkHealthNow: readiness does not wait for the engine\'s next (rare) 
     ])
   })
 
+  it('within one wait, a check that passed is not run again for 5 s; one that failed is run every time', async () => {
+    let now = 0
+    const passes = {clock: {now: () => now}, byContainer: new Map<string, number>()}
+    const exec = vi.fn(async (id: string) => (id === 'fd-p-etcd-a' ? {exitCode: 0, stdout: '', stderr: ''} : {exitCode: 1, stdout: '', stderr: 'no'}))
+    const round = async () => {
+      const instances = healthy()
+      instances[0]!.container!.health = 'starting'
+      instances[1]!.container!.health = 'starting'
+      const seen = {instances, strangers: []}
+      await checkHealthNow(seen, {exec}, passes)
+      return seen
+    }
+    await round()
+    expect(exec).toHaveBeenCalledTimes(2)
+    now = 4000
+    const again = await round()
+    expect(exec.mock.calls.map((c) => c[0])).toEqual(['fd-p-etcd-a', 'fd-p-postgres-a', 'fd-p-postgres-a'])
+    expect(again.instances[0]!.healthNow).toEqual({ok: true, detail: 'passes'})
+    now = 5500
+    await round()
+    expect(exec).toHaveBeenCalledTimes(5)
+  })
+
   it('an exec that fails (engine error, timeout) is a failing check, not a crash', async () => {
     const instances = healthy()
     instances[1]!.container!.health = 'starting'
