@@ -8,8 +8,9 @@
 //     down and W windows of the same length without it (the machine's other load, the baseline):
 //     busy cores from /proc/stat (user + nice + system + irq + softirq + steal over all CPUs), context
 //     switches per second, and the CPU the topology's own containers used (their cgroups' cpuacct).
-//     idle cost = busy with the topology - busy without it, the median over the windows; the containers'
-//     own CPU is a floor of it (runc, containerd-shim and dockerd work for the health checks outside them).
+//     idle cost = busy with the topology - busy without it, the median over the windows (exposed to whatever
+//     else the machine does meanwhile); own cost = its containers' CPU + the engine's (dockerd, containerd, the
+//     shims and the runc processes they reap: the health checks' execs) with it - without it, less exposed.
 //   node bench/idle-cost.js [--quick] [--topology FILE] [--label NAME] [--runs R] [--windows W] [--seconds S] [--settle S] [--out FILE]
 import {execFileSync} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
@@ -56,12 +57,33 @@ function containersCpuNs(ids) {
   return ns
 }
 
+const TICKS = 100 // USER_HZ on Linux
+/** CPU seconds the container engine's own processes used so far (dockerd, containerd, the shims and the runc children they reaped). */
+function engineCpuS() {
+  let ticks = 0
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let stat
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    } catch {
+      continue
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+    if (!/^(dockerd|containerd|containerd-shim.*|docker-proxy)$/.test(name)) continue
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) // utime stime cutime cstime
+  }
+  return ticks / TICKS
+}
+
 async function window(ids) {
   const a = cpuNow()
   const ca = containersCpuNs(ids)
+  const ea = engineCpuS()
   await sleep(seconds * 1000)
   const b = cpuNow()
   const cb = containersCpuNs(ids)
+  const eb = engineCpuS()
   const cpus = machine().cpus
   const elapsedS = (b.at - a.at) / 1000
   const share = (b.busy - a.busy) / (b.total - a.total)
@@ -69,6 +91,7 @@ async function window(ids) {
     busy_cores: Math.round(share * cpus * 1000) / 1000,
     ctxt_per_s: Math.round((b.ctxt - a.ctxt) / elapsedS),
     containers_cores: ids.length ? Math.round(((cb - ca) / 1e9 / elapsedS) * 1000) / 1000 : 0,
+    engine_cores: Math.round(((eb - ea) / elapsedS) * 1000) / 1000,
     loadavg1: Math.round(load().loadavg[0] * 100) / 100,
   }
 }
@@ -120,13 +143,17 @@ for (const file of topologies) {
       up_s: stats(upMs.map((ms) => ms / 1000)),
       idle_cost_cores: Math.round((med(withIt, 'busy_cores') - med(without, 'busy_cores')) * 1000) / 1000,
       containers_cores: med(withIt, 'containers_cores'),
+      // The topology's own cost, less exposed to the neighbours: its containers plus the engine's work for it.
+      own_cores: Math.round((med(withIt, 'containers_cores') + med(withIt, 'engine_cores') - med(without, 'engine_cores')) * 1000) / 1000,
+      engine_cores_with: med(withIt, 'engine_cores'),
+      engine_cores_without: med(without, 'engine_cores'),
       busy_cores_with: stats(withIt.map((x) => x.busy_cores)),
       busy_cores_without: stats(without.map((x) => x.busy_cores)),
       ctxt_per_s_with: med(withIt, 'ctxt_per_s'),
       ctxt_per_s_without: med(without, 'ctxt_per_s'),
       windows: {with: withIt, without},
     })
-    console.log(`${name}: idle cost ${rows.at(-1).idle_cost_cores} cores (its containers ${rows.at(-1).containers_cores}); up median ${rows.at(-1).up_s.median} s`)
+    console.log(`${name}: idle cost ${rows.at(-1).idle_cost_cores} cores machine-wide, own ${rows.at(-1).own_cores} (containers ${rows.at(-1).containers_cores}, engine ${rows.at(-1).engine_cores_with} vs ${rows.at(-1).engine_cores_without}); up median ${rows.at(-1).up_s.median} s`)
   } finally {
     cli(['down', '--topology', topology, '--json'], {env})
     tmp.cleanup()
