@@ -69,18 +69,6 @@ export async function fetchLeaderStatus(address: string, port: number, timeoutMs
   }
 }
 
-/** Ask each address in turn until one answers. */
-export async function readPatroniCluster(addresses: string[], port: number, timeoutMs: number): Promise<PatroniMember[] | undefined> {
-  for (const address of addresses) {
-    try {
-      return await fetchPatroniCluster(address, port, timeoutMs)
-    } catch {
-      // that member is down or not yet serving; try the next
-    }
-  }
-  return undefined
-}
-
 /**
  * A member counts for readiness only when its PostgreSQL is up (Patroni 3.0 says "running" for every
  * role; later versions say "streaming" for standbys) and, for a standby, the leader sees it streaming.

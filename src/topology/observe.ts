@@ -1,4 +1,4 @@
-import {fetchLeaderStatus, isServing, readPatroniCluster, type ReplicationEntry} from '../cluster/patroni.js'
+import {fetchLeaderStatus, fetchPatroniCluster, isServing, type ReplicationEntry} from '../cluster/patroni.js'
 import type {ClusterRole} from '../config/drill.js'
 import type {ContainerExec, ContainerSummary, Containers} from '../engine/engine.js'
 import {errorMessage} from '../errors.js'
@@ -47,8 +47,25 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
   await Promise.all(
     [...byService.values()].map(async (members) => {
       const port = members[0]!.instance.cluster!.api_port
-      const addresses = members.filter((m) => m.container?.state === 'running' && m.address).map((m) => m.address!)
-      const cluster = await readPatroniCluster(addresses, port, PATRONI_TIMEOUT_MS)
+      // Every running member's view. Patroni 3.0.2 reads etcd serializable (patroni/dcs/etcd3.py: "We can
+      // tolerate stale reads"), so a member that was cut off, or whose etcd member lags, can answer from a
+      // stale copy (a healed old primary naming itself leader). The leader most views name wins, and its
+      // own view decides (it writes the leader and /sync keys); the first answer only breaks a tie.
+      const running = members.filter((m) => m.container?.state === 'running' && m.address)
+      const views = await Promise.all(
+        running.map(async (m) => ({m, cluster: await fetchPatroniCluster(m.address!, port, PATRONI_TIMEOUT_MS).catch(() => undefined)})),
+      )
+      const answered = views.filter((v) => v.cluster !== undefined)
+      const leaderIn = (v: (typeof answered)[number]) => v.cluster!.find((c) => c.role === 'leader')?.name
+      const votes = new Map<string, number>()
+      for (const v of answered) {
+        const name = leaderIn(v)
+        if (name) votes.set(name, (votes.get(name) ?? 0) + 1)
+      }
+      const top = Math.max(0, ...votes.values())
+      const named = answered.map(leaderIn).find((name) => name !== undefined && votes.get(name) === top)
+      const chosen = answered.find((v) => v.m.instance.hostname === named && leaderIn(v) === named) ?? answered.find((v) => leaderIn(v) === named) ?? answered[0]
+      const cluster = chosen?.cluster
       if (!cluster) return
       for (const m of members) {
         const member = cluster.find((c) => c.name === m.instance.hostname)
