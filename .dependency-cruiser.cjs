@@ -4,8 +4,9 @@
  * Imports only point down. From the top:
  *
  *   L5 commands/, cli/       oclif: parse flags, call one function below, print what it returns.
- *   L4 session/              the wiring of one command's work: locks, the crash journal, the engine,
- *                            bringing a topology up, running drills, writing their evidence.
+ *   L4 session/ project/     the wiring of one command's work: locks, the crash journal, the engine,
+ *                            bringing a topology up, running drills, writing their evidence;
+ *                            scaffolding a user's project (init).
  *   L3 drill/ evidence/ report/ history/
  *                            the runner and what is done with its result: bundles, reports, the store.
  *   L2 faults/ probes/ measure/ grade/ cluster/ topology/
@@ -36,7 +37,7 @@ const L0 = '^src/(model|util)/|^src/(errors|paths)\\.ts$'
 const L1 = '^src/(engine|config)/'
 const L2 = '^src/(faults|probes|measure|grade|cluster|topology)/'
 const L3 = '^src/(drill|evidence|report|history)/'
-const L4 = '^src/session/'
+const L4 = '^src/(session|project)/'
 const L5 = '^src/(commands|cli)/'
 
 const up = (name, from, to, comment) => ({name, comment, severity: 'error', from: {path: from}, to: {path: to}})

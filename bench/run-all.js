@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick]: every benchmark in turn, each alone on the machine as far as this
 // script is concerned, then one combined bench/results/<date>.json with the headline figures:
-// rto_accuracy, rpo_accuracy, compose_ratio, startup_ratio, suite_wall_s (and runner_cost, scale).
+// rto_accuracy, rpo_accuracy, compose_ratio, startup_ratio, suite_wall_s (and runner_cost, scale, idle_cost).
 // --only a,b reruns those and updates the day's combined file, keeping the others' figures.
 //   node bench/run-all.js [--quick] [--only startup,rto-accuracy,...]
 import {spawnSync} from 'node:child_process'
@@ -13,7 +13,7 @@ import {load, machine, parseArgs, RESULTS_DIR, ROOT, writeResults} from './lib/c
 
 const opts = parseArgs()
 const onlyAt = opts.rest.indexOf('--only')
-const ALL = ['startup', 'rto-accuracy', 'rpo-accuracy', 'compose-vs-up', 'runner-cost', 'scale', 'suite']
+const ALL = ['startup', 'rto-accuracy', 'rpo-accuracy', 'compose-vs-up', 'runner-cost', 'scale', 'idle-cost', 'suite']
 const chosen = onlyAt >= 0 ? opts.rest[onlyAt + 1].split(',') : ALL
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fdbench-all-'))
 const results = {}
@@ -56,6 +56,7 @@ const combined = {
   suite_wall_s: results.suite?.suite_wall_s ?? null,
   runner_cost: results['runner-cost']?.runner_cost ?? null,
   scale: results.scale?.scale ?? null,
+  idle_cost: results['idle-cost']?.idle_cost ?? null,
   benchmarks: results,
 }
 writeResults('', combined, undefined)

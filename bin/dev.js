@@ -3,4 +3,6 @@
 // Build first (`npm run build`); the commands are loaded from dist/.
 import {execute} from '@oclif/core'
 
-await execute({development: true, dir: import.meta.url})
+// `firedrill help [COMMAND...]` is `firedrill [COMMAND...] --help`, as in bin/run.js.
+const argv = process.argv[2] === 'help' ? [...process.argv.slice(3), '--help'] : process.argv.slice(2)
+await execute({args: argv, development: true, dir: import.meta.url})

@@ -3,7 +3,7 @@
 // by `npm run build`), so only the command being run is imported; Node's compile cache keeps the
 // compiled modules between runs. `--version` alone is answered without loading oclif at all, in
 // exactly oclif's words (its userAgent: name/version platform-arch node-version), and so is the root
-// help (no arguments, or `--help` alone): dist/cli/root-help.js renders it from package.json and the
+// help (no arguments, `--help`, `-h` or `help` alone): dist/cli/root-help.js renders it from package.json and the
 // manifest, the same module oclif's help class (dist/cli/help.js) renders it with on every other path.
 // Node's modules come from process.getBuiltinModule: an ESM import of node:fs builds a facade of all
 // its exports first (about 2.5 ms, measured).
@@ -18,10 +18,12 @@ process.stdout.on('error', (error) => {
   process.exit(process.exitCode ?? 0)
 })
 
-const argv = process.argv.slice(2)
+// `firedrill help [COMMAND...]` is `firedrill [COMMAND...] --help` (as in git, npm, docker); `-h` is a help
+// flag like `--help` (package.json oclif.additionalHelpFlags), so `firedrill -h` is the root help too.
+const argv = process.argv[2] === 'help' ? [...process.argv.slice(3), '--help'] : process.argv.slice(2)
 // oclif names other platforms differently (wsl, win32 paths...): those go through oclif.
 const nameable = ['linux', 'darwin'].includes(platform()) && !/microsoft/i.test(release())
-const rootHelp = argv.length === 0 || (argv.length === 1 && argv[0] === '--help')
+const rootHelp = argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h'))
 let answer
 if (nameable && (rootHelp || (argv.length === 1 && argv[0] === '--version'))) {
   const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
@@ -37,7 +39,7 @@ if (nameable && (rootHelp || (argv.length === 1 && argv[0] === '--version'))) {
 if (answer === undefined) {
   enableCompileCache?.()
   const {execute} = await import('@oclif/core/execute')
-  await execute({dir: import.meta.url})
+  await execute({args: argv, dir: import.meta.url})
   // The command is over. Anything still holding the event loop now (a connection to a node that never
   // answers, say) must not keep a terminal or a CI job waiting: say what, as the bug it is, and exit.
   setTimeout(() => {

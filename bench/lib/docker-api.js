@@ -29,14 +29,18 @@ async function getJson(url) {
 
 /**
  * The same readiness firedrill's `up` waits for, asked the way a script would: every container
- * running and healthy; Patroni's /cluster shows a running leader; the leader's /patroni shows a sync
+ * running and healthy (Docker says so, or its health endpoint answers now); Patroni's /cluster shows a running leader; the leader's /patroni shows a sync
  * standby and a replica streaming (as many as `want` says).
  */
 export async function readyLikeFiredrill(project, want = {containers: 6, sync_standby: 1, replica: 1}) {
   const list = await projectContainers(project)
   if (list.length < want.containers) return false
-  if (!list.every((c) => c.State === 'running' && c.Status.includes('(healthy)'))) return false
   const wan = `fd-${project}-wan`
+  // Docker checks health every 30 s (the topology's interval); like firedrill, a script asks the health
+  // endpoint the check asks (etcd :2379/health, Patroni :8008/health) itself until Docker has said healthy.
+  const healthUrl = (c) => `http://${c.NetworkSettings.Networks[wan]?.IPAddress}:${c.Labels['io.firedrill.service'] === 'etcd' ? 2379 : 8008}/health`
+  const healthy = await Promise.all(list.map(async (c) => c.State === 'running' && (c.Status.includes('(healthy)') || (await getJson(healthUrl(c)).then(() => true, () => false)))))
+  if (!healthy.every(Boolean)) return false
   const pgs = list.filter((c) => c.Labels['io.firedrill.service'] === 'postgres')
   const ip = (c) => c.NetworkSettings.Networks[wan]?.IPAddress
   let cluster

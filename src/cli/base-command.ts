@@ -51,6 +51,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.engineInstance
   }
 
+  /**
+   * A warning on stderr. Plain (--ci, CI set, stderr not a terminal): one line, `Warning: …`, whatever
+   * its length, so a CI log keeps it whole and a grep finds it (oclif wraps at the terminal's width and
+   * indents with " ›"). On a terminal, oclif's rendering. Nothing under --json, as with oclif.
+   */
+  override warn(input: string | Error): string | Error {
+    if (this.jsonEnabled()) return input
+    if (progressMode({json: false, ci: Boolean(this.flags?.ci)}) !== 'plain') return super.warn(input)
+    const text = typeof input === 'string' ? input : input.message
+    process.stderr.write(`Warning: ${text.replace(/\s*\n\s*/g, ' ').trim()}\n`)
+    return input
+  }
+
   protected progress(): Progress {
     return listrProgress(progressMode({json: this.jsonEnabled(), ci: Boolean(this.flags.ci)}))
   }

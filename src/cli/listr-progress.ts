@@ -20,21 +20,29 @@ export function listrProgress(mode: ProgressMode): Progress {
   return {
     async phase(title, fn) {
       let value: Awaited<ReturnType<typeof fn>> | undefined
+      // A phase that fails shows `✖ <title>` and hands its error on unchanged: whoever catches it reports it
+      // once (the command's error, a run's timeline), instead of listr printing the message here as well.
+      let failure: {error: unknown} | undefined
       const list = new Listr(
         [
           {
             title,
             task: async (_ctx, task) => {
               let lastShown = 0
-              value = await fn((message) => {
-                // Plain logs get at most one status line per second; a terminal redraws in place.
-                if (mode === 'plain') {
-                  const now = performance.now()
-                  if (now - lastShown < PLAIN_UPDATE_MS || message === task.output) return
-                  lastShown = now
-                }
-                task.output = message
-              })
+              try {
+                value = await fn((message) => {
+                  // Plain logs get at most one status line per second; a terminal redraws in place.
+                  if (mode === 'plain') {
+                    const now = performance.now()
+                    if (now - lastShown < PLAIN_UPDATE_MS || message === task.output) return
+                    lastShown = now
+                  }
+                  task.output = message
+                })
+              } catch (error) {
+                failure = {error}
+                throw new Error(title)
+              }
             },
           },
         ],
@@ -46,7 +54,11 @@ export function listrProgress(mode: ProgressMode): Progress {
           collectErrors: false,
         } as never,
       )
-      await list.run()
+      try {
+        await list.run()
+      } catch (error) {
+        throw failure ? failure.error : error
+      }
       return value as Awaited<ReturnType<typeof fn>>
     },
     log(message) {

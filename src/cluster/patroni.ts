@@ -1,5 +1,5 @@
 import type {ClusterRole} from '../model/vocabulary.js'
-import type {MemberRole, RoleReader} from './role-reader.js'
+import type {ClusterMember, MemberRole, RoleReader} from './role-reader.js'
 
 /** One member of a Patroni cluster as its REST API reports it. */
 export interface PatroniMember {
@@ -70,18 +70,6 @@ export async function fetchLeaderStatus(address: string, port: number, timeoutMs
   }
 }
 
-/** Ask each address in turn until one answers. */
-export async function readPatroniCluster(addresses: string[], port: number, timeoutMs: number): Promise<PatroniMember[] | undefined> {
-  for (const address of addresses) {
-    try {
-      return await fetchPatroniCluster(address, port, timeoutMs)
-    } catch {
-      // that member is down or not yet serving; try the next
-    }
-  }
-  return undefined
-}
-
 /**
  * A member counts for readiness only when its PostgreSQL is up (Patroni 3.0 says "running" for every
  * role; later versions say "streaming" for standbys) and, for a standby, the leader sees it streaming.
@@ -94,12 +82,34 @@ export function isServing(member: PatroniMember, streaming: boolean | undefined)
 const PATRONI_TIMEOUT_MS = 1500
 
 /**
- * The role reader for Patroni: GET /cluster from any member that answers (roles and states as the DCS
- * sees them), then GET /patroni on the leader (its own role, and which standbys stream from it).
+ * The cluster as the members agree it is. Every running member's view is read: Patroni 3.0.2 reads etcd
+ * serializable (patroni/dcs/etcd3.py: "We can tolerate stale reads"), so a member that was cut off, or
+ * whose etcd member lags, can answer from a stale copy (a healed old primary naming itself leader). The
+ * leader most views name wins, and its own view decides (it writes the leader and /sync keys); the first
+ * answer only breaks a tie. Undefined when no member answered.
+ */
+async function clusterView(members: readonly ClusterMember[], port: number): Promise<PatroniMember[] | undefined> {
+  const views = await Promise.all(members.map(async (m) => ({name: m.name, cluster: await fetchPatroniCluster(m.address, port, PATRONI_TIMEOUT_MS).catch(() => undefined)})))
+  const answered = views.flatMap((v) => (v.cluster ? [{name: v.name, cluster: v.cluster}] : []))
+  const leaderIn = (v: (typeof answered)[number]) => v.cluster.find((c) => c.role === 'leader')?.name
+  const votes = new Map<string, number>()
+  for (const v of answered) {
+    const name = leaderIn(v)
+    if (name) votes.set(name, (votes.get(name) ?? 0) + 1)
+  }
+  const top = Math.max(0, ...votes.values())
+  const named = answered.map(leaderIn).find((name) => name !== undefined && votes.get(name) === top)
+  const chosen = answered.find((v) => v.name === named && leaderIn(v) === named) ?? answered.find((v) => leaderIn(v) === named) ?? answered[0]
+  return chosen?.cluster
+}
+
+/**
+ * The role reader for Patroni: GET /cluster from every running member, the view most of them agree on
+ * (roles and states as the DCS sees them), then GET /patroni on the leader (its own role, and which standbys stream from it).
  */
 export const patroniRoleReader: RoleReader = {
   async readRoles(members, cluster) {
-    const seen = await readPatroniCluster(members.map((m) => m.address), cluster.api_port, PATRONI_TIMEOUT_MS)
+    const seen = await clusterView(members, cluster.api_port)
     if (!seen) return undefined
     const roles = new Map<string, MemberRole>()
     for (const m of members) {

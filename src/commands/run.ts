@@ -9,6 +9,8 @@ import {operatorOf} from '../evidence/environment.js'
 import {evidenceForRun} from '../evidence/run-evidence.js'
 import {SIGNING_KEY_ENV} from '../evidence/signing.js'
 import {GRADE_ON, type GradeOn} from '../grade/repeat.js'
+import {requireChromium} from '../report/chromium.js'
+import {onGitHubActions, publishToGitHubActions} from '../report/github.js'
 import {isFileReporter, REPORTERS, type Reporter} from '../report/reporters.js'
 import {RunOutput} from '../report/run-output.js'
 import {evidenceSummary} from '../report/table.js'
@@ -64,7 +66,7 @@ ${BaseCommand.exitCodeHelp}`
     out: Flags.string({char: 'o', description: 'Evidence directory for this run (with several runs: one sub-directory per run id). Default: .firedrill/runs/<run-id>.'}),
     reporter: Flags.string({
       char: 'r',
-      description: 'Reporters, comma-separated: table (stdout), json (stdout), junit, markdown, html (files in the bundle under reports/).',
+      description: 'Reporters, comma-separated: table (stdout; on stderr when json takes stdout), json (stdout), junit, markdown, html (files in the bundle under reports/).',
       options: [...REPORTERS],
       multiple: true,
       delimiter: ',',
@@ -79,6 +81,8 @@ ${BaseCommand.exitCodeHelp}`
     const {argv} = await this.parse(Run)
     const interactive = !this.flags.ci && Boolean(process.stdin.isTTY)
     const drills = loadDrills(argv as string[], {topology: this.flags.topology, policy: this.flags.policy, ci: !interactive, deadline: this.flags.deadline})
+    // --pdf without a browser is refused before anything starts, with how to get one (not skipped after the drill).
+    if (this.flags.pdf) await requireChromium('--pdf')
     const reporters = this.flags.reporter as Reporter[]
     const json = this.jsonEnabled() || reporters.includes('json')
     const evidence = evidenceForRun(drills, {
@@ -123,10 +127,17 @@ ${BaseCommand.exitCodeHelp}`
     // Evidence is recorded run by run, in the order the runs happened.
     const byRun = new Map(outcomes.flatMap((o) => o.runs).map((r, i) => [r.run_id, evidence.records[i]] as const))
     const output = new RunOutput(outcomes, (r) => byRun.get(r.run_id))
+    // Under GitHub Actions: a step summary, and an annotation at the drill file's line for each missed
+    // objective (on stderr when stdout carries JSON, which the runner reads as well).
+    const annotations = onGitHubActions() ? publishToGitHubActions(outcomes, evidence.records.map((r) => r.dir)) : []
     if (json) {
       for (const line of output.getJson()) process.stdout.write(`${JSON.stringify(line)}\n`)
+      // --reporter json,table: the JSON on stdout, the table for people on stderr (never silently dropped).
+      if (reporters.includes('json') && reporters.includes('table')) process.stderr.write(`${output.display()}\n`)
+      for (const line of annotations) process.stderr.write(`${line}\n`)
       return undefined
     }
+    for (const line of annotations) this.log(line)
     if (reporters.includes('table')) this.log(output.display())
     for (const rec of evidence.records) {
       this.log(evidenceSummary(rec))

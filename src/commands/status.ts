@@ -1,7 +1,7 @@
 import {BaseCommand, topologyFlag} from '../cli/base-command.js'
 import {loadTopology} from '../config/load-topology.js'
 import {statusTable} from '../report/table.js'
-import {observe, unhealthyReasons} from '../topology/observe.js'
+import {checkHealthNow, observe, unhealthyReasons} from '../topology/observe.js'
 
 export interface StatusRow {
   site: string
@@ -19,7 +19,10 @@ export default class Status extends BaseCommand<typeof Status> {
 
   async run(): Promise<{project: string; healthy: boolean; problems: string[]; instances: StatusRow[]}> {
     const topology = loadTopology(this.flags.topology)
-    const seen = await observe(topology, await this.engine())
+    const engine = await this.engine()
+    const seen = await observe(topology, engine)
+    // The engine checks health every `interval`; where its last word is not `healthy`, ask now.
+    await checkHealthNow(seen, engine)
     const problems = unhealthyReasons(seen)
     this.log(statusTable(seen.instances))
     const up = seen.instances.some((o) => o.container)
@@ -33,7 +36,7 @@ export default class Status extends BaseCommand<typeof Status> {
         service: o.instance.service,
         container: o.instance.containerName,
         state: o.container?.state ?? 'absent',
-        health: o.container?.health ?? 'none',
+        health: o.healthNow?.ok ? 'healthy' : (o.container?.health ?? 'none'),
         role: o.role ?? null,
       })),
     }

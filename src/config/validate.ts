@@ -2,7 +2,7 @@ import {readdirSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {ConfigError, type ConfigIssue} from '../errors.js'
-import {loadDrill, type LoadedDrill} from './load-drill.js'
+import {loadDrill} from './load-drill.js'
 import {loadPolicy} from './load-policy.js'
 import {loadTopology} from './load-topology.js'
 import {YamlSource} from './yaml-source.js'
@@ -77,20 +77,4 @@ export function yamlFiles(paths: readonly string[]): string[] {
       .sort()
       .map((f) => path.join(p, f))
   })
-}
-
-/** The drills among these files (policy and topology files are skipped), and the problems of those that are not valid. */
-export function loadCatalogue(paths: readonly string[], opts: {ci?: boolean} = {}): {drills: LoadedDrill[]; issues: ConfigIssue[]} {
-  const drills: LoadedDrill[] = []
-  const issues: ConfigIssue[] = []
-  for (const file of yamlFiles(paths)) {
-    try {
-      const kind = kindOf(YamlSource.read(path.resolve(file)).value)
-      if (kind === 'drill' || kind === null) drills.push(loadDrill(file, opts))
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error
-      issues.push(...error.issues)
-    }
-  }
-  return {drills, issues}
 }

@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import type {LoadedDrill} from '../config/load-drill.js'
-import {findChromium, printToPdf} from '../report/chromium.js'
+import {CHROMIUM_REMEDIES, findChromium, printToPdf} from '../report/chromium.js'
 import {renderHtml} from '../report/html.js'
 import {renderJunit} from '../report/junit.js'
 import {renderMarkdown} from '../report/markdown.js'
@@ -106,7 +106,7 @@ export async function recordEvidence(loaded: LoadedDrill, result: DrillResult, e
 
 async function htmlPdf(html: Buffer): Promise<Buffer> {
   const binary = await findChromium()
-  if (!binary) throw new Error('Chromium is not installed (apt-get install chromium)')
+  if (!binary) throw new Error(`Chromium is not installed (${CHROMIUM_REMEDIES[0]})`)
   const dir = mkdtempSync(path.join(tmpdir(), 'firedrill-pdf-'))
   try {
     writeFileSync(path.join(dir, 'report.html'), html)

@@ -4,6 +4,8 @@ import path from 'node:path'
 
 import {execa} from 'execa'
 
+import {EnvironmentError} from '../errors.js'
+
 /** Headless Chromium (Debian's `chromium`) for PDFs, screenshots and checking that a report renders. */
 const CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']
 /** The flags every headless start uses (no network of its own: no updates, no sync, no QUIC). */
@@ -29,6 +31,20 @@ export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promis
     if (r.exitCode === 0 && String(r.stdout).trim()) return String(r.stdout).trim()
   }
   return undefined
+}
+
+/** How to get Chromium, for an error that needs it. */
+export const CHROMIUM_REMEDIES = [
+  'apt-get install -y chromium   (Debian, Ubuntu: chromium or chromium-browser)',
+  'or set FIREDRILL_CHROMIUM to a Chromium or Chrome binary',
+  'or leave out --pdf: the HTML report (--reporter html) needs no browser',
+]
+
+/** `--pdf` asked for: refuse before anything starts (exit 2) when no Chromium is there, saying how to get one. */
+export async function requireChromium(what: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const binary = await findChromium(env)
+  if (!binary) throw new EnvironmentError(`${what} needs Chromium (headless), and none was found (${CANDIDATES.join(', ')} on PATH, or $FIREDRILL_CHROMIUM)`, CHROMIUM_REMEDIES)
+  return binary
 }
 
 async function withProfile<T>(fn: (profile: string) => Promise<T>): Promise<T> {

@@ -69,7 +69,7 @@ export function statusTable(instances: readonly ObservedInstance[]): string {
       o.instance.service,
       o.instance.containerName,
       o.container?.state ?? 'absent',
-      o.container ? o.container.health : '-',
+      o.container ? (o.healthNow?.ok ? 'healthy' : o.container.health) : '-',
       o.role ? o.role.replace('_', ' ') : o.instance.cluster ? '-' : '',
     ])
   }

@@ -1,12 +1,9 @@
 import {randomBytes} from 'node:crypto'
 
-import path from 'node:path'
-
 import {NETWORK_FAULTS} from '../config/drill.js'
-import {loadDrill, type LoadedDrill, type LoadOptions} from '../config/load-drill.js'
-import {kindOf, yamlFiles} from '../config/validate.js'
-import {YamlSource} from '../config/yaml-source.js'
-import {ConfigError, errorMessage, type ConfigIssue} from '../errors.js'
+import {loadDrillFiles} from '../config/drill-files.js'
+import type {LoadedDrill, LoadOptions} from '../config/load-drill.js'
+import {ConfigError, errorMessage} from '../errors.js'
 import {gradeRepeat, type DrillOutcome, type GradeOn} from '../grade/repeat.js'
 
 export type {DrillOutcome} from '../grade/repeat.js'
@@ -41,28 +38,14 @@ export function newRunId(now = new Date()): string {
 
 /**
  * Validate every drill first, reporting the problems of every file at once; nothing starts on bad
- * input. Directories stand for the drills in them; policy files among the paths (drills/policy.yaml,
- * matched by drills/*.yaml) are skipped: they hold objectives, not steps.
+ * input. Which files are drills is decided by `drillFiles` (policy and topology files among the
+ * paths, such as drills/policy.yaml, are skipped), as for every command that takes drills.
  */
 export function loadDrills(paths: readonly string[], opts: LoadOptions = {}): LoadedDrill[] {
-  const loaded: LoadedDrill[] = []
-  const issues: ConfigIssue[] = []
-  for (const file of yamlFiles(paths)) {
-    try {
-      if (isPolicyFile(file)) continue
-      loaded.push(loadDrill(file, opts))
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error
-      issues.push(...error.issues)
-    }
-  }
+  const {drills, issues} = loadDrillFiles(paths, opts)
   if (issues.length > 0) throw new ConfigError(issues)
-  if (loaded.length === 0) throw new ConfigError([{file: paths.join(', '), field: '', message: 'no drill found there'}])
-  return loaded
-}
-
-function isPolicyFile(file: string): boolean {
-  return kindOf(YamlSource.read(path.resolve(file)).value) === 'policy'
+  if (drills.length === 0) throw new ConfigError([{file: paths.join(', '), field: '', message: 'no drill found there'}])
+  return drills
 }
 
 /** Run every drill (each `repeat` times) and grade it; with one run, the run's own grade. */

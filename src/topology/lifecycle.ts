@@ -7,7 +7,7 @@ import {type Progress, silentProgress} from '../util/progress.js'
 import {overlaps, parseCidr} from '../util/cidr.js'
 import {pollUntil, systemClock, type Clock} from '../util/time.js'
 import {networkName, type Instance, type Topology} from '../model/topology.js'
-import {observe, unhealthyReasons, type Observation} from './observe.js'
+import {checkHealthNow, observe, unhealthyReasons, type HealthPasses, type Observation} from './observe.js'
 
 export interface UpOptions {
   /** Build arguments applied to every image built (e.g. BASE_IMAGE). */
@@ -154,10 +154,12 @@ export async function waitHealthy(
   const progress = opts.progress ?? silentProgress
   let last: Observation | undefined
   let reasons: string[] = []
+  const passes: HealthPasses = {clock: opts.clock ?? systemClock, byContainer: new Map()}
   const ready = await progress.phase('Wait until healthy', (update) =>
     pollUntil(
       async () => {
         last = await observe(topology, engine)
+        await checkHealthNow(last, engine, passes)
         reasons = unhealthyReasons(last, opts.leftDown)
         if (reasons.length === 0) return last
         update(`waiting for: ${reasons.join('; ')}`)
@@ -170,7 +172,7 @@ export async function waitHealthy(
     ),
   )
   if (ready) return ready
-  const stuck = last?.instances.find((o) => o.container && (o.container.health === 'unhealthy' || o.container.health === 'starting'))
+  const stuck = last?.instances.find((o) => o.container && (o.container.health === 'unhealthy' || o.container.health === 'starting') && !o.healthNow?.ok)
   const message = `topology ${topology.project} was not healthy after ${Math.round(opts.timeoutMs / 1000)} s: ${reasons.join('; ')}`
   throw stuck ? await abortWithLogs(engine, message, stuck.container!.id) : new DrillAbortedError(message)
 }

@@ -1,6 +1,7 @@
 import {roleReaderFor} from '../cluster/registry.js'
-import type {ContainerSummary, Containers} from '../engine/engine.js'
+import type {ContainerExec, ContainerSummary, Containers} from '../engine/engine.js'
 import {LABEL, NET_HELPER_ROLE, projectFilter} from '../engine/labels.js'
+import {errorMessage} from '../errors.js'
 import {networkName, type Instance, type Topology} from '../model/topology.js'
 import type {ClusterRole} from '../model/vocabulary.js'
 
@@ -14,6 +15,12 @@ export interface ObservedInstance {
   memberState?: string
   /** For a standby: whether the leader's pg_stat_replication shows it streaming. */
   streaming?: boolean
+  /**
+   * The instance's health test as firedrill ran it just now (checkHealthNow), where the engine's own
+   * status was not `healthy`: the engine runs it only every `interval` (30 s by default, so that an
+   * idle topology costs little), so its status can lag a container that has just become healthy.
+   */
+  healthNow?: {ok: boolean; detail: string}
 }
 
 export interface Observation {
@@ -57,6 +64,47 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
   return {instances, strangers: containers.filter((c) => !known.has(c.name) && c.labels[LABEL.role] !== NET_HELPER_ROLE)}
 }
 
+/**
+ * Run each running instance's health test now, the way the engine runs it (exec, the test's argv,
+ * its timeout), where the engine's last verdict is not `healthy`. Readiness takes this result rather
+ * than wait up to an interval for the engine's next check: the engine's checks can then be rare.
+ */
+export async function checkHealthNow(observation: Observation, engine: Pick<ContainerExec, 'exec'>, passed?: HealthPasses): Promise<void> {
+  await Promise.all(
+    observation.instances.map(async (o) => {
+      const health = o.instance.health
+      if (!health || !o.container || o.container.state !== 'running' || o.container.health === 'healthy') return
+      // Within one wait, a check that passed moments ago is not run again every poll.
+      const at = passed?.clock.now()
+      const before = passed?.byContainer.get(o.container.id)
+      if (at !== undefined && before !== undefined && at - before < HEALTH_PASS_REUSE_MS && o.container.health !== 'unhealthy') {
+        o.healthNow = {ok: true, detail: 'passes'}
+        return
+      }
+      try {
+        const r = await engine.exec(o.container.id, health.test, {timeoutMs: health.timeout})
+        const said = (r.stderr.trim() || r.stdout.trim()).split('\n').at(-1)?.slice(0, 200)
+        o.healthNow = r.exitCode === 0 ? {ok: true, detail: 'passes'} : {ok: false, detail: `exit ${r.exitCode}${said ? `: ${said}` : ''}`}
+      } catch (error) {
+        o.healthNow = {ok: false, detail: errorMessage(error)}
+      }
+      if (passed && at !== undefined) {
+        if (o.healthNow.ok) passed.byContainer.set(o.container.id, at)
+        else passed.byContainer.delete(o.container.id)
+      }
+    }),
+  )
+}
+
+/** How long a passing check of firedrill's own stands for, within one wait (the engine's status still rules once it says unhealthy). */
+export const HEALTH_PASS_REUSE_MS = 5000
+
+/** Checks that passed during one wait, by container id, with when (the wait's clock). */
+export interface HealthPasses {
+  clock: {now(): number}
+  byContainer: Map<string, number>
+}
+
 /** Why the topology is not yet healthy; empty when it is. */
 export function unhealthyReasons(observation: Observation, leftDown: ReadonlySet<string> = new Set()): string[] {
   const reasons: string[] = []
@@ -69,7 +117,9 @@ export function unhealthyReasons(observation: Observation, leftDown: ReadonlySet
     const name = `${o.instance.service}@${o.instance.site}`
     if (!o.container) reasons.push(`${name}: no container`)
     else if (o.container.state !== 'running') reasons.push(`${name}: ${o.container.state}`)
-    else if (o.instance.health && o.container.health !== 'healthy') reasons.push(`${name}: health ${o.container.health}`)
+    else if (o.instance.health && o.container.health !== 'healthy' && !o.healthNow?.ok) {
+      reasons.push(`${name}: health ${o.healthNow ? `check failing (${o.healthNow.detail})` : o.container.health}`)
+    }
     services.set(o.instance.service, [...(services.get(o.instance.service) ?? []), o])
   }
   for (const [service, members] of services) {

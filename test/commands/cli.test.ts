@@ -77,6 +77,17 @@ services:
   })
 })
 
+describe('warnings under --ci', () => {
+  it('one warning is one line, however long and however narrow the terminal (no oclif " ›" wrapping)', async () => {
+    const file = tmp.write('no-fault.yaml', MINIMAL_DRILL.replace(/steps:[\s\S]*$/, 'steps:\n  - sleep: 1s\n'))
+    const r = await firedrill(['run', file, '--ci'], {env: {...NO_ENGINE, OCLIF_COLUMNS: '40'}})
+    expect(r.exitCode).toBe(3)
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('Warning'))
+    expect(warnings).toEqual([`Warning: ${file}: drill kill-primary injects no fault and has no disruptive runbook or manual step, so it has nothing to measure RTO and RPO from`])
+    expect(r.stderr).not.toContain('›')
+  })
+})
+
 describe('Docker engine unreachable: exit 3 and one clear sentence', () => {
   it.each([['up'], ['status'], ['down'], ['cleanup', '--project', 'bank-3site'], ['run', 'drills/kill-primary.yaml'], ['run', 'drills/kill-primary.yaml', '--ci']])('%s', async (...args) => {
     const r = await firedrill(args, {env: NO_ENGINE})
@@ -143,6 +154,25 @@ describe('start-up', () => {
     expect(fast.stdout).toBe(String(stock.stdout))
     expect(noArgs.stdout).toBe(fast.stdout)
     expect(fast.stdout.includes('\u001b[1mCOMMANDS\u001b[22m')).toBe('FORCE_COLOR' in env)
+  })
+
+  it('`firedrill help` and `firedrill -h` are the root help (without oclif); `help CMD` and `CMD -h` are the command\'s help', async () => {
+    const root = await firedrill(['--help'])
+    for (const args of [['help'], ['-h']]) {
+      const r = await firedrill(args, {env: {DEBUG: '*'}})
+      expect(r.exitCode, args.join(' ')).toBe(0)
+      expect(r.stderr, args.join(' ')).toBe('')
+      expect(r.stdout, args.join(' ')).toBe(root.stdout)
+    }
+    const runHelp = await firedrill(['run', '--help'])
+    expect(runHelp.stdout).toMatch(/^USAGE$/m)
+    for (const args of [['help', 'run'], ['run', '-h']]) {
+      const r = await firedrill(args)
+      expect(r.exitCode, args.join(' ')).toBe(0)
+      expect(r.stdout, args.join(' ')).toBe(runHelp.stdout)
+    }
+    const verify = await firedrill(['help', 'evidence', 'verify'])
+    expect(verify.stdout).toBe((await firedrill(['evidence', 'verify', '--help'])).stdout)
   })
 
   it('root help lists every topic and every command of the manifest', async () => {

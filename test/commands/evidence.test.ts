@@ -184,6 +184,20 @@ describe('history, plan, note and the period report on a seeded store', () => {
 })
 
 describe('run checks its evidence options before anything starts', () => {
+  it('--pdf without Chromium is exit 2 naming how to get it, before the engine is asked', async () => {
+    // A PATH with node and sh but no browser.
+    const bin = path.join(tmp.dir, 'no-browser-bin')
+    mkdirSync(bin)
+    const {symlinkSync} = await import('node:fs')
+    symlinkSync(process.execPath, path.join(bin, 'node'))
+    symlinkSync('/bin/sh', path.join(bin, 'sh'))
+    const r = await firedrill(['run', 'drills/kill-primary.yaml', '--pdf'], {env: {...NO_ENGINE, PATH: bin}})
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toContain('--pdf needs Chromium (headless), and none was found')
+    expect(r.stderr).toContain('apt-get install -y chromium')
+    expect(r.stderr).toContain('FIREDRILL_CHROMIUM')
+  })
+
   it('an unreadable key is exit 2, before the engine is asked', async () => {
     const r = await firedrill(['run', 'drills/kill-primary.yaml', '--key', '/nonexistent/key.pem'], {env: NO_ENGINE})
     expect(r.exitCode).toBe(2)

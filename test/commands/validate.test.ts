@@ -1,3 +1,5 @@
+import path from 'node:path'
+
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {DEFAULT_DRILLS_DIR} from '../../src/paths.js'
@@ -65,6 +67,15 @@ describe('firedrill drills list', () => {
     expect(byName['kill-primary']).toMatchObject({targets: ['kill service=postgres role=leader'], objectives: {rto_ms: 30_000, rpo_ms: 0, tier: null}, frequency: 'quarterly'})
     expect(byName['db-process-crash']).toMatchObject({objectives: {rto_ms: 15_000, rpo_ms: 0, tier: 'critical'}, frequency: 'monthly'})
     expect(byName['site-isolation'].objectives.split_brain).toBe(false)
+  })
+
+  it('says where the shipped drills and topologies are (the package\'s own directories, in an installed copy too)', async () => {
+    const {PACKAGE_ROOT} = await import('../../src/paths.js')
+    const r = await firedrill(['drills', 'list'], {env: NO_ENGINE})
+    expect(r.stdout).toContain(`Shipped drills: ${path.join(PACKAGE_ROOT, 'drills')}\nShipped topologies: ${path.join(PACKAGE_ROOT, 'fixtures', 'topologies')}`)
+    const j = JSON.parse((await firedrill(['drills', 'list', '--json'], {env: NO_ENGINE})).stdout)
+    expect(j.shipped_drills).toBe(path.join(PACKAGE_ROOT, 'drills'))
+    expect(j.shipped_topologies).toBe(path.join(PACKAGE_ROOT, 'fixtures', 'topologies'))
   })
 
   it('a file that is not a valid drill is reported, exit 2', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {execa} from 'execa'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {loadCatalogue} from '../../src/config/validate.js'
+import {loadDrillFiles} from '../../src/config/drill-files.js'
 import {readJournal} from '../../src/drill/journal.js'
 import {DockerEngine} from '../../src/engine/docker.js'
 import {DEFAULT_DRILLS_DIR, PACKAGE_ROOT} from '../../src/paths.js'
@@ -38,7 +38,7 @@ describe(`chaos: ${TRIALS} interrupted drills (seed ${SEED})`, () => {
   const tmp = tempDir()
   const topology = tmp.write(`${project}.yaml`, embeddedTopologyAs(project))
   const engine = new DockerEngine()
-  const drills = loadCatalogue([DEFAULT_DRILLS_DIR]).drills.map((d) => d.drill.file)
+  const drills = loadDrillFiles([DEFAULT_DRILLS_DIR]).drills.map((d) => d.drill.file)
 
   beforeAll(async () => {
     console.log(`chaos seed ${SEED} (replay with CHAOS_SEED=${SEED} CHAOS_TRIALS=${TRIALS})`)

@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {loadCatalogue} from '../../src/config/validate.js'
+import {loadDrillFiles} from '../../src/config/drill-files.js'
 import {DEFAULT_DRILLS_DIR} from '../../src/paths.js'
 import {firedrill} from '../support/cli.js'
 import {labelled, NOTHING, testProject} from '../support/docker.js'
@@ -21,7 +21,7 @@ describe('the shipped drills on the embedded topology', () => {
   })
 
   it('firedrill run drills/ passes every one, reverts every fault, and leaves nothing behind', async () => {
-    const shipped = loadCatalogue([DEFAULT_DRILLS_DIR]).drills.map((d) => d.drill.name)
+    const shipped = loadDrillFiles([DEFAULT_DRILLS_DIR]).drills.map((d) => d.drill.name)
     expect(shipped.length).toBeGreaterThanOrEqual(5)
     const r = await firedrill(['run', 'drills/', '--topology', topology, '--ci', '--json'], {timeout: 1_500_000})
     let results: any[]

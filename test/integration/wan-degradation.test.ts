@@ -1,3 +1,6 @@
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {DockerEngine} from '../../src/engine/docker.js'
@@ -110,7 +113,15 @@ steps:
     expect(p.stderr).toBe('')
     const pr = JSON.parse(p.stdout.trim())
     console.log(`partition drill: verdict ${pr.verdict}, RTO ${pr.measurements.rto_ms} ms, RPO ${pr.measurements.rpo_ms} ms, split brain ${JSON.stringify(pr.measurements.split_brain?.periods)}; ${pr.faults[0]?.detail}`)
-    expect(p.exitCode, JSON.stringify(pr.results)).toBe(0)
+    // A gate that fails at random must say why: the Patroni side of the story (each node's own log
+    // lines, not PostgreSQL's statement errors) from the evidence bundle, which stays in TEST_HOME.
+    const patroniTail = (site: string) =>
+      readFileSync(path.join(pr.evidence.dir, 'logs', `fd-${project}-postgres-${site}.log`), 'utf8')
+        .split('\n')
+        .filter((l) => / (INFO|WARNING|ERROR): /.test(l))
+        .slice(-40)
+        .join('\n')
+    expect(p.exitCode, p.exitCode === 0 ? '' : `${JSON.stringify(pr.results)}\nbundle ${pr.evidence.dir}\nseoul:\n${patroniTail('seoul')}\ngyeonggi:\n${patroniTail('gyeonggi')}`).toBe(0)
     expect(pr.measurements.rto_ms).toBeGreaterThan(0)
     expect(pr.faults[0]).toMatchObject({kind: 'partition', name: 'seoul-cut', mechanism: null})
     expect(pr.faults[0].detail).toMatch(/iptables chain FIREDRILL-[0-9a-f]{6} on INPUT in 6 container\(s\)/)

@@ -22,7 +22,7 @@ describe('export compose', () => {
       command: ['patroni'],
       networks: {busan: {aliases: ['postgres-busan']}, wan: {aliases: ['postgres-busan']}},
       labels: {'io.firedrill.project': 'bank-3site', 'io.firedrill.site': 'busan', 'io.firedrill.service': 'postgres', 'io.firedrill.role': 'topology'},
-      healthcheck: {test: ['CMD', 'curl', '-fsS', '--max-time', '2', 'http://127.0.0.1:8008/health'], interval: '1s', timeout: '3s', retries: 180, start_period: '0s'},
+      healthcheck: {test: ['CMD', 'curl', '-fsS', '--max-time', '2', 'http://127.0.0.1:8008/health'], interval: '30s', timeout: '3s', retries: 6, start_period: '0s'},
       stop_grace_period: '10s',
       restart: 'no',
     })

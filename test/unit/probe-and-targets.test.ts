@@ -1,10 +1,10 @@
-import {describe, expect, it} from 'vitest'
+import {describe, expect, it, vi} from 'vitest'
 
 import type {ContainerSummary} from '../../src/engine/engine.js'
 import {selectTargets} from '../../src/faults/targets.js'
 import {classifyWriteError} from '../../src/probes/postgres/write-probe.js'
 import type {Instance} from '../../src/model/topology.js'
-import {unhealthyReasons, type ObservedInstance} from '../../src/topology/observe.js'
+import {checkHealthNow, unhealthyReasons, type ObservedInstance} from '../../src/topology/observe.js'
 
 const pgError = (code: string) => Object.assign(new Error('server said no'), {code})
 
@@ -80,6 +80,60 @@ describe('unhealthyReasons', () => {
       'postgres@b: health starting',
       'postgres: 0 of 1 leader',
     ])
+  })
+})
+
+describe('checkHealthNow: readiness does not wait for the engine\'s next (rare) health check', () => {
+  it('runs the test where the engine has not said healthy, in the container, with its timeout; a pass counts as healthy, a failure names what it said', async () => {
+    const instances = healthy()
+    instances[0]!.container!.health = 'starting'
+    instances[2]!.container!.health = 'unhealthy'
+    instances[3]!.container!.state = 'exited'
+    const exec = vi.fn(async (id: string, argv: string[], opts?: {timeoutMs?: number}) => {
+      expect(argv).toEqual(['true'])
+      expect(opts?.timeoutMs).toBe(1000)
+      return id === 'fd-p-etcd-a' ? {exitCode: 0, stdout: '{"health":"true"}', stderr: ''} : {exitCode: 22, stdout: '', stderr: 'curl: (22) The requested URL returned error: 503\n'}
+    })
+    const seen = {instances, strangers: []}
+    await checkHealthNow(seen, {exec})
+    // Only where the engine's word is not healthy, and only running containers.
+    expect(exec.mock.calls.map((c) => c[0]).sort()).toEqual(['fd-p-etcd-a', 'fd-p-postgres-b'])
+    expect(instances[0]!.healthNow).toEqual({ok: true, detail: 'passes'})
+    expect(unhealthyReasons(seen)).toEqual([
+      'postgres@b: health check failing (exit 22: curl: (22) The requested URL returned error: 503)',
+      'postgres@c: exited',
+    ])
+  })
+
+  it('within one wait, a check that passed is not run again for 5 s; one that failed is run every time', async () => {
+    let now = 0
+    const passes = {clock: {now: () => now}, byContainer: new Map<string, number>()}
+    const exec = vi.fn(async (id: string) => (id === 'fd-p-etcd-a' ? {exitCode: 0, stdout: '', stderr: ''} : {exitCode: 1, stdout: '', stderr: 'no'}))
+    const round = async () => {
+      const instances = healthy()
+      instances[0]!.container!.health = 'starting'
+      instances[1]!.container!.health = 'starting'
+      const seen = {instances, strangers: []}
+      await checkHealthNow(seen, {exec}, passes)
+      return seen
+    }
+    await round()
+    expect(exec).toHaveBeenCalledTimes(2)
+    now = 4000
+    const again = await round()
+    expect(exec.mock.calls.map((c) => c[0])).toEqual(['fd-p-etcd-a', 'fd-p-postgres-a', 'fd-p-postgres-a'])
+    expect(again.instances[0]!.healthNow).toEqual({ok: true, detail: 'passes'})
+    now = 5500
+    await round()
+    expect(exec).toHaveBeenCalledTimes(5)
+  })
+
+  it('an exec that fails (engine error, timeout) is a failing check, not a crash', async () => {
+    const instances = healthy()
+    instances[1]!.container!.health = 'starting'
+    const seen = {instances, strangers: []}
+    await checkHealthNow(seen, {exec: async () => Promise.reject(new Error('true in fd-p-postgres-a took longer than 1000 ms'))})
+    expect(unhealthyReasons(seen)).toEqual(['postgres@a: health check failing (true in fd-p-postgres-a took longer than 1000 ms)'])
   })
 })
 
