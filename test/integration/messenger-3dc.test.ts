@@ -153,7 +153,7 @@ async function powerCut(containers: {id: string}[]): Promise<() => Promise<void>
 }
 
 describe('messenger-3dc (auth only in pangyo)', () => {
-  const m = messenger('messenger-3dc/topology.yaml', 18_480)
+  const m = messenger('fixtures/topologies/messenger-3dc/topology.yaml', 18_480)
 
   it('comes up with pangyo master and 2 replicas; a write through the gateway reads back; sessions are checked', async () => {
     const {port} = m.state
@@ -266,7 +266,7 @@ describe('messenger-3dc (auth only in pangyo)', () => {
 })
 
 describe('messenger-3dc redundant (auth on every site)', () => {
-  const m = messenger('messenger-3dc/topology-redundant.yaml', 18_481)
+  const m = messenger('fixtures/topologies/messenger-3dc/topology-redundant.yaml', 18_481)
 
   it("cut pangyo's power: the gateway moves to gasan's API, which checks sessions with gasan's auth and writes to the promoted gasan; revert heals", async () => {
     const {port, topology} = m.state

@@ -99,12 +99,12 @@ ${opts.extraSteps ?? ''}  - sleep: 1s
 }
 
 /**
- * A topology under fixtures/topologies (e.g. `messenger-3dc/topology.yaml`) under another project name,
+ * A topology of this package (e.g. `fixtures/topologies/messenger-3dc/topology.yaml`) under another project name,
  * its build contexts made absolute and, with `ports`, each published host port replaced
  * (old → new), so a test does not collide with the same topology brought up by hand.
  */
 export function fixtureTopologyAs(relative: string, project: string, ports: Record<number, number> = {}): string {
-  const file = path.join(PACKAGE_ROOT, 'fixtures', 'topologies', relative)
+  const file = path.join(PACKAGE_ROOT, relative)
   let text = readFileSync(file, 'utf8')
     .replace(/^name: .*$/m, `name: ${project}`)
     .replaceAll(/context: \.\/(\S+)/g, (_, dir: string) => `context: ${path.join(path.dirname(file), dir)}`)
