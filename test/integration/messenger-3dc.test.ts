@@ -6,6 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {loadTopology} from '../../src/config/load-topology.js'
 import {DockerEngine} from '../../src/engine/docker.js'
 import {LABEL} from '../../src/engine/labels.js'
+import {isolateFault} from '../../src/faults/isolate.js'
 import {bringUp, tearDown, waitHealthy} from '../../src/topology/lifecycle.js'
 import {networkName, type Topology} from '../../src/topology/model.js'
 import {labelled, NOTHING, testProject} from '../support/docker.js'
@@ -15,8 +16,10 @@ import {fixtureTopologyAs, tempDir} from '../support/files.js'
  * fixtures/topologies/messenger-3dc behaves as its README says, on the real engine: healthy after up;
  * a write through the gateway reads back; killing the Redis master makes Sentinel promote gasan's
  * replica and the API serve writes again; cutting pangyo's power leaves the API answering 503 (auth
- * runs only in pangyo) although gasan's and busan's API containers run; on topology-redundant.yaml
- * the same cut leaves the API serving. Every fault is reverted and the topology is healthy again.
+ * runs only in pangyo) although gasan's and busan's API containers run; isolating the master's site
+ * makes Sentinel promote another and, reconnected with new addresses, the isolated nodes announce them
+ * and the old master follows the new one; on topology-redundant.yaml the pangyo cut leaves the API
+ * serving. Every fault is reverted and the topology is healthy again.
  * The figures measured are printed (README.md of the topology quotes them).
  */
 const SESSION = {Authorization: 'Bearer firedrill-demo-session'}
@@ -93,12 +96,18 @@ function recoveredAt(samples: Sample[], after: number): number | undefined {
   return undefined
 }
 
+/** Poll until check gives a value; a check that throws (a container still starting) counts as not yet. */
 async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 200): Promise<T> {
   const deadline = performance.now() + timeoutMs
+  let lastError: unknown
   for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`)
+    try {
+      const value = await check()
+      if (value !== undefined) return value
+    } catch (error) {
+      lastError = error
+    }
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s${lastError ? ` (last error: ${String(lastError)})` : ''}`)
     await new Promise((r) => setTimeout(r, intervalMs))
   }
 }
@@ -115,7 +124,7 @@ function messenger(relative: string, gatewayHostPort: number) {
   const redisCli = async (service: 'redis' | 'sentinel', site: string, args: string[]) => {
     const c = await container(service, site)
     const r = await engine.exec(c.id, ['redis-cli', '-p', service === 'redis' ? '6379' : '26379', '--raw', ...args], {timeoutMs: 5000})
-    expect(r.exitCode, r.stderr).toBe(0)
+    if (r.exitCode !== 0) throw new Error(`redis-cli ${args.join(' ')} in ${c.name}: exit ${r.exitCode}: ${r.stderr.trim()}`)
     return r.stdout.trim()
   }
   /** The master's WAN address as the Sentinel of `site` names it. */
@@ -261,6 +270,50 @@ describe('messenger-3dc (auth only in pangyo)', () => {
     await waitHealthy(topology, engine, {timeoutMs: 90_000})
     expect(await m.masters()).toEqual(['gasan'])
     const again = await call(port, 'POST', '/messages', {run: 'power-cut', seq: 1_000_000})
+    expect(again.status, again.body).toBe(201)
+  })
+
+  it("isolate gasan (the master now) from the WAN: Sentinel promotes pangyo; reconnected, gasan's nodes announce their new WAN addresses and its Redis follows pangyo", async () => {
+    const {port, topology} = m.state
+    const wan = networkName(m.project, undefined)
+    expect(await m.masters()).toEqual(['gasan'])
+    const pangyo = await m.wanAddress('redis', 'pangyo')
+    const before = {redis: await m.wanAddress('redis', 'gasan'), sentinel: await m.wanAddress('sentinel', 'gasan')}
+    const targets = (await m.siteContainers('gasan')).map((c) => ({id: c.id, name: c.name, aliases: [`${c.labels[LABEL.service]}-gasan`]}))
+    const loop = writeLoop(port, 'isolate')
+    await new Promise((r) => setTimeout(r, 1500))
+    const tFault = performance.now()
+    const {revert} = await isolateFault(engine, 'gasan', wan, targets).inject()
+    if (!revert) throw new Error('isolate returned no revert')
+    try {
+      const promoted = await until('Sentinel names pangyo master', async () => ((await m.masterPerSentinel('busan')) === pangyo ? performance.now() : undefined), 30_000, 100)
+      const served = await until('writes acknowledged again', async () => recoveredAt(loop.samples, tFault), 30_000)
+      await loop.stop()
+      console.log(`isolate gasan (master): Sentinel named pangyo after ${((promoted - tFault) / 1000).toFixed(2)} s; writes acknowledged again after ${((served - tFault) / 1000).toFixed(2)} s`)
+    } finally {
+      await loop.stop()
+      await revert.run()
+    }
+    const after = {redis: await m.wanAddress('redis', 'gasan'), sentinel: await m.wanAddress('sentinel', 'gasan')}
+    console.log(`isolate gasan: WAN addresses before ${JSON.stringify(before)}, after reconnecting ${JSON.stringify(after)}`)
+    await until('gasan follows pangyo', async () => {
+      const info = await m.redisCli('redis', 'gasan', ['info', 'replication'])
+      return info.includes(`master_host:${pangyo}`) && info.includes('master_link_status:up') ? true : undefined
+    }, 60_000, 500)
+    // The Sentinels reach gasan's nodes at their addresses now: neither is down in busan's Sentinel's view.
+    await until("busan's Sentinel sees gasan's replica and Sentinel up at their new addresses", async () => {
+      const replicas = await m.redisCli('sentinel', 'busan', ['sentinel', 'replicas', 'messenger'])
+      const sentinels = await m.redisCli('sentinel', 'busan', ['sentinel', 'sentinels', 'messenger'])
+      const up = (listing: string, ip: string) => {
+        const lines = listing.split('\n')
+        for (let i = 0; i < lines.length; i++) if (lines[i] === 'ip' && lines[i + 1] === ip) return !/s_down|disconnected/.test(lines.slice(i, i + 12).join(' '))
+        return false
+      }
+      return up(replicas, after.redis!) && up(sentinels, after.sentinel!) ? true : undefined
+    }, 60_000, 1000)
+    await waitHealthy(topology, engine, {timeoutMs: 90_000})
+    expect(await m.masters()).toEqual(['pangyo'])
+    const again = await call(port, 'POST', '/messages', {run: 'isolate', seq: 1_000_000})
     expect(again.status, again.body).toBe(201)
   })
 })
