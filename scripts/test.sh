@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # The report tests (HTML in headless Chromium, JUnit against its schema, the PDF read back) need the report tools.
 export FIREDRILL_REPORT_TOOLS=1
+# The integration tests also drill messenger-3dc and mariadb-2site: build their images too.
+export FIREDRILL_TEST_IMAGES=1
 . scripts/setup.sh
 # The integration project fails (never skips) when the engine is missing; setup has started one.
 # Plain logs when not on a terminal (CI).

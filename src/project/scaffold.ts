@@ -13,10 +13,17 @@ import {DEFAULT_DRILLS_DIR, PACKAGE_ROOT, SHIPPED_TOPOLOGIES_DIR} from '../paths
  * Actions and GitLab CI require (test/commands/init.test.ts).
  */
 
-/** The shipped example topologies, by directory name. */
+/**
+ * The drill init writes for each example it offers (a shipped drill, pointed at the project's topology).
+ * Only a shipped topology with a drill here is offered: a project whose drill does not validate
+ * against its own topology would be no start at all.
+ */
+const EXAMPLE_DRILLS: Record<string, string> = {'bank-3site': 'kill-primary.yaml'}
+
+/** The shipped example topologies init can start from, by directory name. */
 export function shippedExamples(): string[] {
   return readdirSync(SHIPPED_TOPOLOGIES_DIR)
-    .filter((d) => existsSync(path.join(SHIPPED_TOPOLOGIES_DIR, d, 'topology.yaml')))
+    .filter((d) => EXAMPLE_DRILLS[d] !== undefined && existsSync(path.join(SHIPPED_TOPOLOGIES_DIR, d, 'topology.yaml')))
     .sort()
 }
 
@@ -122,9 +129,9 @@ firedrill:
 `
 }
 
-/** The shipped kill-primary drill, pointed at the project's topology. */
-function killPrimaryDrill(): string {
-  const text = readFileSync(path.join(DEFAULT_DRILLS_DIR, 'kill-primary.yaml'), 'utf8')
+/** The example's shipped drill, pointed at the project's topology. */
+function exampleDrill(example: string): string {
+  const text = readFileSync(path.join(DEFAULT_DRILLS_DIR, EXAMPLE_DRILLS[example]!), 'utf8')
   return text
     .replace(/^# yaml-language-server: \$schema=.*$/m, `# yaml-language-server: $schema=${path.join(PACKAGE_ROOT, 'schemas', 'drill.schema.json')}`)
     .replace(/^topology: .*$/m, 'topology: ../topology/topology.yaml')
@@ -154,7 +161,7 @@ export function scaffold(dir: string, opts: {example?: string; name?: string} = 
 
   const written: Record<string, string> = {
     'topology/topology.yaml': topologyText,
-    'drills/kill-primary.yaml': killPrimaryDrill(),
+    [`drills/${EXAMPLE_DRILLS[example]!}`]: exampleDrill(example),
     'drills/policy.yaml': policy(),
     '.github/workflows/firedrill.yml': githubWorkflow(),
     '.gitlab-ci.yml': gitlabCi(),

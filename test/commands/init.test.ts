@@ -4,6 +4,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 
+import {shippedExamples} from '../../src/project/scaffold.js'
 import {firedrill, NO_ENGINE} from '../support/cli.js'
 import {tempDir} from '../support/files.js'
 
@@ -39,6 +40,19 @@ describe('firedrill init', () => {
       ['drills/kill-primary.yaml', 'drill', true],
       ['drills/policy.yaml', 'policy', true],
     ])
+  })
+
+  it('every example it offers gives a project whose files all validate (an example with no drill for it is not offered)', async () => {
+    expect(shippedExamples()).toContain('bank-3site')
+    for (const example of shippedExamples()) {
+      const d = path.join(tmp.dir, `example-${example}`)
+      const w = await firedrill(['init', d, '--example', example], {env: NO_ENGINE})
+      expect(w.exitCode, w.stderr).toBe(0)
+      const v = await firedrill(['validate', path.join(d, 'topology'), path.join(d, 'drills'), '--ci'], {env: NO_ENGINE})
+      expect(v.exitCode, `${example}: ${v.stdout}${v.stderr}`).toBe(0)
+    }
+    const unfit = await firedrill(['init', path.join(tmp.dir, 'unfit'), '--example', 'messenger-3dc'], {env: NO_ENGINE})
+    expect(unfit.exitCode).toBe(2)
   })
 
   it('the GitHub Actions workflow parses, runs nightly and on demand, and uploads JUnit, the HTML report and the evidence even when a drill fails', () => {

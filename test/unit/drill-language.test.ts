@@ -163,6 +163,19 @@ describe('the shipped drills', () => {
     expect(readFileSync(DEFAULT_TOPOLOGY, 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../../../schemas/topology.schema.json')
     expect(path.relative(PACKAGE_ROOT, DEFAULT_TOPOLOGY)).toBe('fixtures/topologies/bank-3site/topology.yaml')
   })
+
+  it.each([
+    'fixtures/topologies/messenger-3dc/topology.yaml',
+    'fixtures/topologies/messenger-3dc/topology-redundant.yaml',
+    'test/fixtures/topologies/mariadb-2site/topology.yaml',
+  ])('%s validates and points editors at the JSON Schema', (relative) => {
+    const full = path.join(PACKAGE_ROOT, relative)
+    const verdict = validateFile(full, {ci: true})
+    expect(verdict.issues).toEqual([])
+    expect(verdict.valid).toBe(true)
+    const schema = path.relative(path.dirname(full), path.join(PACKAGE_ROOT, 'schemas', 'topology.schema.json'))
+    expect(readFileSync(full, 'utf8').split('\n')[0]).toBe(`# yaml-language-server: $schema=${schema}`)
+  })
 })
 
 describe('where a command runs', () => {
