@@ -1,5 +1,6 @@
 import type {DrillProbe, LoadedDrill} from '../config/load-drill.js'
 import {NETWORK_FAULTS} from '../config/drill.js'
+import {specCapabilities} from '../config/probe-kinds.js'
 import {describeDeadline} from '../config/deadline.js'
 import {formatMs} from '../config/duration.js'
 import {DeadlineExceededError, DrillAbortedError, EngineLostError, EngineUnavailableError, errorMessage, FiredrillError, InterruptedError} from '../errors.js'
@@ -160,6 +161,7 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
     reverts,
     samples: first.probe.samples,
     stableSamples: first.spec.stable_samples,
+    probes: probes.map((p) => ({name: p.name, samples: p.probe.samples, stableSamples: p.spec.stable_samples})),
     signal,
     anchor: {},
     asserts: [],
@@ -312,9 +314,9 @@ async function unwind(run: Run, failure: unknown): Promise<{failure: unknown; lo
   // Read back once before undoing anything (the fallback if the topology does not come back), and
   // again once it is healthy: writes lost while healing (a failback) are lost all the same.
   const before: (ReadBack | undefined)[] = []
-  for (const {probe} of run.probes) {
+  for (const {probe, spec} of run.probes) {
     before.push(
-      probe.readBack && !signal.aborted && !run.engineLost() && probe.samples.length > 0 && reverts.size > 0
+      probe.readBack && specCapabilities(spec)?.rpo && !signal.aborted && !run.engineLost() && probe.samples.length > 0 && reverts.size > 0
         ? await probe.readBack(PRE_REVERT_READ_BACK_TIMEOUT_MS).catch(() => undefined)
         : undefined,
     )
@@ -371,7 +373,8 @@ async function readBackAfter(run: Run, before: (ReadBack | undefined)[]): Promis
 async function readBackOne(run: Run, p: RunProbe, before: ReadBack | undefined, label: string): Promise<Set<number> | undefined> {
   const {timeline, progress} = run
   const {probe} = p
-  const readBackNow = probe.readBack?.bind(probe)
+  // A kind that can read back, written so that it does not (an http probe without write + read), is not asked.
+  const readBackNow = specCapabilities(p.spec)?.rpo ? probe.readBack?.bind(probe) : undefined
   if (!readBackNow || probe.samples.length === 0) return undefined
   let after: ReadBack | undefined
   try {
