@@ -199,6 +199,18 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
     for (const [probeName, probeSpec] of entries) {
       if (!services.has(probeSpec.service)) {
         issues.push(source.issue([...probeField(probeName), 'service'], `service "${probeSpec.service}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
+        continue
+      }
+      // Fields some kinds share: the failover order of sites, where a command runs.
+      const {order, in: place} = probeSpec as {order?: string[]; in?: TargetSelector | 'host'}
+      for (const [j, site] of (order ?? []).entries()) {
+        if (!topology.instances.some((i) => i.site === site && i.service === probeSpec.service)) {
+          issues.push(source.issue([...probeField(probeName), 'order', j], `no ${probeSpec.service} instance on site "${site}" in topology ${topology.project}`))
+        }
+      }
+      if (place !== undefined && place !== 'host') issues.push(...checkPlace(place, [...probeField(probeName), 'in'], topology, services, sites, source))
+      if (probeSpec.kind === 'command' && place === undefined && topology.instances.filter((i) => i.service === probeSpec.service).length > 1) {
+        issues.push(source.issue([...probeField(probeName), 'in'], `service ${probeSpec.service} has several instances: say where the command runs (in: host, or a target such as {service: ${probeSpec.service}, role: leader})`))
       }
     }
     for (const [j, site] of (spec.replication_lag?.sites ?? []).entries()) {

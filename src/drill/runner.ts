@@ -129,8 +129,8 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
     const seen = await observe(topology, engine)
     return seen.instances
       .filter((o) => o.instance.service === service && o.container)
-      .map((o) => ({name: o.instance.hostname, address: vantage === 'wan' ? o.address : o.container?.addresses[networkName(topology.project, o.instance.site)]}))
-      .filter((n): n is ProbeNode => n.address !== undefined)
+      .map((o) => ({name: o.instance.hostname, site: o.instance.site, address: vantage === 'wan' ? o.address : o.container?.addresses[networkName(topology.project, o.instance.site)]}))
+      .filter((n): n is ProbeNode & {site: string} => n.address !== undefined)
   }
   const probes: RunProbe[] = drill.probes.map((p) => {
     const kind = probeKind(p.spec.kind)

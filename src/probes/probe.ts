@@ -12,6 +12,8 @@ export interface ProbeNode {
   /** The instance's hostname (for a cluster, also its member name). */
   name: string
   address: string
+  /** The site it runs on (client-side failover goes through sites in a declared order). */
+  site?: string
 }
 
 /** Where a probe runs a command (the `command` kind): on the host, or in the one running container a target picks now. */

@@ -1,6 +1,9 @@
 import {registerProbeSchema, type ProbeKindSchema} from '../config/probe-kinds.js'
 import type {AnyProbeKind, ProbeKind} from './probe.js'
+import {commandKind} from './command/kind.js'
+import {httpKind} from './http/kind.js'
 import {postgresWrite} from './postgres/kind.js'
+import {tcp} from './tcp/kind.js'
 import './schemas.js'
 
 /**
@@ -33,3 +36,6 @@ export function probeKind(name: string): AnyProbeKind {
 }
 
 registerProbeKind(postgresWrite)
+registerProbeKind(httpKind)
+registerProbeKind(tcp)
+registerProbeKind(commandKind)

@@ -105,6 +105,44 @@ describe('several probes per drill: validation', () => {
   })
 })
 
+describe('the built-in check kinds in a drill', () => {
+  const load = (text: string) => loadDrill(tmp.write('drill.yaml', text))
+  it('rpo on a tcp or a plain http probe is refused naming the probe, its kind and the kinds that can; http with write + read may have one', () => {
+    const issues = issuesOf(() =>
+      load(drillText('  db: {kind: tcp, service: postgres, port: 5432}\n  api: {kind: http, service: postgres, port: 8008, path: /health}', '  db: {rto: 30s, rpo: 0s}\n  api: {rpo: 1s}')),
+    )
+    expect(issues.map((i) => [i.field, i.message])).toEqual([
+      ['objectives.db.rpo', 'probe db (kind tcp) cannot read its writes back, so it cannot measure rpo; kinds that can: postgres-write, http (with write and read)'],
+      ['objectives.api.rpo', 'probe api (kind http) cannot read its writes back, so it cannot measure rpo; kinds that can: postgres-write, http (with write and read)'],
+    ])
+    const ok = load(
+      drillText("  api: {kind: http, service: postgres, port: 8008, write: {path: '/m', body: '{\"seq\": ${seq}}'}, read: {path: '/m/${seq}'}}", '  api: {rto: 30s, rpo: 0s}'),
+    )
+    expect(ok.drill.probes[0]?.objectives).toMatchObject({rpoMs: 0})
+  })
+
+  it('a failover order naming a site without the service, a command with a shell string or no place to run: refused at their lines', () => {
+    const issues = issuesOf(() =>
+      load(
+        drillText(
+          "  db: {kind: tcp, service: postgres, port: 5432, order: [seoul, jeju]}\n  ready: {kind: command, service: postgres, argv: 'pg_isready -q'}\n  again: {kind: command, service: postgres, argv: [pg_isready]}",
+          '  db: {rto: 30s}',
+        ),
+      ),
+    )
+    expect(issues.map((i) => [i.field, i.line, i.message])).toEqual([
+      ['probes.ready.argv', 5, 'argv must be a list of arguments (argv), not a shell string'],
+    ])
+    const second = issuesOf(() =>
+      load(drillText('  db: {kind: tcp, service: postgres, port: 5432, order: [seoul, jeju]}\n  again: {kind: command, service: postgres, argv: [pg_isready]}', '  db: {rto: 30s}')),
+    )
+    expect(second.map((i) => [i.field, i.line, i.message])).toEqual([
+      ['probes.db.order[1]', 4, 'no postgres instance on site "jeju" in topology bank-3site'],
+      ['probes.again.in', 5, 'service postgres has several instances: say where the command runs (in: host, or a target such as {service: postgres, role: leader})'],
+    ])
+  })
+})
+
 describe('several probes per drill: a run', () => {
   it('two probes on one clock and one t_fault, each graded against its own objectives; the drill fails when one misses', async () => {
     const clock = new FakeClock()
