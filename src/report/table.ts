@@ -1,7 +1,7 @@
 import Table from 'cli-table3'
 
 import {formatMs} from '../config/duration.js'
-import {verdictLabel} from './run-report.js'
+import {probeFigures, verdictLabel} from './run-report.js'
 import type {DrillOutcome, Stats} from '../grade/repeat.js'
 import type {PlanRow} from '../history/calendar.js'
 import {sparkline, type TrendRow} from '../history/trend.js'
@@ -32,6 +32,9 @@ export function verdictTable(outcomes: readonly DrillOutcome[]): string {
 
 const LABELS: Record<string, string> = {rto: 'RTO', rpo: 'RPO', split_brain: 'split brain'}
 function objectiveLabel(objective: string): string {
+  // A named probe's objective: `api: rto` → `api: RTO`.
+  const named = /^([a-z][a-z0-9-]*): (rto|rpo|split_brain)$/.exec(objective)
+  if (named) return `${named[1]}: ${LABELS[named[2]!]}`
   return LABELS[objective] ?? objective
 }
 
@@ -56,6 +59,8 @@ function runSummary(r: DrillResult): string {
       `${m.acked_writes} acknowledged, ${m.lost_writes ?? '?'} lost, ${m.indeterminate_writes} indeterminate` +
       (m.indeterminate_present === null ? '' : ` (${m.indeterminate_present} of them applied)`),
     `  run ${r.run_id}, probe ${r.probe.kind} on ${r.probe.service} from the ${r.probe.vantage}, ${r.probe.samples} samples`,
+    // Several probes: each one's own figures (the line above is the first probe's).
+    ...(r.probes && r.probes.length > 1 ? r.probes.map((p) => `  probe ${probeFigures(p, r.status)}`) : []),
     ...(r.measurements.replication_lag ? describeLag(r.measurements.replication_lag).map((line) => `  ${line}`) : []),
     ...(r.faults ?? []).filter((f) => f.mechanism).map((f) => `  ${f.name}: network fault made with ${f.mechanism === 'netem' ? 'tc netem' : 'the NFQUEUE fallback (no netem in this kernel)'}`),
   ].join('\n')

@@ -9,7 +9,11 @@ import {loadDrill} from '../../src/config/load-drill.js'
 import {runDrill} from '../../src/drill/runner.js'
 import {PACKAGE_ROOT} from '../../src/paths.js'
 import {registerProbeKind} from '../../src/probes/registry.js'
+import {renderHtml} from '../../src/report/html.js'
+import {renderJunit} from '../../src/report/junit.js'
+import {renderMarkdown} from '../../src/report/markdown.js'
 import {RunOutput} from '../../src/report/run-output.js'
+import {drillSummary, verdictTable} from '../../src/report/table.js'
 import {issuesOf} from '../support/config.js'
 import {FakeClock} from '../support/fake-clock.js'
 import {fakeWriteKind, FakeCluster} from '../support/fake-cluster.js'
@@ -186,5 +190,18 @@ describe('several probes per drill: a run', () => {
     const probesJson = json.probes ?? json.runs?.[0]?.probes
     expect(probesJson).toHaveLength(2)
     for (const p of probesJson!) expect(p).not.toHaveProperty('samples')
+
+    // Every output carries every probe.
+    const report = {result, environment: null, signature: {state: 'unsigned' as const, keyid: null, detail: 'not signed'}}
+    const table = verdictTable([{drill: result.drill, runs: [result], verdict: result.verdict}])
+    expect(table).toMatch(/api: RTO .*FAIL/)
+    expect(table).toMatch(/ledger: RPO .*PASS/)
+    expect(drillSummary({drill: result.drill, runs: [result], verdict: result.verdict})).toMatch(/probe api \(fake-check on postgres, \d+ samples\): FAIL, RTO 5\.\d+ s/)
+    const junit = renderJunit([report])
+    expect([...junit.matchAll(/<testcase name="([^"]+)"/g)].map((m) => m[1])).toEqual(['api: rto', 'ledger: rto', 'ledger: rpo'])
+    expect(junit).toContain('<property name="probe.ledger" value="fake-write on postgres from the wan, every 100 ms"/>')
+    expect(renderMarkdown(report)).toMatch(/- Probe ledger \(fake-write on postgres, \d+ samples\): PASS, RTO 5\.\d+ s ± 100 ms, impact after \d+ ms, RPO 0 ms, \d+ acknowledged, 0 lost/)
+    const html = renderHtml(report)
+    expect([...html.matchAll(/<g class="probe-lane" data-probe="([^"]+)">/g)].map((m) => m[1])).toEqual(['api', 'ledger'])
   })
 })
