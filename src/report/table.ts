@@ -47,6 +47,9 @@ export function drillSummary(outcome: DrillOutcome): string {
     `${outcome.drill}: ${outcome.verdict.toUpperCase()} over ${repeated.runs} runs, graded on the ${repeated.grade_on === 'worst' ? 'worst run' : `${repeated.grade_on} run`}`,
     `  RTO min / median / p95 / max: ${spread(repeated.statistics.rto_ms, formatMs)}`,
     `  RPO min / median / p95 / max: ${spread(repeated.statistics.rpo_ms, formatMs)}; lost writes: ${spread(repeated.statistics.lost_writes, String)}`,
+    ...Object.entries(repeated.probe_statistics ?? {}).map(
+      ([name, st]) => `  probe ${name}: RTO ${spread(st.rto_ms, formatMs)}; RPO ${spread(st.rpo_ms, formatMs)}; lost writes ${spread(st.lost_writes, String)} (min / median / p95 / max)`,
+    ),
     ...outcome.runs.map((r, i) => `  run ${i + 1}: ${r.verdict.toUpperCase()} ${r.run_id}, RTO ${r.measurements.rto_ms === null ? 'never recovered' : formatMs(r.measurements.rto_ms)}, ${r.measurements.lost_writes ?? '?'} lost`),
   ].join('\n')
 }

@@ -5,6 +5,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {parse, stringify} from 'yaml'
 
 import {registerRoleReader} from '../../src/cluster/registry.js'
+import {gradeRepeat} from '../../src/grade/repeat.js'
 import {loadDrill} from '../../src/config/load-drill.js'
 import {runDrill} from '../../src/drill/runner.js'
 import {PACKAGE_ROOT} from '../../src/paths.js'
@@ -203,5 +204,27 @@ describe('several probes per drill: a run', () => {
     expect(renderMarkdown(report)).toMatch(/- Probe ledger \(fake-write on postgres, \d+ samples\): PASS, RTO 5\.\d+ s ± 100 ms, impact after \d+ ms, RPO 0 ms, \d+ acknowledged, 0 lost/)
     const html = renderHtml(report)
     expect([...html.matchAll(/<g class="probe-lane" data-probe="([^"]+)">/g)].map((m) => m[1])).toEqual(['api', 'ledger'])
+  })
+})
+
+describe('several probes per drill: --repeat', () => {
+  it('statistics per probe, and a named probe objective graded on its own figures', () => {
+    const res = (objective: string, ms: number, target: number) => ({objective, probe: objective.split(':')[0], target_ms: target, measured_ms: ms, target: `${target}`, measured: `${ms}`, met: ms <= target, reason: 'r'})
+    const run = (api: number, ledger: number) => ({
+      results: [res('api: rto', api, 2000), res('ledger: rto', ledger, 30_000)],
+      measurements: {rto_ms: api, rpo_ms: null, lost_writes: null},
+      probes: [
+        {name: 'api', measurements: {rto_ms: api, rpo_ms: null, lost_writes: null}},
+        {name: 'ledger', measurements: {rto_ms: ledger, rpo_ms: 0, lost_writes: 0}},
+      ],
+    })
+    const g = gradeRepeat([run(1000, 5000), run(3000, 6000), run(1500, 7000)], 'worst')
+    expect(g.probe_statistics?.ledger?.rto_ms).toEqual({runs: 3, min: 5000, median: 6000, p95: 7000, max: 7000})
+    expect(g.probe_statistics?.api?.rto_ms).toMatchObject({min: 1000, max: 3000})
+    expect(g.results.map((r) => [r.objective, r.met, r.measured])).toEqual([
+      ['api: rto', false, 'worst 3.00 s; 1.00 s / 1.50 s / 3.00 s / 3.00 s (min/median/p95/max)'],
+      ['ledger: rto', true, 'worst 7.00 s; 5.00 s / 6.00 s / 7.00 s / 7.00 s (min/median/p95/max)'],
+    ])
+    expect(g.verdict).toBe('fail')
   })
 })
