@@ -6,6 +6,8 @@ import {parse, stringify} from 'yaml'
 
 import {registerRoleReader} from '../../src/cluster/registry.js'
 import {gradeRepeat} from '../../src/grade/repeat.js'
+import {HistoryStore} from '../../src/history/store.js'
+import {perProbe, withTrend} from '../../src/history/trend.js'
 import {loadDrill} from '../../src/config/load-drill.js'
 import {runDrill} from '../../src/drill/runner.js'
 import {PACKAGE_ROOT} from '../../src/paths.js'
@@ -226,5 +228,29 @@ describe('several probes per drill: --repeat', () => {
       ['ledger: rto', true, 'worst 7.00 s; 5.00 s / 6.00 s / 7.00 s / 7.00 s (min/median/p95/max)'],
     ])
     expect(g.verdict).toBe('fail')
+  })
+})
+
+describe('several probes per drill: history and the RTO trend', () => {
+  it('a run with several probes is recorded with each probe\'s figures and trended per probe', () => {
+    const store = HistoryStore.open(':memory:')
+    try {
+      const base = {drill: 'two', drill_file: '/d.yaml', topology: 't', duration_ms: 1000, results: [], status: 'completed' as const}
+      const m = (rto: number) => ({rto_ms: rto, rpo_ms: 0, lost_writes: 0, resolution_ms: 100, impact_ms: 0, indeterminate_writes: 0, indeterminate_present: 0, acked_writes: 10, failed_writes: 1, lost_seqs: [], split_brain: null, replication_lag: null})
+      const probe = (name: string, rto: number) => ({name, probe: {kind: 'k', service: 's', interval_ms: 100, timeout_ms: 1000, stable_samples: 3, vantage: 'wan', samples: 10}, objectives: {rto_ms: null, rpo_ms: null, split_brain: null}, verdict: 'pass' as const, results: [], measurements: m(rto)})
+      for (const [i, api] of [1000, 1100, 1000, 1050, 1000, 9000].entries()) {
+        store.recordRun({...base, run_id: `r${i}`, verdict: 'pass', started_at: `2026-12-0${i + 1}T00:00:00Z`, finished_at: `2026-12-0${i + 1}T00:00:01Z`, measurements: m(api), probes: [probe('api', api), probe('ledger', 5000)]})
+      }
+      const runs = store.runs()
+      expect(runs[0]!.probes?.map((p) => [p.name, p.rto_ms])).toEqual([
+        ['api', 1000],
+        ['ledger', 5000],
+      ])
+      const rows = withTrend(perProbe(runs))
+      expect(rows.filter((r) => r.regression).map((r) => [r.drill, r.run_id])).toEqual([['two: api', 'r5']])
+      expect(rows.filter((r) => r.drill === 'two: ledger')).toHaveLength(6)
+    } finally {
+      store.close()
+    }
   })
 })
