@@ -227,3 +227,19 @@ describe('command probe', () => {
     expect(commandSchema.safeParse({kind: 'command', service: 'x', argv: 'pg_isready -q'}).error?.issues[0]?.message).toBe('argv must be a list of arguments (argv), not a shell string')
   })
 })
+
+describe('http probe addressed by url', () => {
+  it('a url naming the probe service reaches its instances; any other url is used as is', async () => {
+    const server = http.createServer((req, res) => res.writeHead(req.url === '/health?deep=1' ? 200 : 404).end())
+    const port = await listen(server)
+    const viaService = new HttpProbe(
+      httpSchema.parse({kind: 'http', service: 'gateway', url: `http://gateway:${port}/health?deep=1`, interval: '40ms', timeout: '250ms'}),
+      'r',
+      nodes({name: 'gateway-edge', address: '127.0.0.1'}),
+      systemClock,
+    )
+    expect((await samplesOf(viaService, 1))[0]).toMatchObject({outcome: 'ok', node: 'gateway-edge'})
+    const asIs = new HttpProbe(httpSchema.parse({kind: 'http', service: 'gateway', url: `http://127.0.0.1:${port}/health?deep=1`, interval: '40ms', timeout: '250ms'}), 'r', nodes(), systemClock)
+    expect((await samplesOf(asIs, 1))[0]).toMatchObject({outcome: 'ok', node: `127.0.0.1:${port}`})
+  })
+})

@@ -107,18 +107,28 @@ export class HttpProbe extends SamplingProbe {
   /** One request, to `url`, or to the first instance (in `order`) that accepts a connection. */
   private async send(r: {method: string; path: string; headers?: Record<string, string>; body?: string}, signal: AbortSignal): Promise<{node?: string; answer: HttpTry}> {
     const base: Omit<HttpRequest, 'url'> = {method: r.method, headers: {...this.spec.headers, ...r.headers}, body: r.body}
+    let port = this.spec.port
+    let scheme = 'http:'
+    let path = r.path
     if (this.spec.url !== undefined) {
       const fixed = new URL(this.spec.url)
       // With url the check's own path is the url's; writes and reads keep theirs, on the url's origin.
-      const url = this.spec.write || r.path !== (this.spec.path ?? '/') ? new URL(r.path, fixed.origin) : fixed
-      return {node: fixed.host, answer: await httpRequest({...base, url}, signal)}
+      const own = !this.spec.write && r.path === (this.spec.path ?? '/')
+      if (fixed.hostname !== this.spec.service) {
+        const url = own ? fixed : new URL(r.path, fixed.origin)
+        return {node: fixed.host, answer: await httpRequest({...base, url}, signal)}
+      }
+      // A url naming the probe's own service (http://gateway:8080/health) reaches its instances as a client on the topology's networks would.
+      port = fixed.port === '' ? (fixed.protocol === 'https:' ? 443 : 80) : Number(fixed.port)
+      scheme = fixed.protocol
+      if (own) path = `${fixed.pathname}${fixed.search}`
     }
     const nodes = inOrder(await this.nodes(), this.spec.order)
     if (nodes.length === 0) return {answer: {kind: 'not-sent', error: `no running instance of ${this.spec.service}`}}
     const errors: string[] = []
     for (const node of nodes) {
-      const url = new URL(`http://${node.address.includes(':') ? `[${node.address}]` : node.address}:${this.spec.port}${r.path}`)
-      const answer = await httpRequest({...base, url, host: `${node.name}:${this.spec.port}`}, signal)
+      const url = new URL(`${scheme}//${node.address.includes(':') ? `[${node.address}]` : node.address}:${port}${path}`)
+      const answer = await httpRequest({...base, url, host: `${node.name}:${port}`}, signal)
       // Client-side failover: only an instance that did not take the connection is skipped.
       if (answer.kind !== 'not-sent') return {node: node.name, answer}
       errors.push(`${node.name}: ${answer.error}`)

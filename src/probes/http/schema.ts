@@ -25,8 +25,9 @@ const status = z.union(
 /**
  * `probe: {kind: http, ...}`. Where: `service` + `port` + `path` (each sample tries the service's
  * instances in `order`, site by site, and the first that accepts the connection answers: client-side
- * failover; a service of one instance, a gateway, is a fixed address), or `url`, an absolute URL used as
- * is (an address the runner's own host reaches). What: `method`, `headers`, `body`, and `expect`
+ * failover; a service of one instance, a gateway, is a fixed address), or `url`: one whose host is the
+ * probe's service (`http://gateway:8080/health`) reaches that service's instances the same way; any
+ * other is used as is (an address the runner's own host reaches, such as a published port). What: `method`, `headers`, `body`, and `expect`
  * (status list or range, optional body regex). With `write` + `read` the samples are writes: each
  * carries `${seq}` and `${run_id}` in its path or body, 2xx is acknowledged, and after recovery every
  * write is read back through `read` (one GET per write when its path holds `${seq}`, else one listing
