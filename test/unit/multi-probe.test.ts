@@ -12,6 +12,7 @@ import {loadDrill} from '../../src/config/load-drill.js'
 import {runDrill} from '../../src/drill/runner.js'
 import {PACKAGE_ROOT} from '../../src/paths.js'
 import {registerProbeKind} from '../../src/probes/registry.js'
+import {catalogueRows, rowObjectives} from '../../src/report/catalogue.js'
 import {renderHtml} from '../../src/report/html.js'
 import {renderJunit} from '../../src/report/junit.js'
 import {renderMarkdown} from '../../src/report/markdown.js'
@@ -75,6 +76,10 @@ describe('several probes per drill: validation', () => {
     // The first probe is also the drill's `probe` and `objectives`, as for a one-probe drill.
     expect(loaded.drill.probe.kind).toBe('checks-only')
     expect(loaded.drill.objectives.rtoMs).toBe(60_000)
+    // drills list and plan show each probe's objectives.
+    const [row] = catalogueRows([loaded])
+    expect(row?.probes?.map((p) => p.name)).toEqual(['api', 'ledger', 'extra'])
+    expect(rowObjectives(row!)).toBe('api: RTO 60.00 s; ledger: RTO 30.00 s, RPO 0 ms; extra: measured only')
   })
 
   it('an objective its probe cannot measure is refused at its line, naming the probe, its kind and the kinds that can', () => {
