@@ -219,6 +219,8 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
       }
     }
     const faultNames = new Set<string>()
+    /** Faults with revert: false: left as they are on purpose, so a heal step has nothing to undo. */
+    const leftNames = new Set<string>()
     steps.forEach((step, i) => {
       const at = ['steps', i]
       if (step.kind === 'fault') {
@@ -232,6 +234,7 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
           issues.push(source.issue([...at, 'peer'], `peer "${step.peer}" is neither wan nor a site of topology ${topology.project} (sites: ${[...sites].join(', ')})`))
         }
         faultNames.add(step.name ?? `${step.fault}-${i + 1}`)
+        if (!step.revert) leftNames.add(step.name ?? `${step.fault}-${i + 1}`)
       }
       if ((step.kind === 'runbook' || step.kind === 'assert' || step.kind === 'wait') && step.in !== undefined && step.in !== 'host') {
         issues.push(...checkPlace(step.in, [...at, 'in'], topology, services, sites, source))
@@ -258,6 +261,7 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
       if (step.kind === 'heal' && step.heal !== 'all') {
         for (const [j, n] of step.heal.entries()) {
           if (!faultNames.has(n)) issues.push(source.issue([...at, 'heal', j], `no fault named "${n}" comes before this step (named so far: ${[...faultNames].join(', ') || 'none'})`))
+          else if (leftNames.has(n)) issues.push(source.issue([...at, 'heal', j], `fault "${n}" has revert: false (left as it is on purpose), so there is nothing to heal`))
         }
       }
     })

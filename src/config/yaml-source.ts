@@ -131,15 +131,19 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 
 /**
  * The field names an object schema accepts at `path` (unwrapping optional, default, record, array and
- * pipe; a union on `kind`, such as a drill's probes, by the member the value at that point names).
+ * pipe and lazy; a union on `kind`, such as a drill's probes, by the member the value at that point names).
  */
 function knownKeys(schema: z.ZodType, path: readonly PropertyKey[], value?: unknown): string[] {
   let node: unknown = schema
   let here = value
   const unwrap = () => {
     for (;;) {
-      const def = (node as {_zod?: {def?: {type?: string; innerType?: unknown; in?: unknown; options?: unknown[]}}})._zod?.def
+      const def = (node as {_zod?: {def?: {type?: string; innerType?: unknown; in?: unknown; options?: unknown[]; getter?: () => unknown}}})._zod?.def
       if (!def) return undefined
+      if (def.type === 'lazy' && def.getter) {
+        node = def.getter()
+        continue
+      }
       if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') && def.innerType) node = def.innerType
       else if (def.type === 'pipe' && def.in) node = def.in
       else if (def.type === 'union' && def.options) {

@@ -15,7 +15,7 @@ import {waitHealthy} from '../topology/lifecycle.js'
 import {networkName} from '../model/topology.js'
 import {observe} from '../topology/observe.js'
 import {type Progress, silentProgress} from '../util/progress.js'
-import {systemClock, type Clock} from '../util/time.js'
+import {MAX_TIMER_MS, systemClock, type Clock} from '../util/time.js'
 import {watchEngine} from './engine-watch.js'
 import {Journal, type JournalEntry} from './journal.js'
 import {RevertStack} from './reverts.js'
@@ -47,7 +47,6 @@ export interface RunContext {
 const REVERT_TIMEOUT_MS = 30_000
 const READ_BACK_TIMEOUT_MS = 30_000
 const PRE_REVERT_READ_BACK_TIMEOUT_MS = 5000
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** One probe of a run: its name and spec, its objectives, its probe and the watches its objectives asked for. */
 interface RunProbe extends DrillProbe {
@@ -170,6 +169,7 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
     stepCount: drill.steps.length,
     netHelpers,
     faults: [],
+    leftDown: new Set(),
     journal,
   }
   return {
@@ -360,7 +360,7 @@ async function unwind(run: Run, failure: unknown): Promise<{failure: unknown; lo
 async function readBackAfter(run: Run, before: (ReadBack | undefined)[]): Promise<(Set<number> | undefined)[]> {
   const {topology, drill} = run.loaded
   const {timeline, progress, clock, signal} = run
-  await waitHealthy(topology, run.engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal}).catch((error) =>
+  await waitHealthy(topology, run.engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal, leftDown: run.stepContext.leftDown}).catch((error) =>
     timeline.record('revert-failed', `topology not healthy again after the drill: ${errorMessage(error)}`),
   )
   const out: (Set<number> | undefined)[] = []
