@@ -455,7 +455,7 @@ function result(run: Run, failure: unknown, readBacks: (Set<number> | undefined)
       objectives: objectivesOf(p.objectives),
       verdict: 'fail',
       results: named(p, notMeasured(p.objectives, reason)),
-      measurements: {...unmeasured(p.probe.samples, p.spec.interval), split_brain: null, replication_lag: null},
+      measurements: {...unmeasured(p.probe.samples, p.probe.resolutionMs ?? p.spec.interval), split_brain: null, replication_lag: null},
       samples: samplesOf(p),
     }))
     const partial: DrillResult = {
@@ -477,7 +477,7 @@ function result(run: Run, failure: unknown, readBacks: (Set<number> | undefined)
   const unfinished = steps
     .filter((s) => s.status === 'timed-out')
     .map((s) => ({title: `step ${s.index + 1}`, reason: `${s.description}: not met in time; the steps after it were skipped`}))
-  const measured = run.probes.map((p, i) => measure({samples: p.probe.samples, faultAt, readBack: readBacks[i], stableSamples: p.spec.stable_samples, intervalMs: p.spec.interval}))
+  const measured = run.probes.map((p, i) => measure({samples: p.probe.samples, faultAt, readBack: readBacks[i], stableSamples: p.spec.stable_samples, intervalMs: p.probe.resolutionMs ?? p.spec.interval}))
   const outcomes: ProbeOutcome[] = run.probes.map((p, i) => {
     const label = drill.named ? `probe ${p.name}: ` : ''
     const m = measured[i]!

@@ -15,6 +15,8 @@ export type Attempt = Pick<Sample, 'outcome' | 'node' | 'error'>
  */
 export abstract class SamplingProbe implements Probe {
   readonly samples: Sample[] = []
+  /** A sample in flight across a recovery may place it up to one timeout early; one stuck at it, one timeout and one interval late. */
+  readonly resolutionMs: number
   private seq = 0
   private loop?: Promise<void>
   private readonly stopping = new AbortController()
@@ -23,7 +25,9 @@ export abstract class SamplingProbe implements Probe {
     protected readonly clock: Clock,
     private readonly intervalMs: number,
     protected readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.resolutionMs = timeoutMs + intervalMs
+  }
 
   protected abstract attempt(seq: number, signal: AbortSignal): Promise<Attempt>
 

@@ -62,7 +62,10 @@ describe('tcp probe', () => {
     const server = net.createServer((socket) => socket.end('+HELLO firedrill\r\n'))
     const port = await listen(server)
     const spec = (extra: object) => tcpSchema.parse({kind: 'tcp', service: 's', port, interval: '40ms', timeout: '300ms', ...extra})
-    const ok = await samplesOf(new TcpProbe(spec({}), nodes({name: 's-1', address: '127.0.0.1'}), systemClock), 3)
+    const probe = new TcpProbe(spec({}), nodes({name: 's-1', address: '127.0.0.1'}), systemClock)
+    // Each sample waits up to its timeout: a recovery is placed within timeout + interval, not the interval alone.
+    expect(probe.resolutionMs).toBe(340)
+    const ok = await samplesOf(probe, 3)
     expect(ok.map((s) => [s.outcome, s.node])).toEqual([['ok', 's-1'], ['ok', 's-1'], ['ok', 's-1']])
     const banner = await samplesOf(new TcpProbe(spec({banner: '^\\+HELLO'}), nodes({name: 's-1', address: '127.0.0.1'}), systemClock), 2)
     expect(banner.map((s) => s.outcome)).toEqual(['ok', 'ok'])
