@@ -112,3 +112,47 @@ describe('http write/read against a known loss', () => {
     expect(result.results).toEqual([expect.objectContaining({objective: 'writes: rpo', met: false})])
   })
 })
+
+describe('command probe in a container', () => {
+  it('an argv run in the web container each interval: failed while it is frozen (no exec in a paused container), ok after; RTO within its resolution', async () => {
+    const drill = tmp.write(
+      'command.yaml',
+      `name: freeze-web-command
+topology: ${topology}
+probe:
+  kind: command
+  service: web
+  argv: [python3, -c, "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/health', timeout=1)"]
+  in: {service: web}
+  interval: 200ms
+  timeout: 2s
+objectives: {rto: 30s}
+steps:
+  - sleep: 1s
+  - fault: pause
+    name: freeze
+    target: {service: web}
+  - sleep: 2s
+  - heal: [freeze]
+  - wait: recovered
+    timeout: 30s
+`,
+    )
+    const r = await firedrill(['run', drill, '--keep', '--json'], LONG)
+    expect(r.stderr).toBe('')
+    expect(r.exitCode).toBe(0)
+    const result = JSON.parse(r.stdout)
+    const m = result.measurements
+    expect(result.probe.kind).toBe('command')
+    expect(m.failed_writes).toBeGreaterThan(0)
+    expect(m.lost_writes).toBeNull()
+    expect(m.resolution_ms).toBe(2200)
+    const ev = (kind: string, re = /./) => (result.timeline as Event[]).find((e) => e.kind === kind && re.test(e.detail))
+    const fault = ev('fault')!
+    const heal = ev('step', /: heal freeze$/)!
+    const thawed = ev('revert', /^heal: unpause/)!
+    const recovered = fault.t_ms + m.rto_ms
+    expect(recovered).toBeGreaterThanOrEqual(heal.t_ms - 2000)
+    expect(recovered).toBeLessThanOrEqual(thawed.t_ms + 2200 + 500)
+  })
+})
