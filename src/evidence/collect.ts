@@ -76,9 +76,11 @@ export async function collectEvidence(
   const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`
 
   const clean = redactor.json(result)
-  const {samples = [], ...withoutSamples} = clean
-  put('result.json', json(withoutSamples))
+  const {samples = [], probes, ...withoutSamples} = clean
+  // The first probe's samples in samples.csv, as for a one-probe drill; with several probes, each one's in samples/NAME.csv too.
+  put('result.json', json(probes ? {...withoutSamples, probes: probes.map(({samples: _s, ...p}) => p)} : withoutSamples))
   put('samples.csv', samplesCsv(samples))
+  if (probes && probes.length > 1) for (const p of probes) put(`samples/${p.name}.csv`, samplesCsv(p.samples ?? []))
   put('events.jsonl', chainEvents(clean.timeline))
   for (const d of containerDocs) {
     put(`logs/${d.name}.log`, redactor.text(d.logs))
@@ -135,8 +137,8 @@ export function learnInputs(redactor: Redactor, loaded: LoadedDrill): Redactor {
     ...topology.sites.map((s) => s.name),
     ...topology.instances.flatMap((i) => [i.service, i.containerName, i.hostname]),
   ])
-  // The probe's secret-named fields (postgres-write's password), whatever its kind.
-  for (const [k, v] of Object.entries(drill.probe)) if (SECRET_NAME.test(k) && typeof v === 'string') redactor.add(v)
+  // Every probe's secret-named fields (postgres-write's password), whatever its kind.
+  for (const p of drill.probes ?? [{spec: drill.probe}]) for (const [k, v] of Object.entries(p.spec)) if (SECRET_NAME.test(k) && typeof v === 'string') redactor.add(v)
   for (const inst of topology.instances) for (const [k, v] of Object.entries(inst.env)) if (SECRET_NAME.test(k)) redactor.add(v)
   for (const step of drill.steps) {
     if (step.kind === 'runbook' || step.kind === 'assert') redactor.learnEnv(step.argv)

@@ -1,6 +1,9 @@
 import {registerProbeSchema, type ProbeKindSchema} from '../config/probe-kinds.js'
 import type {AnyProbeKind, ProbeKind} from './probe.js'
+import {commandKind} from './command/kind.js'
+import {httpKind} from './http/kind.js'
 import {postgresWrite} from './postgres/kind.js'
+import {tcp} from './tcp/kind.js'
 import './schemas.js'
 
 /**
@@ -18,7 +21,7 @@ export function registerProbeKind<S extends ProbeKindSchema>(kind: ProbeKind<S>)
   if (c.splitBrain && !kind.splitBrainWatch) throw new Error(`probe kind ${kind.kind} says it watches for split brain but has no splitBrainWatch`)
   if (c.replicationLag && !kind.replicationLagWatch) throw new Error(`probe kind ${kind.kind} says it samples replication lag but has no replicationLagWatch`)
   kinds.set(kind.kind, kind as unknown as AnyProbeKind)
-  const unregisterSchema = registerProbeSchema(kind.kind, kind.schema, kind.capabilities)
+  const unregisterSchema = registerProbeSchema(kind.kind, kind.schema, kind.capabilities, kind.measures)
   return () => {
     kinds.delete(kind.kind)
     unregisterSchema()
@@ -33,3 +36,6 @@ export function probeKind(name: string): AnyProbeKind {
 }
 
 registerProbeKind(postgresWrite)
+registerProbeKind(httpKind)
+registerProbeKind(tcp)
+registerProbeKind(commandKind)

@@ -1,5 +1,8 @@
 import {registerProbeSchema} from '../config/probe-kinds.js'
+import {commandCapabilities, commandSchema} from './command/schema.js'
+import {httpCapabilities, httpMeasures, httpSchema} from './http/schema.js'
 import {postgresWriteCapabilities, postgresWriteSchema} from './postgres/schema.js'
+import {tcpCapabilities, tcpSchema} from './tcp/schema.js'
 
 /**
  * The built-in probe kinds' schemas, registered without loading their implementations (or their
@@ -7,3 +10,6 @@ import {postgresWriteCapabilities, postgresWriteSchema} from './postgres/schema.
  * the kinds' factories alongside.
  */
 registerProbeSchema(postgresWriteSchema.shape.kind.value, postgresWriteSchema, postgresWriteCapabilities)
+registerProbeSchema(httpSchema.shape.kind.value, httpSchema, httpCapabilities, httpMeasures)
+registerProbeSchema(tcpSchema.shape.kind.value, tcpSchema, tcpCapabilities)
+registerProbeSchema(commandSchema.shape.kind.value, commandSchema, commandCapabilities)
