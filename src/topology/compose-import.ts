@@ -276,6 +276,12 @@ class ComposeImporter {
     }
     const wanSubnet = ext.wan?.subnet ?? this.networkSubnets.get('wan')
 
+    // A file written by `export compose` has the old project's name where the topology said ${project}
+    // (a network name in an environment value: fd-NAME-wan). Imported under another name, those values
+    // would point at the old project's containers and networks: they become ${project} again, said in a warning.
+    const exportedAs = ext.name ?? Object.values(services).map((s) => (isRecord(s) ? labels(s.labels)[LABEL.project] : undefined)).find((p) => p !== undefined)
+    if (exportedAs !== undefined && exportedAs !== project) this.retemplateProject(topologyServices, exportedAs, project, firstAt)
+
     const topology: TopologyDocument = {
       name: project,
       ...(ext.description ? {description: ext.description} : {}),
@@ -374,6 +380,33 @@ class ComposeImporter {
   /** Named volumes → the compose services that mount them (compose shares one; firedrill gives each container its own). */
   private readonly volumeUsers = new Map<string, string[]>()
   private readonly volumesSeen = new Set<string>()
+
+  /** Each whole-word mention of the exported project's name in an environment value, command word or hostname becomes ${project}. */
+  private retemplateProject(services: Record<string, ServiceDocument>, exportedAs: string, project: string, firstAt: Map<string, Path>): void {
+    const word = new RegExp(`(?<![a-z0-9])${exportedAs.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9])`, 'g')
+    const changed: string[] = []
+    const redo = (v: string, where: string): string => {
+      const out = v.replace(word, '${project}')
+      if (out !== v) changed.push(`${where}: ${v} → ${out}`)
+      return out
+    }
+    const env = (e: Record<string, string> | undefined, where: string) => {
+      if (e) for (const [k, v] of Object.entries(e)) e[k] = redo(v, `${where}.env.${k}`)
+    }
+    for (const [name, svc] of Object.entries(services)) {
+      env(svc.env, name)
+      if (svc.command) svc.command = svc.command.map((w) => redo(w, `${name}.command`))
+      if (svc.hostname) svc.hostname = redo(svc.hostname, `${name}.hostname`)
+      for (const [site, o] of Object.entries(svc.per_site ?? {})) {
+        env(o.env, `${name}.per_site.${site}`)
+        if (o.command) o.command = o.command.map((w) => redo(w, `${name}.per_site.${site}.command`))
+      }
+    }
+    if (changed.length > 0) {
+      const first = Object.keys(services)[0]
+      this.warn(first === undefined ? [] : (firstAt.get(first) ?? []), `this file was exported from topology ${exportedAs} and is imported as ${project}: the old name became \${project} in ${changed.join('; ')}`)
+    }
+  }
 
   /** --name, x-firedrill.name, compose's top-level name, the io.firedrill.project label, or the file's directory. */
   private projectName(root: Record<string, unknown>, services: Record<string, unknown>, extName: string | undefined): string {

@@ -69,6 +69,17 @@ describe('import(export(t)) gives back t', () => {
     expect(comparable(back)).toEqual(comparable(t))
   })
 
+  it('imported under another name, what export wrote as the old name is ${project} again (fd-NAME-wan), with a warning', () => {
+    const t = loadTopology(path.join(PACKAGE_ROOT, 'fixtures', 'topologies', 'messenger-3dc', 'topology.yaml'))
+    const result = importText(renderCompose(t, toCompose(t, {outDir: tmp.dir})), {name: 'payments-lab'})
+    expect(result.topology.services.redis!.env!.WAN_NETWORK).toBe('fd-${project}-wan')
+    const back = loadImported(result)
+    expect(back.instances.find((i) => i.service === 'redis')!.env.WAN_NETWORK).toBe('fd-payments-lab-wan')
+    expect(result.warnings.map((w) => w.message).join('\n')).toMatch(/exported from topology messenger-3dc and is imported as payments-lab: the old name became \$\{project\} in redis\.env\.WAN_NETWORK/)
+    // No value an instance is started with still names the old project (its build context's path may: that is a directory).
+    for (const i of back.instances) expect(JSON.stringify([i.env, i.command]), i.containerName).not.toContain('messenger-3dc')
+  })
+
   it('for services on one site, with volumes (sized and not), ports, user and a literal $', () => {
     const t = topologyFile(
       'one-site.yaml',
