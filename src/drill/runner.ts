@@ -264,8 +264,8 @@ async function runSteps(run: Run, position: {during: string}): Promise<void> {
             // Every step shows the live state next to its own news; a step with no news of its own (a sleep) shows it alone.
             const live = () =>
               drill.named
-                ? run.probes.map((p) => `${p.name} ${liveStatus(p.probe.samples, stepContext.anchor.at, clock.now())}`).join(' · ')
-                : liveStatus(run.probe.samples, stepContext.anchor.at, clock.now())
+                ? run.probes.map((p) => `${p.name} ${liveStatus(p.probe.samples, stepContext.anchor.at, clock.now(), specCapabilities(p.spec)?.rpo === true)}`).join(' · ')
+                : liveStatus(run.probe.samples, stepContext.anchor.at, clock.now(), specCapabilities(run.probes[0]!.spec)?.rpo === true)
             let news = ''
             const show = () => update(news ? `${news} · ${live()}` : live())
             const ticker = setInterval(show, 500)

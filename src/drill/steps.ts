@@ -54,11 +54,14 @@ export async function runStep(step: Step, index: number, ctx: StepContext, updat
   }
 }
 
-/** The live state a person watching a drill wants: writes per second, failing since when, time since the fault. */
-export function liveStatus(samples: readonly Sample[], faultAt: number | undefined, now: number): string {
+/**
+ * The live state a person watching a drill wants: acknowledged writes (or, for a probe that only checks,
+ * ok samples) per second, failing since when, time since the fault.
+ */
+export function liveStatus(samples: readonly Sample[], faultAt: number | undefined, now: number, writes = true): string {
   const recent = samples.filter((s) => s.end >= now - 1000)
   const okPerSecond = recent.filter((s) => s.outcome === 'ok').length
-  const parts = [`${okPerSecond} writes/s`]
+  const parts = [`${okPerSecond} ${writes ? 'writes' : 'ok'}/s`]
   const last = samples.at(-1)
   if (last && last.outcome !== 'ok') {
     // The first of the failing samples at the end.

@@ -113,5 +113,7 @@ describe('the live state shown while a drill runs', () => {
     const samples = [s(0, 'ok'), s(100, 'ok'), s(900, 'ok'), s(1000, 'failed'), s(1100, 'indeterminate')]
     expect(liveStatus(samples, 950, 1500)).toBe('1 writes/s, failing for 500 ms, 550 ms since the fault')
     expect(liveStatus(samples.slice(0, 3), undefined, 1000)).toBe('3 writes/s')
+    // A probe that only checks (http, tcp, command) has ok samples, not writes.
+    expect(liveStatus(samples.slice(0, 3), undefined, 1000, false)).toBe('3 ok/s')
   })
 })
