@@ -1,5 +1,5 @@
 import type {ClusterRole} from '../model/vocabulary.js'
-import type {MemberRole, RoleReader} from './role-reader.js'
+import type {ClusterSpecOf, MemberRole, RoleReader} from './role-reader.js'
 
 /** One member of a Patroni cluster as its REST API reports it. */
 export interface PatroniMember {
@@ -97,7 +97,7 @@ const PATRONI_TIMEOUT_MS = 1500
  * The role reader for Patroni: GET /cluster from any member that answers (roles and states as the DCS
  * sees them), then GET /patroni on the leader (its own role, and which standbys stream from it).
  */
-export const patroniRoleReader: RoleReader = {
+export const patroniRoleReader: RoleReader<ClusterSpecOf<'patroni'>> = {
   async readRoles(members, cluster) {
     const seen = await readPatroniCluster(members.map((m) => m.address), cluster.api_port, PATRONI_TIMEOUT_MS)
     if (!seen) return undefined

@@ -268,7 +268,7 @@ function checkTarget(
   if (target.role) {
     const managed = topology.instances.filter((i) => i.cluster && (!target.service || i.service === target.service))
     if (managed.length === 0) {
-      issues.push(source.issue([...at, 'role'], `a role can only select instances of a service with a cluster manager (cluster: {manager: patroni})`))
+      issues.push(source.issue([...at, 'role'], `a role can only select instances of a service with a cluster manager (cluster: {manager: patroni | command | http})`))
     }
   }
   if (issues.length === 0 && placedOn(target, topology).length === 0) {

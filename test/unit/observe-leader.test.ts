@@ -31,7 +31,7 @@ describe('observe: the leader must be read-write, not just hold the leader key',
   async function reasons(ownRole: string): Promise<string[]> {
     api = await patroni(ownRole)
     const topology = loadTopology(DEFAULT_TOPOLOGY)
-    for (const i of topology.instances) if (i.cluster) i.cluster = {...i.cluster, api_port: api.port}
+    for (const i of topology.instances) if (i.cluster?.manager === 'patroni') i.cluster = {...i.cluster, api_port: api.port}
     const containers: ContainerSummary[] = topology.instances.map((i) => ({
       id: i.containerName,
       name: i.containerName,
