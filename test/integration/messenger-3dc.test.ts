@@ -7,7 +7,7 @@ import {loadTopology} from '../../src/config/load-topology.js'
 import {DockerEngine} from '../../src/engine/docker.js'
 import {LABEL} from '../../src/engine/labels.js'
 import {bringUp, tearDown, waitHealthy} from '../../src/topology/lifecycle.js'
-import {networkName, type Topology} from '../../src/topology/model.js'
+import {networkName, type Topology} from '../../src/model/topology.js'
 import {labelled, NOTHING, testProject} from '../support/docker.js'
 import {fixtureTopologyAs, tempDir} from '../support/files.js'
 
