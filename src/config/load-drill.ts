@@ -144,6 +144,13 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
     if (!services.has(spec.probe.service)) {
       issues.push(source.issue(['probe', 'service'], `service "${spec.probe.service}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
     }
+    // A kind's own blocks may name other services (a redis probe's `sentinels: {service}`): each must exist too.
+    for (const [field, value] of Object.entries(spec.probe as unknown as Record<string, unknown>)) {
+      const named = typeof value === 'object' && value !== null ? (value as {service?: unknown}).service : undefined
+      if (typeof named === 'string' && !services.has(named)) {
+        issues.push(source.issue(['probe', field, 'service'], `service "${named}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
+      }
+    }
     for (const [j, site] of (spec.replication_lag?.sites ?? []).entries()) {
       if (!topology.instances.some((i) => i.site === site && i.service === spec.probe.service)) {
         issues.push(source.issue(['replication_lag', 'sites', j], `no ${spec.probe.service} instance on site "${site}" in topology ${topology.project}`))

@@ -105,7 +105,7 @@ export class YamlSource {
     for (const issue of issues) {
       const path = [...prefix, ...issue.path]
       if (issue.code === 'unrecognized_keys') {
-        const known = schema ? knownKeys(schema, issue.path) : []
+        const known = schema ? knownKeys(schema, issue.path, this.value) : []
         for (const key of issue.keys) {
           const near = closest(key, known)
           out.push(this.issue(path, `unknown field "${key}"${near ? `; did you mean "${near}"?` : known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, {key}))
@@ -123,16 +123,26 @@ export class YamlSource {
   }
 }
 
-/** The field names an object schema accepts at `path` (unwrapping optional, default, record, array and pipe). */
-function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+/**
+ * The field names an object schema accepts at `path` (unwrapping optional, default, record, array and
+ * pipe; of a union discriminated on a field, the member `value` picks, as zod does).
+ */
+function knownKeys(schema: z.ZodType, path: readonly PropertyKey[], value: unknown): string[] {
   let node: unknown = schema
+  let here: unknown = value
   const unwrap = () => {
     for (;;) {
-      const def = (node as {_zod?: {def?: {type?: string; innerType?: unknown; in?: unknown}}})._zod?.def
+      const def = (node as {_zod?: {def?: {type?: string; innerType?: unknown; in?: unknown; options?: unknown[]; discriminator?: string}}})._zod?.def
       if (!def) return undefined
       if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') && def.innerType) node = def.innerType
       else if (def.type === 'pipe' && def.in) node = def.in
-      else return def
+      else if (def.type === 'union' && def.discriminator && def.options) {
+        const wanted = (here as Record<string, unknown> | undefined)?.[def.discriminator]
+        const literal = (o: unknown) => (o as {shape?: Record<string, {_zod?: {def?: {values?: unknown[]}}}>}).shape?.[def.discriminator!]?._zod?.def?.values
+        const picked = def.options.find((o) => literal(o)?.includes(wanted))
+        if (!picked) return def
+        node = picked
+      } else return def
     }
   }
   for (const part of path) {
@@ -141,6 +151,7 @@ function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
     else if (def?.type === 'record') node = def.valueType
     else if (def?.type === 'array') node = def.element
     else return []
+    here = typeof here === 'object' && here !== null ? (here as Record<PropertyKey, unknown>)[part] : undefined
   }
   const def = unwrap() as {type?: string; shape?: Record<string, unknown>} | undefined
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : []

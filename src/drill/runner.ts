@@ -44,6 +44,8 @@ export interface RunContext {
 const REVERT_TIMEOUT_MS = 30_000
 const READ_BACK_TIMEOUT_MS = 30_000
 const PRE_REVERT_READ_BACK_TIMEOUT_MS = 5000
+/** How long the probe may take to ask every node whether it accepts writes, once the drill is over. */
+const WRITERS_TIMEOUT_MS = 5000
 const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** One run in progress: what its phases share. */
@@ -89,6 +91,7 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   // faults are undone first; the run is then recorded as interrupted or aborted, with no figures.
   let failure: unknown
   let readBack: Set<number> | undefined
+  let writers: string[] | undefined
   try {
     await start(run)
     await runSteps(run, position)
@@ -99,10 +102,13 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     disarm.abort()
     const unwound = await unwind(run, failure)
     failure = unwound.failure
-    if (!signal.aborted && !unwound.lostEngine) readBack = await readBackAfter(run, unwound.before)
+    if (!signal.aborted && !unwound.lostEngine) {
+      readBack = await readBackAfter(run, unwound.before)
+      writers = await writersAtEnd(run)
+    }
     await run.probe.close()
   }
-  return result(run, failure, readBack)
+  return result(run, failure, readBack, writers)
 }
 
 /** Everything a run needs before it starts: the timeline, the probe and its watches from the probe's kind, the journal. */
@@ -118,10 +124,10 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
   const probeContext: ProbeContext = {
     runId: ctx.runId,
     clock,
-    nodes: async (vantage) => {
+    nodes: async (vantage, service = drill.probe.service) => {
       const seen = await observe(topology, engine)
       return seen.instances
-        .filter((o) => o.instance.service === drill.probe.service && o.container)
+        .filter((o) => o.instance.service === service && o.container)
         .map((o) => ({name: o.instance.hostname, address: vantage === 'wan' ? o.address : o.container?.addresses[networkName(topology.project, o.instance.site)]}))
         .filter((n): n is ProbeNode => n.address !== undefined)
     },
@@ -347,8 +353,20 @@ async function readBackAfter(run: Run, before: ReadBack | undefined): Promise<Se
   return undefined
 }
 
+/**
+ * The nodes accepting writes once the drill is over, when the probe's kind can tell (Probe.writableNodes):
+ * two or more are named on the timeline and in the verdict, whatever the objectives.
+ */
+async function writersAtEnd(run: Run): Promise<string[] | undefined> {
+  const ask = run.probe.writableNodes?.bind(run.probe)
+  if (!ask || run.probe.samples.length === 0) return undefined
+  const writers = await ask(WRITERS_TIMEOUT_MS).catch(() => undefined)
+  if (writers && writers.length > 1) run.timeline.record('split-brain', `${writers.length} nodes accept writes at the end of the drill: ${writers.join(', ')}`)
+  return writers
+}
+
 /** The result: measured and graded when the run completed; otherwise the partial result kept with the error, which is thrown. */
-function result(run: Run, failure: unknown, readBack: Set<number> | undefined): DrillResult {
+function result(run: Run, failure: unknown, readBack: Set<number> | undefined, writers?: readonly string[]): DrillResult {
   const {drill, topology} = run.loaded
   const {clock, timeline, probe, stepContext, steps} = run
   const finished = clock.now()
@@ -417,7 +435,7 @@ function result(run: Run, failure: unknown, readBack: Set<number> | undefined): 
   const unfinished = steps
     .filter((s) => s.status === 'timed-out')
     .map((s) => ({title: `step ${s.index + 1}`, reason: `${s.description}: not met in time; the steps after it were skipped`}))
-  const g = grade(drill.objectives, m, {splitBrain: sb, asserts: stepContext.asserts, unfinished})
+  const g = grade(drill.objectives, m, {splitBrain: sb, asserts: stepContext.asserts, unfinished, writersAtEnd: writers})
   const {phases: _phases, ...measurements} = m
   return {
     ...base,

@@ -1,6 +1,8 @@
 import {registerProbeSchema, type ProbeKindSchema} from '../config/probe-kinds.js'
 import type {AnyProbeKind, ProbeKind} from './probe.js'
+import {mysqlWrite} from './mysql/kind.js'
 import {postgresWrite} from './postgres/kind.js'
+import {redisWrite} from './redis/kind.js'
 import './schemas.js'
 
 /**
@@ -33,3 +35,5 @@ export function probeKind(name: string): AnyProbeKind {
 }
 
 registerProbeKind(postgresWrite)
+registerProbeKind(mysqlWrite)
+registerProbeKind(redisWrite)

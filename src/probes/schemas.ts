@@ -1,5 +1,7 @@
 import {registerProbeSchema} from '../config/probe-kinds.js'
+import {mysqlWriteCapabilities, mysqlWriteSchema} from './mysql/schema.js'
 import {postgresWriteCapabilities, postgresWriteSchema} from './postgres/schema.js'
+import {redisWriteCapabilities, redisWriteSchema} from './redis/schema.js'
 
 /**
  * The built-in probe kinds' schemas, registered without loading their implementations (or their
@@ -7,3 +9,5 @@ import {postgresWriteCapabilities, postgresWriteSchema} from './postgres/schema.
  * the kinds' factories alongside.
  */
 registerProbeSchema(postgresWriteSchema.shape.kind.value, postgresWriteSchema, postgresWriteCapabilities)
+registerProbeSchema(mysqlWriteSchema.shape.kind.value, mysqlWriteSchema, mysqlWriteCapabilities)
+registerProbeSchema(redisWriteSchema.shape.kind.value, redisWriteSchema, redisWriteCapabilities)

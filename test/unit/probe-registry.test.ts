@@ -51,14 +51,14 @@ describe('probe kinds are registered, not named by the runner', () => {
       expect.objectContaining({field: 'probe.password', line: 6, message: expect.stringMatching(/^unknown field "password"/)}),
     ])
     // With two kinds, `kind:` picks the schema; an unknown kind is named with the known ones, at its line.
-    expect(issuesOf(() => load(drill('  kind: redis-write\n  service: postgres')))).toEqual([
-      expect.objectContaining({field: 'probe.kind', line: 4, message: 'probe kind must be one of: "postgres-write", "test-write"'}),
+    expect(issuesOf(() => load(drill('  kind: nosuch-write\n  service: postgres')))).toEqual([
+      expect.objectContaining({field: 'probe.kind', line: 4, message: 'probe kind must be one of: "postgres-write", "mysql-write", "redis-write", "test-write"'}),
     ])
     expect(load(drill('  kind: postgres-write\n  service: postgres\n  password: x')).drill.probe).toMatchObject({kind: 'postgres-write', port: 5432, password: 'x'})
     remove()
     remove = () => {}
     expect(issuesOf(() => load(drill('  kind: test-write\n  service: postgres')))).toEqual([
-      expect.objectContaining({field: 'probe.kind', line: 4, message: 'probe kind must be "postgres-write"'}),
+      expect.objectContaining({field: 'probe.kind', line: 4, message: 'probe kind must be one of: "postgres-write", "mysql-write", "redis-write"'}),
     ])
   })
 
