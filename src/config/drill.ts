@@ -327,17 +327,33 @@ const drillObject = z.strictObject({
    * Default: every step's own bound added up (sleeps, timeouts, a minute per fault or heal), plus 2 minutes.
    */
   deadline: duration({positive: true}).optional(),
-  /** Validated against the schema of the kind it names: drillSchema() puts in the probe kinds registered then. */
-  probe: z.unknown(),
+  /** The one-probe shorthand: validated against the schema of the kind it names (drillSchema() puts in the probe kinds registered then). */
+  probe: z.unknown().optional(),
+  /** Several named probes on one clock, e.g. {api: {kind: http, ...}, ledger: {kind: postgres-write, ...}}; objectives are then per probe. */
+  probes: z.unknown().optional(),
   replication_lag: replicationLagSchema.optional(),
   steps: z.array(z.record(z.string(), z.unknown(), {error: 'each step must be a mapping such as {sleep: 3s}'})).min(1, {error: 'a drill needs at least one step'}),
 })
 
-/** The drill file's schema, its `probe:` as the probe kinds registered now define it (src/probes/registry.ts). */
-export function drillSchema() {
-  return drillObject.extend({probe: probeSchema()}).superRefine((d, ctx) => {
+/**
+ * The drill file's schema, its probes as the probe kinds registered now define them (src/probes/registry.ts).
+ * `named`: the drill writes `probes:` (a map of named probes, objectives per probe) rather than `probe:`.
+ */
+export function drillSchema(named = false) {
+  const probe = probeSchema()
+  const shape = named
+    ? {
+        probe: z.undefined({error: 'write either probe: (one probe) or probes: (several, named), not both'}).optional(),
+        probes: z
+          .record(name('probe name'), probe, {error: 'probes must be a mapping of names to probes, e.g. {api: {kind: http, service: gateway, path: /health}}'})
+          .refine((p) => Object.keys(p).length > 0, {error: 'name at least one probe'}),
+        objectives: z.record(name('probe name'), objectivesSchema, {error: 'with probes:, objectives are per probe, e.g. {api: {rto: 60s}, ledger: {rto: 30s, rpo: 0s}}'}).optional(),
+      }
+    : {probe, probes: z.undefined().optional(), objectives: objectivesSchema.optional()}
+  return drillObject.extend(shape).superRefine((d, ctx) => {
     if (d.objectives === undefined && d.tier === undefined) {
-      ctx.addIssue({code: 'custom', path: ['objectives'], message: 'objectives are required: write them, e.g. {rto: 30s, rpo: 0s}, or name a policy tier (tier: critical)'})
+      const example = named ? '{api: {rto: 60s}, ledger: {rto: 30s, rpo: 0s}}' : '{rto: 30s, rpo: 0s}'
+      ctx.addIssue({code: 'custom', path: ['objectives'], message: `objectives are required: write them, e.g. ${example}, or name a policy tier (tier: critical)`})
     }
     if (d.policy !== undefined && d.tier === undefined) ctx.addIssue({code: 'custom', path: ['policy'], message: 'policy is only read for a tier: add tier: NAME'})
   })

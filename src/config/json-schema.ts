@@ -1,6 +1,7 @@
 import {z} from 'zod'
 
-import {drillJsonSchemaSource, policySchema} from './drill.js'
+import {name} from './common.js'
+import {drillJsonSchemaSource, objectivesSchema, policySchema} from './drill.js'
 import {probeSchema} from './probe-kinds.js'
 import {topologySchema} from './topology.js'
 
@@ -12,7 +13,14 @@ export function jsonSchemas(): Record<string, unknown> {
   })
   return {
     'topology.schema.json': render(topologySchema, 'firedrill topology'),
-    'drill.schema.json': render(drillJsonSchemaSource.extend({probe: probeSchema()}), 'firedrill drill'),
+    'drill.schema.json': render(
+      drillJsonSchemaSource.extend({
+        probe: probeSchema().optional(),
+        probes: z.record(name('probe name'), probeSchema()).optional(),
+        objectives: z.union([objectivesSchema, z.record(name('probe name'), objectivesSchema)]).optional(),
+      }),
+      'firedrill drill',
+    ),
     'policy.schema.json': render(policySchema, 'firedrill resiliency policy'),
   }
 }

@@ -5,9 +5,9 @@ import {DEFAULT_TOPOLOGY} from '../paths.js'
 import type {Topology} from '../model/topology.js'
 import {checkDeadline, defaultDeadlineMs, type Deadline} from './deadline.js'
 import {drillSchema, STEP_KINDS, WAN_PEER, type Frequency, type ProbeSpec, type Step, type StepKind, type TargetSelector} from './drill.js'
-import {DEFAULT_POLICY_FILE, loadPolicy, resolveObjectives} from './load-policy.js'
+import {DEFAULT_POLICY_FILE, loadPolicy, resolveObjectives, type LoadedPolicy, type WrittenObjectives} from './load-policy.js'
 import {loadTopology} from './load-topology.js'
-import {probeCapabilities} from './probe-kinds.js'
+import {kindsThatCan, specCapabilities, type ProbeCapabilities} from './probe-kinds.js'
 import {YamlSource} from './yaml-source.js'
 import type {Objectives, ObjectivesSource} from '../model/objectives.js'
 import type {Disruption} from '../model/vocabulary.js'
@@ -24,11 +24,30 @@ export interface Drill {
   frequency?: Frequency
   /** How long the run may take up to the end of its last step; past it the run is aborted. */
   deadline: Deadline
+  /**
+   * Every probe, in the order written, each with its own objectives; they share one clock and one t_fault.
+   * `probe:` (the one-probe shorthand) gives one probe named `probe` with the drill's objectives.
+   */
+  probes: DrillProbe[]
+  /** Whether the drill wrote `probes:` (named probes, objectives per probe) rather than `probe:`. */
+  named: boolean
+  /** The first probe's spec and objectives (the only ones of a one-probe drill). */
   probe: ProbeSpec
-  /** Standbys (by member name) whose replication lag is sampled, and how often. */
-  replicationLag?: {standbys: string[]; intervalMs: number}
+  /** Standbys (by member name) whose replication lag is sampled, how often, and by which probe's kind. */
+  replicationLag?: {probe: string; standbys: string[]; intervalMs: number}
   steps: Step[]
 }
+
+/** One probe of a drill: its name, its spec, what it is graded against. */
+export interface DrillProbe {
+  name: string
+  spec: ProbeSpec
+  /** Empty when the probe is only measured, not graded (another probe of the drill has objectives). */
+  objectives: Objectives
+}
+
+/** The name the one-probe shorthand `probe:` gives its probe. */
+export const SHORTHAND_PROBE = 'probe'
 
 export interface LoadedDrill {
   drill: Drill
@@ -55,7 +74,9 @@ export interface LoadOptions {
 export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
   const absolute = path.resolve(file)
   const source = YamlSource.read(absolute)
-  const schema = drillSchema()
+  const raw = source.value
+  const named = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && (raw as {probes?: unknown}).probes !== undefined
+  const schema = drillSchema(named)
   const parsed = schema.safeParse(source.value)
   const issues: ConfigIssue[] = parsed.success ? [] : source.zodIssues(parsed.error.issues, schema)
 
@@ -97,19 +118,56 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
     }
   }
 
-  let objectives: ReturnType<typeof resolveObjectives> | undefined
+  // Each probe's objectives: the one-probe shorthand's are the drill's; named probes have theirs under their name.
+  const entries: [string, ProbeSpec][] = named ? Object.entries(spec.probes ?? {}) : [[SHORTHAND_PROBE, spec.probe as ProbeSpec]]
+  const probeField = (probe: string): string[] => (named ? ['probes', probe] : ['probe'])
+  const objectiveField = (probe: string): string[] => (named ? ['objectives', probe] : ['objectives'])
+  const writtenFor = (probe: string) => (named ? (spec.objectives as Record<string, WrittenObjectives> | undefined)?.[probe] : (spec.objectives as WrittenObjectives | undefined))
+  if (named) {
+    for (const key of Object.keys((spec.objectives as Record<string, unknown> | undefined) ?? {})) {
+      if (!entries.some(([n]) => n === key)) issues.push(source.issue(['objectives', key], `no probe named "${key}" (probes: ${entries.map(([n]) => n).join(', ')})`))
+    }
+  }
+  let policy: LoadedPolicy | undefined
   if (spec.tier !== undefined) {
     const policyFile = opts.policy ?? path.resolve(path.dirname(absolute), spec.policy ?? DEFAULT_POLICY_FILE)
     try {
-      const policy = loadPolicy(policyFile)
-      objectives = resolveObjectives(spec.objectives, {name: spec.tier, policy, disruption: spec.disruption}, (f, m) => source.issue(f, m))
+      policy = loadPolicy(policyFile)
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
       const missing = error.issues.length === 1 && error.issues[0]!.message === 'file not found'
       issues.push(...(missing ? [source.issue([spec.policy ? 'policy' : 'tier'], `policy file ${policyFile} does not exist (tier ${spec.tier} is read from it)`)] : error.issues))
     }
-  } else {
-    objectives = resolveObjectives(spec.objectives, undefined, (f, m) => source.issue(f, m))
+  }
+  const probes: DrillProbe[] = []
+  let objectivesFrom: ObjectivesSource | undefined
+  let resolvedAll = spec.tier === undefined || policy !== undefined
+  for (const [probeName, probeSpec] of entries) {
+    let resolved: ReturnType<typeof resolveObjectives> | undefined
+    try {
+      resolved = resolveObjectives(writtenFor(probeName), policy && spec.tier !== undefined ? {name: spec.tier, policy, disruption: spec.disruption} : undefined, (f, m) =>
+        source.issue(f[0] === 'tier' ? f : [...objectiveField(probeName), ...f], m),
+      )
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      for (const i of error.issues) if (!issues.some((j) => j.message === i.message && j.field === i.field)) issues.push(i)
+      resolvedAll = false
+      continue
+    }
+    objectivesFrom ??= resolved.source
+    probes.push({name: probeName, spec: probeSpec, objectives: resolved.objectives})
+    // What the objectives ask of the probe, its kind (as this probe is written) must be able to measure.
+    const can = specCapabilities(probeSpec)
+    if (!can) continue
+    const written = writtenFor(probeName)
+    const who = named ? `probe ${probeName} (kind ${probeSpec.kind})` : `probe kind ${probeSpec.kind}`
+    const at = (field: string) => (written?.[field as keyof WrittenObjectives] !== undefined ? [...objectiveField(probeName), field] : [...probeField(probeName), 'kind'])
+    const alternatives = (capability: keyof ProbeCapabilities) => `; kinds that can: ${kindsThatCan(capability).join(', ') || 'none registered'}`
+    if (!can.rpo && resolved.objectives.rpoMs !== undefined) issues.push(source.issue(at('rpo'), `${who} cannot read its writes back, so it cannot measure rpo${alternatives('rpo')}`))
+    if (!can.splitBrain && resolved.objectives.splitBrain === false) issues.push(source.issue(at('split_brain'), `${who} cannot watch for split brain${alternatives('splitBrain')}`))
+  }
+  if (named && resolvedAll && probes.length > 0 && !probes.some((p) => p.objectives.rtoMs !== undefined || p.objectives.rpoMs !== undefined || p.objectives.splitBrain !== undefined)) {
+    issues.push(source.issue(['objectives'], `no probe has an objective: give at least one, e.g. {${probes[0]!.name}: {rto: 60s}}`))
   }
 
   steps.forEach((step, i) => {
@@ -129,20 +187,19 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
     warnings.push(`${absolute}: drill ${spec.name} injects no fault and has no disruptive runbook or manual step, so it has nothing to measure RTO and RPO from`)
   }
 
-  // What the objectives and watches ask of the probe, its kind must be able to measure.
-  const can = probeCapabilities(spec.probe.kind)
-  if (can && objectives) {
-    const kindName = spec.probe.kind
-    if (!can.rpo && objectives.objectives.rpoMs !== undefined) issues.push(source.issue(spec.objectives?.rpo !== undefined ? ['objectives', 'rpo'] : ['probe', 'kind'], `probe kind ${kindName} cannot read its writes back, so it cannot measure rpo`))
-    if (!can.splitBrain && objectives.objectives.splitBrain === false) issues.push(source.issue(spec.objectives?.split_brain !== undefined ? ['objectives', 'split_brain'] : ['probe', 'kind'], `probe kind ${kindName} cannot watch for split brain`))
+  // replication_lag samples the standbys of the first probe that can (postgres-write), on its service.
+  const lagProbe = probes.find((p) => specCapabilities(p.spec)?.replicationLag) ?? probes[0]
+  if (spec.replication_lag && lagProbe && !specCapabilities(lagProbe.spec)?.replicationLag) {
+    issues.push(source.issue(['replication_lag'], `probe kind ${lagProbe.spec.kind} cannot sample replication lag${named ? ` (no probe of this drill can; kinds that can: ${kindsThatCan('replicationLag').join(', ')})` : ''}`))
   }
-  if (can && !can.replicationLag && spec.replication_lag) issues.push(source.issue(['replication_lag'], `probe kind ${spec.probe.kind} cannot sample replication lag`))
 
   if (topology) {
     const services = new Set(topology.instances.map((i) => i.service))
     const sites = new Set(topology.sites.map((s) => s.name))
-    if (!services.has(spec.probe.service)) {
-      issues.push(source.issue(['probe', 'service'], `service "${spec.probe.service}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
+    for (const [probeName, probeSpec] of entries) {
+      if (!services.has(probeSpec.service)) {
+        issues.push(source.issue([...probeField(probeName), 'service'], `service "${probeSpec.service}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
+      }
     }
     // A kind's own blocks may name other services (a redis probe's `sentinels: {service}`): each must exist too.
     for (const [field, value] of Object.entries(spec.probe as unknown as Record<string, unknown>)) {
@@ -152,8 +209,8 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
       }
     }
     for (const [j, site] of (spec.replication_lag?.sites ?? []).entries()) {
-      if (!topology.instances.some((i) => i.site === site && i.service === spec.probe.service)) {
-        issues.push(source.issue(['replication_lag', 'sites', j], `no ${spec.probe.service} instance on site "${site}" in topology ${topology.project}`))
+      if (lagProbe && !topology.instances.some((i) => i.site === site && i.service === lagProbe.spec.service)) {
+        issues.push(source.issue(['replication_lag', 'sites', j], `no ${lagProbe.spec.service} instance on site "${site}" in topology ${topology.project}`))
       }
     }
     const faultNames = new Set<string>()
@@ -208,15 +265,18 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
       sha256: source.sha256,
       name: spec.name,
       description: spec.description,
-      objectives: objectives!.objectives,
-      objectivesFrom: objectives!.source,
+      objectives: probes[0]!.objectives,
+      objectivesFrom,
       disruption: spec.disruption,
       frequency: spec.frequency,
       deadline,
-      probe: spec.probe,
+      probes,
+      named,
+      probe: probes[0]!.spec,
       replicationLag: spec.replication_lag
         ? {
-            standbys: topology!.instances.filter((i) => i.service === spec.probe.service && spec.replication_lag!.sites.includes(i.site)).map((i) => i.hostname),
+            probe: lagProbe!.name,
+            standbys: topology!.instances.filter((i) => i.service === lagProbe!.spec.service && spec.replication_lag!.sites.includes(i.site)).map((i) => i.hostname),
             intervalMs: spec.replication_lag.interval,
           }
         : undefined,

@@ -25,7 +25,8 @@ export function loadPolicy(file: string): LoadedPolicy {
   return {file: source.file, sha256: source.sha256, policy}
 }
 
-type Written = {rto?: number; rpo?: number; split_brain?: false}
+export type WrittenObjectives = {rto?: number; rpo?: number; split_brain?: false}
+type Written = WrittenObjectives
 
 /**
  * The objectives a drill is graded on: its tier's (and, for its kind of disruption, the tier's

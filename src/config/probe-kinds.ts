@@ -49,16 +49,42 @@ export interface ProbeCapabilities {
 
 export type ProbeKindSchema = z.ZodObject<{kind: z.ZodLiteral<string>} & z.ZodRawShape>
 
-const kinds = new Map<string, {schema: ProbeKindSchema; capabilities: ProbeCapabilities}>()
+/**
+ * What one probe as written measures, when that depends on its fields (an `http` probe reads its writes
+ * back only with `write` and `read`); `when` says, for a refusal, what the spec would need.
+ */
+export interface ProbeMeasures {
+  measures(spec: ProbeSpec): ProbeCapabilities
+  /** How a probe of this kind gets a capability it lacks, e.g. `with write and read`; shown in the list of kinds that can. */
+  when?: Partial<Record<keyof ProbeCapabilities, string>>
+}
 
-/** Called by src/probes/registry.ts for each probe kind; returns how to remove it again (a test's own kind). */
-export function registerProbeSchema(kind: string, schema: ProbeKindSchema, capabilities: ProbeCapabilities): () => void {
-  kinds.set(kind, {schema, capabilities})
+const kinds = new Map<string, {schema: ProbeKindSchema; capabilities: ProbeCapabilities; measures?: ProbeMeasures}>()
+
+/**
+ * Called by src/probes/registry.ts for each probe kind; returns how to remove it again (a test's own kind).
+ * `capabilities` is the most the kind can measure; `measures`, when given, narrows it for one spec.
+ */
+export function registerProbeSchema(kind: string, schema: ProbeKindSchema, capabilities: ProbeCapabilities, measures?: ProbeMeasures): () => void {
+  kinds.set(kind, {schema, capabilities, measures})
   return () => kinds.delete(kind)
 }
 
+/** The most a kind can measure; undefined for a kind not registered. */
 export function probeCapabilities(kind: string): ProbeCapabilities | undefined {
   return kinds.get(kind)?.capabilities
+}
+
+/** What this probe, as written, measures (its kind's capabilities, narrowed by its fields). */
+export function specCapabilities(spec: ProbeSpec): ProbeCapabilities | undefined {
+  const k = kinds.get(spec.kind)
+  if (!k) return undefined
+  return k.measures ? k.measures.measures(spec) : k.capabilities
+}
+
+/** The registered kinds that can measure a capability, each with what it needs for it (`http (with write and read)`). */
+export function kindsThatCan(capability: keyof ProbeCapabilities): string[] {
+  return [...kinds.entries()].filter(([, k]) => k.capabilities[capability]).map(([name, k]) => (k.measures?.when?.[capability] ? `${name} (${k.measures.when[capability]})` : name))
 }
 
 /** The schema of `probe:`: the one kind's own while there is one (its messages as written), else a union discriminated on `kind`. */

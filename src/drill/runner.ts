@@ -1,5 +1,6 @@
-import type {LoadedDrill} from '../config/load-drill.js'
+import type {DrillProbe, LoadedDrill} from '../config/load-drill.js'
 import {NETWORK_FAULTS} from '../config/drill.js'
+import {specCapabilities} from '../config/probe-kinds.js'
 import {describeDeadline} from '../config/deadline.js'
 import {formatMs} from '../config/duration.js'
 import {DeadlineExceededError, DrillAbortedError, EngineLostError, EngineUnavailableError, errorMessage, FiredrillError, InterruptedError} from '../errors.js'
@@ -8,7 +9,7 @@ import {NetHelpers} from '../faults/net-helper.js'
 import {grade, notMeasured} from '../grade/grade.js'
 import {measure, splitBrain, unmeasured} from '../measure/measure.js'
 import {summarizeLag} from '../measure/replication-lag.js'
-import type {LagWatcher, Probe, ProbeContext, ProbeNode, SplitBrainWatcher} from '../probes/probe.js'
+import type {LagWatcher, Probe, ProbeContext, ProbeExecPlace, ProbeExecResult, ProbeNode, SplitBrainWatcher} from '../probes/probe.js'
 import {probeKind} from '../probes/registry.js'
 import {waitHealthy} from '../topology/lifecycle.js'
 import {networkName} from '../model/topology.js'
@@ -20,7 +21,9 @@ import {Journal, type JournalEntry} from './journal.js'
 import {RevertStack} from './reverts.js'
 import {describeStep, liveStatus, runStep, type Operator, type StepContext} from './steps.js'
 import {Timeline} from './timeline.js'
-import type {DrillResult, EngineInfo, StepRecord} from '../model/result.js'
+import type {DrillResult, EngineInfo, ProbeOutcome, ProbeRecord, StepRecord} from '../model/result.js'
+import type {ObjectiveResult, Objectives} from '../model/objectives.js'
+import {runCommand} from './commands.js'
 import type {RevertOutcome} from '../model/revert.js'
 
 export type {DrillResult, StepRecord} from '../model/result.js'
@@ -48,6 +51,13 @@ const PRE_REVERT_READ_BACK_TIMEOUT_MS = 5000
 const WRITERS_TIMEOUT_MS = 5000
 const MAX_TIMER_MS = 2 ** 31 - 1
 
+/** One probe of a run: its name and spec, its objectives, its probe and the watches its objectives asked for. */
+interface RunProbe extends DrillProbe {
+  probe: Probe
+  watch?: SplitBrainWatcher
+  lagWatch?: LagWatcher
+}
+
 /** One run in progress: what its phases share. */
 interface Run {
   loaded: LoadedDrill
@@ -60,9 +70,10 @@ interface Run {
   timeline: Timeline
   reverts: RevertStack
   steps: StepRecord[]
+  /** Every probe of the drill, in the order written; they share the clock and t_fault. */
+  probes: RunProbe[]
+  /** The first probe's (the only one of a one-probe drill). */
   probe: Probe
-  watch?: SplitBrainWatcher
-  lagWatch?: LagWatcher
   netHelpers: NetHelpers
   journal: Journal
   stepContext: StepContext
@@ -90,8 +101,8 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   // Whatever ends the steps early (Ctrl-C, SIGTERM, the engine gone, a step that cannot be done), the
   // faults are undone first; the run is then recorded as interrupted or aborted, with no figures.
   let failure: unknown
-  let readBack: Set<number> | undefined
-  let writers: string[] | undefined
+  let readBacks: (Set<number> | undefined)[] = []
+  let writers: (string[] | undefined)[] = []
   try {
     await start(run)
     await runSteps(run, position)
@@ -103,12 +114,12 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     const unwound = await unwind(run, failure)
     failure = unwound.failure
     if (!signal.aborted && !unwound.lostEngine) {
-      readBack = await readBackAfter(run, unwound.before)
-      writers = await writersAtEnd(run)
+      readBacks = await readBackAfter(run, unwound.before)
+      writers = await Promise.all(run.probes.map((p) => writersAtEnd(run, p)))
     }
-    await run.probe.close()
+    await Promise.all(run.probes.map((p) => p.probe.close()))
   }
-  return result(run, failure, readBack, writers)
+  return result(run, failure, readBacks, writers)
 }
 
 /** Everything a run needs before it starts: the timeline, the probe and its watches from the probe's kind, the journal. */
@@ -118,23 +129,34 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
   const engine = engineWatch.engine
   const timeline = new Timeline(clock)
   const reverts = new RevertStack()
-  // The probe's kind (src/probes/registry.ts) makes its probe and, when the drill asks, its watches.
+  // Each probe's kind (src/probes/registry.ts) makes its probe and, when its objectives ask, its watches.
   // The write probe stands on the WAN; the split-brain watch stands inside each node's own site.
-  const kind = probeKind(drill.probe.kind)
-  const probeContext: ProbeContext = {
-    runId: ctx.runId,
-    clock,
-    nodes: async (vantage, service = drill.probe.service) => {
-      const seen = await observe(topology, engine)
-      return seen.instances
-        .filter((o) => o.instance.service === service && o.container)
-        .map((o) => ({name: o.instance.hostname, address: vantage === 'wan' ? o.address : o.container?.addresses[networkName(topology.project, o.instance.site)]}))
-        .filter((n): n is ProbeNode => n.address !== undefined)
-    },
+  const instances = async (service: string, vantage: 'wan' | 'site'): Promise<ProbeNode[]> => {
+    const seen = await observe(topology, engine)
+    return seen.instances
+      .filter((o) => o.instance.service === service && o.container)
+      .map((o) => ({name: o.instance.hostname, address: vantage === 'wan' ? o.address : o.container?.addresses[networkName(topology.project, o.instance.site)]}))
+      .filter((n): n is ProbeNode => n.address !== undefined)
   }
-  const probe = kind.create(drill.probe, probeContext)
-  const watch = drill.objectives.splitBrain === false ? kind.splitBrainWatch?.(drill.probe, probeContext) : undefined
-  const lagWatch = drill.replicationLag ? kind.replicationLagWatch?.(drill.probe, {standbys: drill.replicationLag.standbys, intervalMs: drill.replicationLag.intervalMs}, probeContext) : undefined
+  const probes: RunProbe[] = drill.probes.map((p) => {
+    const kind = probeKind(p.spec.kind)
+    const probeContext: ProbeContext = {
+      name: p.name,
+      runId: ctx.runId,
+      clock,
+      nodes: (vantage) => instances(p.spec.service, vantage),
+      instances,
+      exec: (argv, where, timeoutMs, abort) => probeExec({topology, engine, signal: abort ?? signal}, argv, where, timeoutMs),
+    }
+    const lag = drill.replicationLag?.probe === p.name ? drill.replicationLag : undefined
+    return {
+      ...p,
+      probe: kind.create(p.spec, probeContext),
+      watch: p.objectives.splitBrain === false ? kind.splitBrainWatch?.(p.spec, probeContext) : undefined,
+      lagWatch: lag ? kind.replicationLagWatch?.(p.spec, {standbys: lag.standbys, intervalMs: lag.intervalMs}, probeContext) : undefined,
+    }
+  })
+  const first = probes[0]!
   const netHelpers = new NetHelpers(engine, {project: topology.project, runId: ctx.runId})
   const journal = Journal.begin(topology.project, ctx.runId, {dir: ctx.journalDir})
   const stepContext: StepContext = {
@@ -143,8 +165,9 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
     clock,
     timeline,
     reverts,
-    samples: probe.samples,
-    stableSamples: drill.probe.stable_samples,
+    samples: first.probe.samples,
+    stableSamples: first.spec.stable_samples,
+    probes: probes.map((p) => ({name: p.name, samples: p.probe.samples, stableSamples: p.spec.stable_samples})),
     signal,
     anchor: {},
     asserts: [],
@@ -165,9 +188,8 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
     timeline,
     reverts,
     steps: drill.steps.map((s, index) => ({index, kind: s.kind, description: describeStep(s), status: 'skipped'})),
-    probe,
-    watch,
-    lagWatch,
+    probes,
+    probe: first.probe,
     netHelpers,
     journal,
     stepContext,
@@ -213,12 +235,18 @@ async function start(run: Run): Promise<void> {
       }
     })
   }
-  await progress.phase(`Start ${drill.probe.kind} probe on ${drill.probe.service} every ${formatMs(drill.probe.interval)}`, async () => {
-    await run.probe.start()
-    await run.watch?.start()
-    run.lagWatch?.start()
-  })
-  timeline.record('probe-start', `${drill.probe.kind} on ${drill.probe.service}, interval ${drill.probe.interval} ms, vantage ${drill.probe.vantage}${run.watch ? '; split-brain watch on every node from inside its site' : ''}`)
+  for (const p of run.probes) {
+    const label = drill.named ? `probe ${p.name}: ` : ''
+    await progress.phase(`Start ${label}${p.spec.kind} probe on ${p.spec.service} every ${formatMs(p.spec.interval)}`, async () => {
+      await p.probe.start()
+      await p.watch?.start()
+      p.lagWatch?.start()
+    })
+    timeline.record(
+      'probe-start',
+      `${label}${p.spec.kind} on ${p.spec.service}, interval ${p.spec.interval} ms, vantage ${p.spec.vantage}${p.watch ? '; split-brain watch on every node from inside its site' : ''}`,
+    )
+  }
 }
 
 /** Every step in order, each on the timeline and in its record; a wait not met in time skips the rest. */
@@ -240,7 +268,10 @@ async function runSteps(run: Run, position: {during: string}): Promise<void> {
         ? await runStep(step, index, stepContext, progress.log)
         : await progress.phase(title, async (update) => {
             // Every step shows the live state next to its own news; a step with no news of its own (a sleep) shows it alone.
-            const live = () => liveStatus(run.probe.samples, stepContext.anchor.at, clock.now())
+            const live = () =>
+              drill.named
+                ? run.probes.map((p) => `${p.name} ${liveStatus(p.probe.samples, stepContext.anchor.at, clock.now())}`).join(' · ')
+                : liveStatus(run.probe.samples, stepContext.anchor.at, clock.now())
             let news = ''
             const show = () => update(news ? `${news} · ${live()}` : live())
             const ticker = setInterval(show, 500)
@@ -272,22 +303,29 @@ type ReadBack = {node: string; seqs: Set<number>}
  * once before undoing anything (the fallback if the topology does not come back), revert every fault,
  * close the journal, and decide what the failure is (the engine lost, faults left in place).
  */
-async function unwind(run: Run, failure: unknown): Promise<{failure: unknown; lostEngine: EngineUnavailableError | undefined; before?: ReadBack}> {
+async function unwind(run: Run, failure: unknown): Promise<{failure: unknown; lostEngine: EngineUnavailableError | undefined; before: (ReadBack | undefined)[]}> {
   const {drill, topology} = run.loaded
-  const {timeline, progress, probe, watch, lagWatch, reverts, signal, stepContext} = run
-  await probe.stop().catch(() => {})
-  await watch?.stop().catch(() => {})
-  await lagWatch?.stop().catch(() => {})
-  if (lagWatch) {
-    const errors = lagWatch.errors.length > 0 ? `; ${lagWatch.errors.length} failed reading(s), first: ${lagWatch.errors[0]}` : ''
-    timeline.record('probe-stop', `replication lag watch: ${lagWatch.samples.length} readings of ${drill.replicationLag?.standbys.join(', ')}${errors}`)
+  const {timeline, progress, reverts, signal, stepContext} = run
+  for (const p of run.probes) {
+    const label = drill.named ? `probe ${p.name}: ` : ''
+    await p.probe.stop().catch(() => {})
+    await p.watch?.stop().catch(() => {})
+    await p.lagWatch?.stop().catch(() => {})
+    if (p.lagWatch) {
+      const errors = p.lagWatch.errors.length > 0 ? `; ${p.lagWatch.errors.length} failed reading(s), first: ${p.lagWatch.errors[0]}` : ''
+      timeline.record('probe-stop', `${label}replication lag watch: ${p.lagWatch.samples.length} readings of ${drill.replicationLag?.standbys.join(', ')}${errors}`)
+    }
+    timeline.record('probe-stop', `${label}${p.probe.samples.length} samples`)
   }
-  timeline.record('probe-stop', `${probe.samples.length} samples`)
   // Read back once before undoing anything (the fallback if the topology does not come back), and
   // again once it is healthy: writes lost while healing (a failback) are lost all the same.
-  let before: ReadBack | undefined
-  if (probe.readBack && !signal.aborted && !run.engineLost() && probe.samples.length > 0 && reverts.size > 0) {
-    before = await probe.readBack(PRE_REVERT_READ_BACK_TIMEOUT_MS).catch(() => undefined)
+  const before: (ReadBack | undefined)[] = []
+  for (const {probe, spec} of run.probes) {
+    before.push(
+      probe.readBack && specCapabilities(spec)?.rpo && !signal.aborted && !run.engineLost() && probe.samples.length > 0 && reverts.size > 0
+        ? await probe.readBack(PRE_REVERT_READ_BACK_TIMEOUT_MS).catch(() => undefined)
+        : undefined,
+    )
   }
   if (reverts.size > 0) {
     const outcomes: RevertOutcome[] = []
@@ -321,35 +359,46 @@ async function unwind(run: Run, failure: unknown): Promise<{failure: unknown; lo
 }
 
 /**
- * Once the topology is healthy again, every write the probe made, read from the primary; the read
- * before the reverts stands in when none is possible now. Undefined when the probe's kind cannot read
- * back (no `rpo` capability) or nothing answered: lost writes and RPO are then unknown.
+ * Once the topology is healthy again, every write each probe made, read the way its users would; the
+ * read before the reverts stands in when none is possible now. Undefined for a probe whose kind cannot
+ * read back (no `rpo` capability) or when nothing answered: its lost writes and RPO are then unknown.
  */
-async function readBackAfter(run: Run, before: ReadBack | undefined): Promise<Set<number> | undefined> {
-  const {topology} = run.loaded
-  const {timeline, progress, probe, clock, signal} = run
+async function readBackAfter(run: Run, before: (ReadBack | undefined)[]): Promise<(Set<number> | undefined)[]> {
+  const {topology, drill} = run.loaded
+  const {timeline, progress, clock, signal} = run
   await waitHealthy(topology, run.engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal}).catch((error) =>
     timeline.record('revert-failed', `topology not healthy again after the drill: ${errorMessage(error)}`),
   )
-  const readBackNow = probe.readBack?.bind(probe)
+  const out: (Set<number> | undefined)[] = []
+  for (const [i, p] of run.probes.entries()) {
+    out.push(await readBackOne(run, p, before[i], drill.named ? `probe ${p.name}: ` : ''))
+  }
+  return out
+}
+
+async function readBackOne(run: Run, p: RunProbe, before: ReadBack | undefined, label: string): Promise<Set<number> | undefined> {
+  const {timeline, progress} = run
+  const {probe} = p
+  // A kind that can read back, written so that it does not (an http probe without write + read), is not asked.
+  const readBackNow = specCapabilities(p.spec)?.rpo ? probe.readBack?.bind(probe) : undefined
   if (!readBackNow || probe.samples.length === 0) return undefined
   let after: ReadBack | undefined
   try {
-    after = await progress.phase('Read back every write from the primary', () => readBackNow(READ_BACK_TIMEOUT_MS))
+    after = await progress.phase(label ? `Read back every write of probe ${p.name}` : 'Read back every write from the primary', () => readBackNow(READ_BACK_TIMEOUT_MS))
   } catch (error) {
-    timeline.record('read-back', `read-back failed: ${errorMessage(error)}`)
+    timeline.record('read-back', `${label}read-back failed: ${errorMessage(error)}`)
   }
   if (after) {
     const seqs = after.seqs
     const gone = before ? [...before.seqs].filter((seq) => !seqs.has(seq)).length : 0
-    timeline.record('read-back', `${after.seqs.size} rows read back from ${after.node}${gone > 0 && before ? `; ${gone} rows that ${before.node} held before the faults were reverted are gone` : ''}`)
+    timeline.record('read-back', `${label}${after.seqs.size} rows read back from ${after.node}${gone > 0 && before ? `; ${gone} rows that ${before.node} held before the faults were reverted are gone` : ''}`)
     return after.seqs
   }
   if (before) {
-    timeline.record('read-back', `${before.seqs.size} rows read back from ${before.node} before the faults were reverted (no node took writes afterwards)`)
+    timeline.record('read-back', `${label}${before.seqs.size} rows read back from ${before.node} before the faults were reverted (no node took writes afterwards)`)
     return before.seqs
   }
-  timeline.record('read-back', 'no node accepted the read-back')
+  timeline.record('read-back', `${label}no node accepted the read-back`)
   return undefined
 }
 
@@ -357,20 +406,32 @@ async function readBackAfter(run: Run, before: ReadBack | undefined): Promise<Se
  * The nodes accepting writes once the drill is over, when the probe's kind can tell (Probe.writableNodes):
  * two or more are named on the timeline and in the verdict, whatever the objectives.
  */
-async function writersAtEnd(run: Run): Promise<string[] | undefined> {
-  const ask = run.probe.writableNodes?.bind(run.probe)
-  if (!ask || run.probe.samples.length === 0) return undefined
+async function writersAtEnd(run: Run, p: RunProbe): Promise<string[] | undefined> {
+  const ask = p.probe.writableNodes?.bind(p.probe)
+  if (!ask || p.probe.samples.length === 0) return undefined
   const writers = await ask(WRITERS_TIMEOUT_MS).catch(() => undefined)
-  if (writers && writers.length > 1) run.timeline.record('split-brain', `${writers.length} nodes accept writes at the end of the drill: ${writers.join(', ')}`)
+  const label = run.loaded.drill.named ? `probe ${p.name}: ` : ''
+  if (writers && writers.length > 1) run.timeline.record('split-brain', `${label}${writers.length} nodes accept writes at the end of the drill: ${writers.join(', ')}`)
   return writers
 }
 
 /** The result: measured and graded when the run completed; otherwise the partial result kept with the error, which is thrown. */
-function result(run: Run, failure: unknown, readBack: Set<number> | undefined, writers?: readonly string[]): DrillResult {
+function result(run: Run, failure: unknown, readBacks: (Set<number> | undefined)[], writers: (string[] | undefined)[] = []): DrillResult {
   const {drill, topology} = run.loaded
-  const {clock, timeline, probe, stepContext, steps} = run
+  const {clock, timeline, stepContext, steps} = run
   const finished = clock.now()
   const faultAt = stepContext.anchor.at
+  const record = (p: RunProbe): ProbeRecord => ({
+    kind: p.spec.kind,
+    service: p.spec.service,
+    interval_ms: p.spec.interval,
+    timeout_ms: p.spec.timeout,
+    stable_samples: p.spec.stable_samples,
+    vantage: p.spec.vantage,
+    samples: p.probe.samples.length,
+  })
+  const objectivesOf = (o: Objectives) => ({rto_ms: o.rtoMs ?? null, rpo_ms: o.rpoMs ?? null, split_brain: o.splitBrain ?? null})
+  const first = run.probes[0]!
   const base = {
     run_id: run.ctx.runId,
     drill: drill.name,
@@ -379,18 +440,10 @@ function result(run: Run, failure: unknown, readBack: Set<number> | undefined, w
     topology: topology.project,
     topology_file: topology.file,
     topology_sha256: topology.sha256,
-    objectives: {rto_ms: drill.objectives.rtoMs ?? null, rpo_ms: drill.objectives.rpoMs ?? null, split_brain: drill.objectives.splitBrain ?? null},
+    objectives: objectivesOf(first.objectives),
     objectives_from: drill.objectivesFrom ?? null,
     faults: stepContext.faults ?? [],
-    probe: {
-      kind: drill.probe.kind,
-      service: drill.probe.service,
-      interval_ms: drill.probe.interval,
-      timeout_ms: drill.probe.timeout,
-      stable_samples: drill.probe.stable_samples,
-      vantage: drill.probe.vantage,
-      samples: probe.samples.length,
-    },
+    probe: record(first),
     engine: run.ctx.engineInfo,
     steps,
     reverts: stepContext.revertOutcomes,
@@ -400,7 +453,9 @@ function result(run: Run, failure: unknown, readBack: Set<number> | undefined, w
     finished_at: clock.wall(finished),
     duration_ms: Math.round(finished - timeline.origin),
   })
-  const samples = () => probe.samples.map((s) => ({...s, start: timeline.relative(s.start), end: timeline.relative(s.end)}))
+  const samplesOf = (p: RunProbe) => p.probe.samples.map((s) => ({...s, start: timeline.relative(s.start), end: timeline.relative(s.end)}))
+  // In a drill with named probes each objective says whose it is.
+  const named = (p: RunProbe, results: ObjectiveResult[]): ObjectiveResult[] => (drill.named ? results.map((r) => ({...r, objective: `${p.name}: ${r.objective}`, probe: p.name})) : results)
   if (failure !== undefined || faultAt === undefined) {
     // What ended it early is the reason; one that is not firedrill's own (a probe that found no primary,
     // an engine call that failed) makes the run aborted (exit 4), not an internal error.
@@ -413,45 +468,86 @@ function result(run: Run, failure: unknown, readBack: Set<number> | undefined, w
     const status = error instanceof InterruptedError ? 'interrupted' : 'aborted'
     timeline.record('run-end', `drill ${status}: ${errorMessage(error).split('\n')[0]}`, finished)
     const reason = `not measured: the run was ${status} (${errorMessage(error).split('\n')[0]})`
+    const outcomes: ProbeOutcome[] = run.probes.map((p) => ({
+      name: p.name,
+      probe: record(p),
+      objectives: objectivesOf(p.objectives),
+      verdict: 'fail',
+      results: named(p, notMeasured(p.objectives, reason)),
+      measurements: {...unmeasured(p.probe.samples, p.spec.interval), split_brain: null, replication_lag: null},
+      samples: samplesOf(p),
+    }))
     const partial: DrillResult = {
       ...base,
       verdict: 'fail',
       status,
       error: errorMessage(error),
-      results: notMeasured(drill.objectives, reason),
-      measurements: {...unmeasured(probe.samples, drill.probe.interval), split_brain: null, replication_lag: null},
+      results: outcomes.flatMap((o) => o.results),
+      measurements: outcomes[0]!.measurements,
+      probes: outcomes,
       ...times(),
       timeline: timeline.list(),
-      samples: samples(),
+      samples: outcomes[0]!.samples,
     }
     if (typeof error === 'object' && error !== null) PARTIAL_RESULTS.set(error, partial)
     throw error
   }
   timeline.record('run-end', 'drill finished', finished)
-  const m = measure({samples: probe.samples, faultAt, readBack, stableSamples: drill.probe.stable_samples, intervalMs: drill.probe.interval})
-  for (const p of m.phases) timeline.record(p.kind, p.detail, p.t)
-  const sb = run.watch ? splitBrain(run.watch.acks, drill.probe.interval) : undefined
-  if (sb && sb.first_at !== null) timeline.record('split-brain', `${sb.nodes.join(' and ')} acknowledged writes in the same period`, sb.first_at)
   const unfinished = steps
     .filter((s) => s.status === 'timed-out')
     .map((s) => ({title: `step ${s.index + 1}`, reason: `${s.description}: not met in time; the steps after it were skipped`}))
-  const g = grade(drill.objectives, m, {splitBrain: sb, asserts: stepContext.asserts, unfinished, writersAtEnd: writers})
-  const {phases: _phases, ...measurements} = m
+  const measured = run.probes.map((p, i) => measure({samples: p.probe.samples, faultAt, readBack: readBacks[i], stableSamples: p.spec.stable_samples, intervalMs: p.spec.interval}))
+  const outcomes: ProbeOutcome[] = run.probes.map((p, i) => {
+    const label = drill.named ? `probe ${p.name}: ` : ''
+    const m = measured[i]!
+    for (const ph of m.phases) timeline.record(ph.kind, `${label}${ph.detail}`, ph.t)
+    const sb = p.watch ? splitBrain(p.watch.acks, p.spec.interval) : undefined
+    if (sb && sb.first_at !== null) timeline.record('split-brain', `${label}${sb.nodes.join(' and ')} acknowledged writes in the same period`, sb.first_at)
+    const g = grade(p.objectives, m, {splitBrain: sb, writersAtEnd: writers[i]})
+    const {phases: _phases, ...measurements} = m
+    return {
+      name: p.name,
+      probe: record(p),
+      objectives: objectivesOf(p.objectives),
+      verdict: g.verdict,
+      results: named(p, g.results),
+      measurements: {
+        ...measurements,
+        split_brain: sb ? {...sb, first_at: sb.first_at === null ? null : timeline.relative(sb.first_at)} : null,
+        replication_lag: p.lagWatch && drill.replicationLag ? summarizeLag(p.lagWatch.samples, drill.replicationLag.standbys, faultAt, stepContext.healedAt) : null,
+      },
+      samples: samplesOf(p),
+    }
+  })
+  // Asserts and steps not finished belong to the drill, not to a probe; the drill passes when every probe met every objective.
+  const drillWide = grade({}, measured[0]!, {asserts: stepContext.asserts, unfinished})
+  const results = [...outcomes.flatMap((o) => o.results), ...drillWide.results]
   return {
     ...base,
-    verdict: g.verdict,
+    verdict: results.every((r) => r.met) ? 'pass' : 'fail',
     status: 'completed',
     error: null,
-    results: g.results,
-    measurements: {
-      ...measurements,
-      split_brain: sb ? {...sb, first_at: sb.first_at === null ? null : timeline.relative(sb.first_at)} : null,
-      replication_lag: run.lagWatch && drill.replicationLag ? summarizeLag(run.lagWatch.samples, drill.replicationLag.standbys, faultAt, stepContext.healedAt) : null,
-    },
+    results,
+    measurements: outcomes[0]!.measurements,
+    probes: outcomes,
     ...times(),
     timeline: timeline.list(),
-    samples: samples(),
+    samples: outcomes[0]!.samples,
   }
+}
+
+/** Run a probe's argv on the host or in the one container `where` picks now (the `command` probe kind). */
+async function probeExec(
+  ctx: Pick<StepContext, 'topology' | 'engine' | 'signal'>,
+  argv: readonly string[],
+  where: ProbeExecPlace,
+  timeoutMs: number,
+): Promise<ProbeExecResult> {
+  const started = Date.now()
+  const r = await runCommand({argv: [...argv], in: where, timeout: timeoutMs}, ctx)
+  // execa and the engine both end a command at its timeout; a command that ran that long did not answer in time.
+  const timedOut = r.exitCode === -1 || (r.exitCode !== 0 && Date.now() - started >= timeoutMs)
+  return {exitCode: timedOut ? null : r.exitCode, timedOut, stdout: r.stdout, stderr: r.stderr}
 }
 
 function leftInPlace(left: readonly JournalEntry[], project: string): string {

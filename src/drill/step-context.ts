@@ -23,8 +23,11 @@ export interface StepContext {
   clock: Clock
   timeline: Timeline
   reverts: RevertStack
+  /** The first probe's samples and stable run (the live line, the recovery anchor). */
   samples: readonly Sample[]
   stableSamples: number
+  /** Every probe of the drill: `wait: recovered` waits for all of them. */
+  probes?: readonly {name: string; samples: readonly Sample[]; stableSamples: number}[]
   signal?: AbortSignal
   /** The disruption the drill measures from: set by the first fault (or disruptive runbook). */
   anchor: {at?: number}

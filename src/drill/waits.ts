@@ -23,7 +23,7 @@ export async function waitFor(step: WaitStep, ctx: StepContext, update: (message
         return 'timed-out'
       }
     case 'recovered':
-      return waitRecovered(ctx.samples, ctx.anchor.at ?? ctx.clock.now(), ctx.stableSamples, step.timeout, ctx.clock, ctx.signal, update)
+      return waitRecovered(ctx.probes ?? [{name: 'probe', samples: ctx.samples, stableSamples: ctx.stableSamples}], ctx.anchor.at ?? ctx.clock.now(), step.timeout, ctx.clock, ctx.signal, update)
     case 'role': {
       const found = await pollUntil(
         async () => {
@@ -54,11 +54,10 @@ export async function waitFor(step: WaitStep, ctx: StepContext, update: (message
   }
 }
 
-/** Wait until the probe, after a failure following the disruption, shows a stable run of successes. */
+/** Wait until every probe, after a failure following the disruption, shows a stable run of successes. */
 async function waitRecovered(
-  samples: readonly Sample[],
+  probes: readonly {name: string; samples: readonly Sample[]; stableSamples: number}[],
   faultAt: number,
-  stable: number,
   timeoutMs: number,
   clock: Clock,
   signal: AbortSignal | undefined,
@@ -66,13 +65,19 @@ async function waitRecovered(
 ): Promise<StepStatus> {
   const deadline = clock.now() + timeoutMs
   while (clock.now() < deadline) {
-    const after = samples.filter((s) => s.end >= faultAt)
-    const firstBad = after.find((s) => s.outcome !== 'ok')
-    const tail = after.slice(-stable)
-    const stableNow = tail.length === stable && tail.every((s) => s.outcome === 'ok')
-    const head = tail[0]
-    if (stableNow && head && (firstBad ? head.start > firstBad.start : clock.now() - faultAt >= NO_IMPACT_GRACE_MS)) return 'done'
-    update(firstBad ? `waiting for ${stable} successive acknowledged writes` : 'no failure seen yet')
+    const waiting: string[] = []
+    for (const {name, samples, stableSamples: stable} of probes) {
+      const after = samples.filter((s) => s.end >= faultAt)
+      const firstBad = after.find((s) => s.outcome !== 'ok')
+      const tail = after.slice(-stable)
+      const stableNow = tail.length === stable && tail.every((s) => s.outcome === 'ok')
+      const head = tail[0]
+      if (stableNow && head && (firstBad ? head.start > firstBad.start : clock.now() - faultAt >= NO_IMPACT_GRACE_MS)) continue
+      const what = firstBad ? `waiting for ${stable} successive acknowledged writes` : 'no failure seen yet'
+      waiting.push(probes.length > 1 ? `${name}: ${what}` : what)
+    }
+    if (waiting.length === 0) return 'done'
+    update(waiting.join('; '))
     await clock.sleep(50, signal)
   }
   return 'timed-out'

@@ -135,8 +135,8 @@ export function learnInputs(redactor: Redactor, loaded: LoadedDrill): Redactor {
     ...topology.sites.map((s) => s.name),
     ...topology.instances.flatMap((i) => [i.service, i.containerName, i.hostname]),
   ])
-  // The probe's secret-named fields (postgres-write's password), whatever its kind.
-  for (const [k, v] of Object.entries(drill.probe)) if (SECRET_NAME.test(k) && typeof v === 'string') redactor.add(v)
+  // Every probe's secret-named fields (postgres-write's password), whatever its kind.
+  for (const p of drill.probes ?? [{spec: drill.probe}]) for (const [k, v] of Object.entries(p.spec)) if (SECRET_NAME.test(k) && typeof v === 'string') redactor.add(v)
   for (const inst of topology.instances) for (const [k, v] of Object.entries(inst.env)) if (SECRET_NAME.test(k)) redactor.add(v)
   for (const step of drill.steps) {
     if (step.kind === 'runbook' || step.kind === 'assert') redactor.learnEnv(step.argv)

@@ -17,8 +17,10 @@ export interface ObjectivesSource {
   disruption?: Disruption
 }
 export interface ObjectiveResult {
-  /** rto, rpo, split_brain, or `assert: <title>`. */
+  /** rto, rpo, split_brain, or `assert: <title>`; in a drill with named probes (`probes:`), `<probe>: rto` and so on. */
   objective: string
+  /** The probe the objective grades, in a drill with named probes; absent otherwise (and for asserts and unfinished steps). */
+  probe?: string
   /** The objective in milliseconds (rto, rpo); null for the others. */
   target_ms: number | null
   /** What was measured in milliseconds (rto, rpo); null when not measured or not a time. */

@@ -40,7 +40,14 @@ export interface DrillResult {
   measurements: Omit<Measurements, 'phases'> & {split_brain: SplitBrain | null; replication_lag: ReplicationLag[] | null}
   /** Each fault injected, with the mechanism a network fault used. */
   faults: FaultRecord[]
-  probe: {kind: string; service: string; interval_ms: number; timeout_ms: number; stable_samples: number; vantage: string; samples: number}
+  /** The first probe (the only one of a one-probe drill); every probe is in `probes`. */
+  probe: ProbeRecord
+  /**
+   * Every probe of the drill, in the order written, each measured and graded alone on the run's one clock
+   * and t_fault. The top-level objectives, measurements and samples are the first probe's; `results` and
+   * `verdict` cover every probe. Absent in results written before several probes per drill.
+   */
+  probes?: ProbeOutcome[]
   started_at: string
   finished_at: string
   duration_ms: number
@@ -49,6 +56,28 @@ export interface DrillResult {
   reverts: RevertOutcome[]
   timeline: TimelineEvent[]
   /** Left out of --json output for size; kept for evidence and reports. */
+  samples?: Sample[]
+}
+export interface ProbeRecord {
+  kind: string
+  service: string
+  interval_ms: number
+  timeout_ms: number
+  stable_samples: number
+  vantage: string
+  samples: number
+}
+/** One probe's part of a run: what it was, what it was graded against, what it measured, how it did. */
+export interface ProbeOutcome {
+  /** Its name in the drill (`probe` for the one-probe shorthand). */
+  name: string
+  probe: ProbeRecord
+  objectives: DrillResult['objectives']
+  /** pass when it met every objective it has (a probe with none passes). */
+  verdict: Grade['verdict']
+  results: Grade['results']
+  measurements: DrillResult['measurements']
+  /** Its samples (times relative to the run's start); for the first probe they are the top-level `samples` too. Left out of --json output. */
   samples?: Sample[]
 }
 export interface FaultRecord {

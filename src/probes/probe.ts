@@ -1,10 +1,11 @@
 import type {z} from 'zod'
 
-import type {ProbeCapabilities, ProbeKindSchema, ProbeSpec} from '../config/probe-kinds.js'
+import type {ProbeCapabilities, ProbeKindSchema, ProbeMeasures, ProbeSpec} from '../config/probe-kinds.js'
+import type {Place} from '../config/drill.js'
 import type {LagSample, Sample} from '../model/sample.js'
 import type {Clock} from '../util/time.js'
 
-export type {ProbeCapabilities, ProbeSpec} from '../config/probe-kinds.js'
+export type {ProbeCapabilities, ProbeMeasures, ProbeSpec} from '../config/probe-kinds.js'
 
 /** One instance of the probe's service, at the address the probe's client reaches it on. */
 export interface ProbeNode {
@@ -13,15 +14,33 @@ export interface ProbeNode {
   address: string
 }
 
-/** What the runner hands a probe: its run, its clock (every wait goes through it) and where the service's instances are now. */
+/** Where a probe runs a command (the `command` kind): on the host, or in the one running container a target picks now. */
+export type ProbeExecPlace = Place
+
+/** A command's outcome: exit code (null when it was killed at its timeout), and its output. */
+export interface ProbeExecResult {
+  exitCode: number | null
+  timedOut: boolean
+  stdout: string
+  stderr: string
+}
+
+/**
+ * What the runner hands a probe: its name in the drill, its run, its clock (every wait goes through it),
+ * where the service's instances are now, and a way to run an argv where a target picks. Several probes
+ * of one drill each get their own context on the same clock.
+ */
 export interface ProbeContext {
+  /** The probe's name in the drill (`probes: {api: ...}` → `api`; the one-probe shorthand `probe:` → `probe`). */
+  name: string
   runId: string
   clock: Clock
-  /**
-   * The service's running instances, as a client on the WAN (`wan`) or inside each instance's own site
-   * (`site`) reaches them now; another service's (a redis probe's Sentinels) when `service` is given.
-   */
-  nodes(vantage: 'wan' | 'site', service?: string): Promise<ProbeNode[]>
+  /** The service's running instances, as a client on the WAN (`wan`) or inside each instance's own site (`site`) reaches them now. */
+  nodes(vantage: 'wan' | 'site'): Promise<ProbeNode[]>
+  /** Any service's running instances, as `nodes` gives the probe's own (a probe addressing a gateway by name). */
+  instances(service: string, vantage: 'wan' | 'site'): Promise<ProbeNode[]>
+  /** Run an argv (never a shell string) on the host or in the container a target picks, killed after timeoutMs. */
+  exec(argv: readonly string[], where: ProbeExecPlace, timeoutMs: number, signal?: AbortSignal): Promise<ProbeExecResult>
 }
 
 /** The workload that samples the service the whole drill: one Sample per interval on the runner's clock. */
@@ -65,7 +84,10 @@ export interface LagWatcher {
 export interface ProbeKind<S extends ProbeKindSchema = ProbeKindSchema> {
   kind: string
   schema: S
+  /** The most this kind can measure. */
   capabilities: ProbeCapabilities
+  /** What one spec measures when that depends on its fields (http reads back only with write + read); default: capabilities. */
+  measures?: ProbeMeasures
   create(spec: z.output<S>, ctx: ProbeContext): Probe
   /** Required when capabilities.splitBrain. */
   splitBrainWatch?(spec: z.output<S>, ctx: ProbeContext): SplitBrainWatcher

@@ -20,7 +20,7 @@ export function registerProbeKind<S extends ProbeKindSchema>(kind: ProbeKind<S>)
   if (c.splitBrain && !kind.splitBrainWatch) throw new Error(`probe kind ${kind.kind} says it watches for split brain but has no splitBrainWatch`)
   if (c.replicationLag && !kind.replicationLagWatch) throw new Error(`probe kind ${kind.kind} says it samples replication lag but has no replicationLagWatch`)
   kinds.set(kind.kind, kind as unknown as AnyProbeKind)
-  const unregisterSchema = registerProbeSchema(kind.kind, kind.schema, kind.capabilities)
+  const unregisterSchema = registerProbeSchema(kind.kind, kind.schema, kind.capabilities, kind.measures)
   return () => {
     kinds.delete(kind.kind)
     unregisterSchema()

@@ -39,7 +39,9 @@ export class RunOutput<E extends EvidenceSummary = EvidenceSummary> {
   }
 
   private runJson(result: DrillResult): Omit<DrillResult, 'samples'> & {evidence?: Omit<E, 'report'>} {
-    const {samples: _samples, ...rest} = result
+    const {samples: _samples, probes, ...others} = result
+    // Samples stay out of --json for size, every probe's alike.
+    const rest = probes ? {...others, probes: probes.map(({samples: _s, ...p}) => p)} : others
     const rec = this.evidenceOf(result)
     if (!rec) return rest
     const {report: _report, ...evidence} = rec

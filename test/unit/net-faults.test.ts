@@ -324,7 +324,7 @@ ${steps}`
     const fault = d.steps.find((s) => s.kind === 'fault')!
     expect(fault).toMatchObject({fault: 'degrade', target: {site: 'busan'}, peer: 'wan', latency: 200, loss: 5})
     expect(d.objectives).toEqual({rtoMs: 0, rpoMs: 0})
-    expect(d.replicationLag).toEqual({standbys: ['postgres-busan'], intervalMs: 250})
+    expect(d.replicationLag).toEqual({probe: 'probe', standbys: ['postgres-busan'], intervalMs: 250})
   })
 
   it('partition with groups and a direction; degrade with a site peer', () => {

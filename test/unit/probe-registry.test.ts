@@ -67,8 +67,8 @@ describe('probe kinds are registered, not named by the runner', () => {
     const text = drill('  kind: checks-only\n  service: postgres', '{rto: 30s, rpo: 0s, split_brain: false}')
     expect(() => load(text)).toThrow(ConfigError)
     expect(issuesOf(() => load(text))).toEqual([
-      expect.objectContaining({field: 'objectives.rpo', line: 2, message: 'probe kind checks-only cannot read its writes back, so it cannot measure rpo'}),
-      expect.objectContaining({field: 'objectives.split_brain', line: 2, message: 'probe kind checks-only cannot watch for split brain'}),
+      expect.objectContaining({field: 'objectives.rpo', line: 2, message: 'probe kind checks-only cannot read its writes back, so it cannot measure rpo; kinds that can: postgres-write, mysql-write, redis-write'}),
+      expect.objectContaining({field: 'objectives.split_brain', line: 2, message: 'probe kind checks-only cannot watch for split brain; kinds that can: postgres-write'}),
     ])
   })
 

@@ -8,5 +8,5 @@ export const redisWrite: ProbeKind<typeof redisWriteSchema> = {
   schema: redisWriteSchema,
   capabilities: redisWriteCapabilities,
   create: (spec, ctx) =>
-    new RedisWriteProbe(spec, ctx.runId, () => ctx.nodes(spec.vantage), spec.sentinels ? () => ctx.nodes(spec.vantage, spec.sentinels!.service) : undefined, ctx.clock),
+    new RedisWriteProbe(spec, ctx.runId, () => ctx.nodes(spec.vantage), spec.sentinels ? () => ctx.instances(spec.sentinels!.service, spec.vantage) : undefined, ctx.clock),
 }
