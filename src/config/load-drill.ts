@@ -200,12 +200,12 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
       if (!services.has(probeSpec.service)) {
         issues.push(source.issue([...probeField(probeName), 'service'], `service "${probeSpec.service}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
       }
-    }
-    // A kind's own blocks may name other services (a redis probe's `sentinels: {service}`): each must exist too.
-    for (const [field, value] of Object.entries(spec.probe as unknown as Record<string, unknown>)) {
-      const named = typeof value === 'object' && value !== null ? (value as {service?: unknown}).service : undefined
-      if (typeof named === 'string' && !services.has(named)) {
-        issues.push(source.issue(['probe', field, 'service'], `service "${named}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
+      // A kind's own blocks may name other services (a redis probe's `sentinels: {service}`): each must exist too.
+      for (const [field, value] of Object.entries(probeSpec as unknown as Record<string, unknown>)) {
+        const other = typeof value === 'object' && value !== null ? (value as {service?: unknown}).service : undefined
+        if (typeof other === 'string' && !services.has(other)) {
+          issues.push(source.issue([...probeField(probeName), field, 'service'], `service "${other}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
+        }
       }
     }
     for (const [j, site] of (spec.replication_lag?.sites ?? []).entries()) {

@@ -67,6 +67,11 @@ services:
     expect(issuesOf(() => load('  kind: redis-write\n  service: redis\n  sentinels: {service: sentinels, master: m}'))).toEqual([
       expect.objectContaining({field: 'probe.sentinels.service', line: 6, message: expect.stringMatching(/^service "sentinels" is not in topology fdkinds/)}),
     ])
+    // Named probes too (probes: {cache: ...}).
+    const named = `name: k\nobjectives: {cache: {rto: 30s}}\nprobes:\n  cache: {kind: redis-write, service: redis, sentinels: {service: nosuch, master: m}}\nsteps:\n  - sleep: 1s\n`
+    expect(issuesOf(() => loadDrill(tmp.write('named.yaml', named), {topology: tmp.write('topology.yaml', topology)}))).toEqual([
+      expect.objectContaining({field: 'probes.cache.sentinels.service', line: 4, message: expect.stringMatching(/^service "nosuch" is not in topology fdkinds/)}),
+    ])
     expect(issuesOf(() => load('  kind: redis-write\n  service: redis\n  sentinels: {service: sentinel, master: "a b"}'))).toEqual([
       expect.objectContaining({field: 'probe.sentinels.master', line: 6}),
     ])
