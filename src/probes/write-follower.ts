@@ -109,12 +109,26 @@ export class WriteFollower<C> {
     await this.loop
   }
 
-  /** Every sequence number present on the node that accepts writes now, or undefined when none does. */
+  /**
+   * Every sequence number present on the node that accepts writes now, or undefined when none does.
+   * When several do (a plain primary restarted beside the promoted one), the recovered primary is the
+   * one that acknowledged the probe's last write, if it still takes writes: the old one holds writes
+   * the service lost.
+   */
   async readBack(timeoutMs: number): Promise<{node: string; seqs: Set<number>} | undefined> {
     await this.refreshNodes()
-    const primary = await this.findWritable(timeoutMs)
-    if (!primary?.client) return undefined
-    return {node: primary.node.name, seqs: await this.driver.readBack(primary.client, this.runId)}
+    const found = await this.findWritable(timeoutMs)
+    if (!found?.client) return undefined
+    const last = this.samples.findLast((s) => s.outcome === 'ok')?.node
+    const lastConn = last === undefined ? undefined : this.nodes.get(last)
+    let primary = found
+    if (lastConn && lastConn !== found) {
+      const waited = new AbortController()
+      await Promise.race([lastConn.client ? this.recheck(lastConn) : this.connect(lastConn), this.clock.sleep(timeoutMs, waited.signal).catch(() => {})])
+      waited.abort()
+      if (lastConn.client && lastConn.writable) primary = lastConn
+    }
+    return {node: primary.node.name, seqs: await this.driver.readBack(primary.client!, this.runId)}
   }
 
   /**
