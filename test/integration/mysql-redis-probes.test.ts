@@ -1,3 +1,5 @@
+import path from 'node:path'
+
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {loadTopology} from '../../src/config/load-topology.js'
@@ -15,6 +17,7 @@ import type {WriteFollower} from '../../src/probes/write-follower.js'
 import {statusTable} from '../../src/report/table.js'
 import {bringUp, tearDown} from '../../src/topology/lifecycle.js'
 import {observe} from '../../src/topology/observe.js'
+import {firedrill} from '../support/cli.js'
 import {labelled, NOTHING, testProject} from '../support/docker.js'
 import {fixtureTopologyAs, tempDir} from '../support/files.js'
 
@@ -234,5 +237,67 @@ ${common('sentinel')}
     } finally {
       await probe.close()
     }
+  })
+})
+
+describe('a drill on MariaDB with no cluster manager, run as users run it', () => {
+  const project = testProject()
+
+  afterAll(async () => {
+    await firedrill(['down', '--project', project], {timeout: 120_000})
+    expect(await labelled(project)).toEqual(NOTHING)
+  })
+
+  it('kill the leader (read by the command reader), promote by a runbook step: the lost writes are counted from the promoted node, and the verdict says two nodes accept writes at the end', async () => {
+    const text = fixtureTopologyAs('test/fixtures/topologies/mariadb-2site/topology.yaml', project).replace(
+      '    stop_timeout: 10s',
+      [
+        '    stop_timeout: 10s',
+        '    cluster:',
+        '      manager: command',
+        "      command: [mariadb, --protocol=socket, -uroot, -pfiredrill-root, -N, -B, -e, 'SELECT @@read_only']",
+        "      outputs: {'0': leader, '1': replica}",
+        '      ready_when: {leader: 1}',
+      ].join('\n'),
+    )
+    const topologyFile = tmp.write(`${project}.yaml`, text)
+    const root = (sql: string) => `[mariadb, --protocol=socket, -uroot, -pfiredrill-root, -e, '${sql}']`
+    const drill = tmp.write(
+      `${project}-drill.yaml`,
+      `name: mariadb-kill-primary
+topology: ${topologyFile}
+objectives: {rto: 30s, rpo: 0s}
+probe: {kind: mysql-write, service: mariadb, database: firedrill, user: firedrill, password: firedrill, interval: 50ms, timeout: 1s}
+steps:
+  - sleep: 2s
+  - runbook: busan stops applying (what the drill loses)
+    argv: ${root('STOP SLAVE')}
+    in: {service: mariadb, site: busan}
+  - sleep: 1s
+  - fault: kill
+    target: {service: mariadb, role: leader}
+    signal: SIGKILL
+  - runbook: promote busan
+    argv: [mariadb-promote]
+    in: {service: mariadb, site: busan}
+  - wait: recovered
+    timeout: 60s
+  - sleep: 1s
+`,
+    )
+    // A home of its own: the shared test home's history store is written by other test files meanwhile.
+    const r = await firedrill(['run', drill, '--ci', '--json'], {timeout: 300_000, env: {FIREDRILL_HOME: path.join(tmp.dir, 'home')}})
+    expect(r.exitCode, `${r.stderr}\n${r.stdout.slice(0, 2000)}`).toBe(1)
+    const result = JSON.parse(r.stdout) as {results: {objective: string; met: boolean; measured: string; reason: string}[]; measurements: {lost_writes: number; rto_ms: number}; timeline: {kind: string; detail: string}[]}
+    const rows = Object.fromEntries(result.results.map((x) => [x.objective, x]))
+    expect(rows.rto?.met).toBe(true)
+    expect(rows.rpo?.met).toBe(false)
+    // About a second of writes at 50 ms went to seoul alone; the read-back is busan's, not the restarted seoul's (which holds them).
+    expect(result.measurements.lost_writes).toBeGreaterThan(10)
+    expect(result.timeline.find((e) => e.kind === 'read-back')?.detail).toMatch(/read back from mariadb-busan/)
+    const writers = rows['one writable node at the end']
+    expect(writers).toMatchObject({met: false, measured: '2 nodes accept writes'})
+    expect(writers!.reason).toMatch(/^mariadb-(busan|seoul) and mariadb-(busan|seoul) both accept writes at the end of the drill/)
+    console.log(`drill: ${result.measurements.lost_writes} lost, RTO ${result.measurements.rto_ms} ms; ${writers!.reason}`)
   })
 })
