@@ -13,7 +13,7 @@ import {load, machine, parseArgs, RESULTS_DIR, ROOT, writeResults} from './lib/c
 
 const opts = parseArgs()
 const onlyAt = opts.rest.indexOf('--only')
-const ALL = ['startup', 'rto-accuracy', 'rpo-accuracy', 'compose-vs-up', 'runner-cost', 'scale', 'suite']
+const ALL = ['startup', 'rto-accuracy', 'rpo-accuracy', 'probe-accuracy', 'compose-vs-up', 'runner-cost', 'scale', 'suite']
 const chosen = onlyAt >= 0 ? opts.rest[onlyAt + 1].split(',') : ALL
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fdbench-all-'))
 const results = {}

@@ -7,6 +7,8 @@ import {fileURLToPath} from 'node:url'
 import {jsonSchemas} from '../dist/config/json-schema.js'
 // The probe kinds register their schemas (the drill's probe: block) on import.
 import '../dist/probes/registry.js'
+// So do the fault kinds (each fault step's fields).
+import '../dist/faults/schemas.js'
 
 const dir = fileURLToPath(new URL('../schemas/', import.meta.url))
 for (const [file, schema] of Object.entries(jsonSchemas())) {

@@ -9,6 +9,7 @@ import type {Progress} from '../util/progress.js'
 import {listrProgress, progressMode} from './listr-progress.js'
 // Registers the probe kinds' schemas (not their client libraries): every command may load drills; the runner registers the kinds themselves.
 import '../probes/schemas.js'
+import '../faults/schemas.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 

@@ -6,7 +6,7 @@ import {ConfigError} from '../errors.js'
 import {historyDbPath} from '../evidence/home.js'
 import {parseDay} from '../history/calendar.js'
 import {HistoryStore, type Removal} from '../history/store.js'
-import {DEFAULT_MARGIN, DEFAULT_MIN_RUNS, parseMargin, withTrend, type TrendRow} from '../history/trend.js'
+import {DEFAULT_MARGIN, DEFAULT_MIN_RUNS, parseMargin, perProbe, withTrend, type TrendRow} from '../history/trend.js'
 import {historyTable} from '../report/table.js'
 
 export default class History extends BaseCommand<typeof History> {
@@ -40,7 +40,7 @@ ${BaseCommand.exitCodeHelp}`
     let removals: Removal[]
     try {
       // The trend needs the earlier runs even when --since hides them.
-      rows = withTrend(store.runs({drill: this.flags.drill}), margin, this.flags['min-runs']).filter((r) => !since || new Date(r.started_at) >= since)
+      rows = withTrend(perProbe(store.runs({drill: this.flags.drill})), margin, this.flags['min-runs']).filter((r) => !since || new Date(r.started_at) >= since)
       const shown = new Set(rows.map((r) => r.run_id))
       removals = store.removals().filter((x) => (this.flags.drill ? x.run_id !== null && shown.has(x.run_id) : !since || new Date(x.at) >= since))
     } finally {

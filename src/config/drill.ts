@@ -1,22 +1,17 @@
 import {z} from 'zod'
 
-import {cutPairs} from '../model/partition.js'
-import {CLUSTER_ROLES, DISRUPTIONS, FAULT_KINDS, type ClusterRole, type FaultKind} from '../model/vocabulary.js'
-import {argv, duration, GIB, name, size} from './common.js'
+import type {FaultSpec} from '../model/fault-spec.js'
+import {CLUSTER_ROLES, DISRUPTIONS, type ClusterRole, type FaultKind} from '../model/vocabulary.js'
+import {argv, containerUser, duration, exitStatus, name, noNul, regex} from './common.js'
+import {faultStepSchema} from './fault-kinds.js'
 import {probeSchema} from './probe-kinds.js'
+import {targetSchema} from './target.js'
+
+export {targetSchema, type TargetSelector} from './target.js'
+export type {FaultSpec} from '../model/fault-spec.js'
 
 export {CLUSTER_ROLES, DISRUPTIONS, FAULT_KINDS, type ClusterRole, type Disruption, type FaultKind} from '../model/vocabulary.js'
 
-
-/** Which containers a step acts on; resolved when the step runs (role: leader is whoever leads then). */
-export const targetSchema = z
-  .strictObject({
-    service: name('service name').optional(),
-    site: name('site name').optional(),
-    role: z.enum(CLUSTER_ROLES, {error: `role must be one of: ${CLUSTER_ROLES.join(', ')}`}).optional(),
-  })
-  .refine((t) => t.service !== undefined || t.site !== undefined, {error: 'a target names at least a service or a site'})
-export type TargetSelector = z.output<typeof targetSchema>
 
 /** Faults that act on a whole site: their target names the site and nothing else. */
 export const SITE_FAULTS: readonly FaultKind[] = ['power-cut', 'isolate']
@@ -26,131 +21,15 @@ export const PARTITION_DIRECTIONS = ['both', 'one-way'] as const
 /** degrade's peer: the WAN (everything beyond the target's own site), or one other site. */
 export const WAN_PEER = 'wan'
 
-const RATE = /^\d+(\.\d+)?(bit|kbit|mbit|gbit)$/
-/** `5%`, `0.5%` or a bare number of percent, as a number of percent (0 < p <= 100). */
-const percent = () =>
-  z.union([z.string(), z.number()], {error: 'expected a percentage such as 5% or 0.5%'}).transform((raw, ctx) => {
-    const text = String(raw).trim()
-    const match = /^(\d+(?:\.\d+)?)\s*%?$/.exec(text)
-    const value = match ? Number(match[1]) : Number.NaN
-    if (!(value > 0 && value <= 100)) {
-      ctx.addIssue({code: 'custom', message: `"${raw}" is not a percentage above 0 and at most 100 (such as 5%)`})
-      return z.NEVER
-    }
-    return value
-  })
-
-const SIGNAL = /^SIG[A-Z0-9]+$/
-
 export const sleepStep = z.strictObject({
   sleep: duration(),
 })
 
-const faultFields = z.strictObject({
-  fault: z.enum(FAULT_KINDS, {error: `unknown fault kind; known kinds: ${FAULT_KINDS.join(', ')}`}),
-  /** Names the fault for a later `heal` step. Default: the fault kind and its step number. */
-  name: name('fault name').optional(),
-  /** Which containers the fault acts on (every fault but partition, which names groups of sites). */
-  target: targetSchema.optional(),
-  /** kill and process-kill: the signal sent. */
-  signal: z.string().regex(SIGNAL, {error: 'signal must be a name such as SIGKILL or SIGTERM'}).default('SIGKILL'),
-  /** stop and restart: how long to wait for a graceful exit before SIGKILL. */
-  timeout: duration().default(10_000),
-  /** process-kill: the process name (exact); the oldest such process is killed. */
-  process: z.string().regex(/^[A-Za-z0-9_.-]+$/, {error: 'process must be a plain process name'}).default('postgres'),
-  /** disk-full: a directory inside the target (on a size-limited volume) whose filesystem is filled. */
-  path: z.string().startsWith('/', {error: 'path must be an absolute path inside the container'}).optional(),
-  /** disk-full: refuse to fill more than this (a guard against filling a host disk by mistake). */
-  max_fill: size().default(2 * GIB),
-  /** Whether the fault is undone when the drill ends (kill: start again; isolate: reconnect; pause: thaw). */
-  revert: z.boolean().default(true),
-  /**
-   * partition: groups of sites that cannot reach each other, e.g. [[seoul], [gyeonggi, busan]]. Sites in
-   * different groups are cut apart unless some group holds both (groups may overlap).
-   */
-  groups: z.array(z.array(name('site name')).min(1, {error: 'a group holds at least one site'}), {error: 'groups is a list of lists of sites, e.g. [[seoul], [gyeonggi, busan]]'}).min(2, {error: 'a partition needs at least two groups'}).optional(),
-  /** partition: `both` (default), or `one-way`: only packets from an earlier group to a later one are dropped. */
-  direction: z.enum(PARTITION_DIRECTIONS, {error: `direction must be one of: ${PARTITION_DIRECTIONS.join(', ')}`}).optional(),
-  /** degrade: the other end of the degraded link: `wan` (default: all traffic leaving the target over the WAN) or a site. */
-  peer: name('peer').optional(),
-  /** degrade: delay added to every packet the target sends to the peer (a round trip grows by this much). */
-  latency: duration().optional(),
-  /** degrade: the delay varies uniformly within latency ± jitter (packets keep their order). */
-  jitter: duration().optional(),
-  /** degrade: share of packets to the peer dropped at random, e.g. 5%. */
-  loss: percent().optional(),
-  /** degrade: bandwidth towards the peer, e.g. 10mbit (units bit, kbit, mbit, gbit). */
-  rate: z.string().regex(RATE, {error: 'rate must be a number with a unit: bit, kbit, mbit or gbit (e.g. 10mbit)'}).optional(),
-})
-type FaultFields = z.output<typeof faultFields>
-
-export const faultStep = faultFields
-  .superRefine((step, ctx) => {
-    const misplaced = (field: keyof typeof step, only: FaultKind) => {
-      if (step[field] !== undefined && step.fault !== only) ctx.addIssue({code: 'custom', path: [field], message: `${field} only applies to ${only}`})
-    }
-    for (const f of ['groups', 'direction'] as const) misplaced(f, 'partition')
-    for (const f of ['peer', 'latency', 'jitter', 'loss', 'rate'] as const) misplaced(f, 'degrade')
-    if (step.fault === 'partition') {
-      if (step.target !== undefined) ctx.addIssue({code: 'custom', path: ['target'], message: 'partition acts on groups of sites: give groups, not target'})
-      if (step.groups === undefined) ctx.addIssue({code: 'custom', path: ['groups'], message: 'partition needs groups, e.g. groups: [[seoul], [gyeonggi, busan]]'})
-      else if (step.groups.length >= 2 && cutPairs(step.groups, step.direction ?? 'both').length === 0) {
-        ctx.addIssue({code: 'custom', path: ['groups'], message: 'these groups cut no site off from another (every pair of sites shares a group)'})
-      }
-      return
-    }
-    if (step.target === undefined) {
-      ctx.addIssue({code: 'custom', path: ['target'], message: `${step.fault} needs a target, e.g. target: {service: postgres, role: leader}`})
-      return
-    }
-    if (step.fault === 'degrade') {
-      if (step.latency === undefined && step.loss === undefined && step.rate === undefined) {
-        ctx.addIssue({code: 'custom', message: 'degrade needs at least one of latency, loss, rate'})
-      }
-      if (step.jitter !== undefined && (step.latency === undefined || step.jitter > step.latency)) {
-        ctx.addIssue({code: 'custom', path: ['jitter'], message: 'jitter needs a latency at least as large'})
-      }
-      if (step.peer !== undefined && step.peer === step.target.site) ctx.addIssue({code: 'custom', path: ['peer'], message: 'peer must be another site than the target'})
-    }
-    if (SITE_FAULTS.includes(step.fault) && (step.target.site === undefined || step.target.service !== undefined || step.target.role !== undefined)) {
-      ctx.addIssue({code: 'custom', path: ['target'], message: `${step.fault} acts on a whole site: its target is {site: NAME} and nothing else`})
-    }
-    if (step.fault === 'disk-full' && step.path === undefined) {
-      ctx.addIssue({code: 'custom', path: ['path'], message: 'disk-full needs path: a directory on the data volume to fill, e.g. /var/lib/postgresql/data'})
-    }
-    if (step.fault !== 'disk-full' && step.path !== undefined) {
-      ctx.addIssue({code: 'custom', path: ['path'], message: `path only applies to disk-full, not ${step.fault}`})
-    }
-  })
-  // Checked above field by field (so every message names its field); what comes out is one member of
-  // a union discriminated on `fault:`, each carrying what its kind needs, so nothing downstream asserts.
-  .transform((step, ctx): FaultSpec => {
-    const {fault, target, groups, path} = step
-    if (fault === 'partition') {
-      if (groups !== undefined) return {...step, fault, groups, target: undefined}
-    } else if (target !== undefined) {
-      if (fault === 'power-cut' || fault === 'isolate') {
-        const site = target.site
-        if (site !== undefined) return {...step, fault, target: {...target, site}}
-      } else if (fault === 'disk-full') {
-        if (path !== undefined) return {...step, fault, target, path}
-      } else {
-        return {...step, fault, target}
-      }
-    }
-    ctx.addIssue({code: 'custom', message: `${fault}: the step lacks what its kind needs`})
-    return z.NEVER
-  })
-
-type FlatFaultStep = FaultFields
-/** A fault step of kinds `K`, with the fields `R` its kind requires (the rest as validated). */
-type FaultOf<K extends FaultKind, R> = Omit<FlatFaultStep, 'fault' | keyof R> & {fault: K} & R
-/** A validated fault step: one member per kind (kinds that need the same fields share one). */
-export type FaultSpec =
-  | FaultOf<'kill' | 'stop' | 'pause' | 'restart' | 'process-kill' | 'degrade', {target: TargetSelector}>
-  | FaultOf<'power-cut' | 'isolate', {target: TargetSelector & {site: string}}>
-  | FaultOf<'disk-full', {target: TargetSelector; path: string}>
-  | FaultOf<'partition', {groups: string[][]; target: undefined}>
+/**
+ * A fault step, validated against the fault kinds registered now (src/config/fault-kinds.ts): each kind
+ * declares its schema in the module that implements it, and src/faults/schemas.ts registers them.
+ */
+export const faultStep = z.lazy(() => faultStepSchema())
 
 /** Where a runbook, assert or wait command runs: `host`, or the one container a selector picks when the step runs. */
 export const placeSchema = z.union([z.literal('host'), targetSchema], {error: 'in must be "host" or a target such as {service: postgres, role: leader}'})
@@ -161,7 +40,7 @@ const commandFields = {
   argv: argv('argv'),
   in: placeSchema,
   /** Inside a container: the user to run as (default: the image's). */
-  user: z.string().optional(),
+  user: containerUser().optional(),
   timeout: duration({positive: true}).default(60_000),
 }
 
@@ -179,7 +58,7 @@ export const waitStep = z
     service: name('service name').optional(),
     argv: argv('argv').optional(),
     in: placeSchema.optional(),
-    user: z.string().optional(),
+    user: containerUser().optional(),
   })
   .superRefine((step, ctx) => {
     if (step.wait === 'role' && (!step.role || !step.site)) ctx.addIssue({code: 'custom', message: 'wait: role needs role and site'})
@@ -207,7 +86,7 @@ export const runbookStep = z.strictObject({
   /** A runbook action, timed as its own phase: its title. */
   runbook: z.string().min(1),
   ...commandFields,
-  expect_exit: z.int().default(0),
+  expect_exit: exitStatus('expect_exit').default(0),
   /** The drill measures RTO and RPO from this step when no fault came before it (e.g. a planned switchover). */
   disruptive: z.boolean().default(false),
 })
@@ -218,9 +97,9 @@ export const assertStep = z.strictObject({
   ...commandFields,
   expect: z
     .strictObject({
-      exit: z.int().default(0),
+      exit: exitStatus('expect.exit').default(0),
       /** A regular expression the command's standard output must match. */
-      stdout: z.string().optional(),
+      stdout: regex('expect.stdout').optional(),
     })
     .default({exit: 0}),
 })
@@ -229,9 +108,9 @@ export const assertStep = z.strictObject({
 export const manualCiSchema = z.strictObject({
   argv: argv('argv'),
   in: placeSchema,
-  user: z.string().optional(),
+  user: containerUser().optional(),
   timeout: duration({positive: true}).default(60_000),
-  expect_exit: z.int().default(0),
+  expect_exit: exitStatus('expect_exit').default(0),
 })
 
 export const manualStep = z.strictObject({
@@ -250,7 +129,8 @@ export const manualStep = z.strictObject({
 /** The key that names a step's kind, and the schema for that kind. */
 export const STEP_KINDS = {sleep: sleepStep, fault: faultStep, wait: waitStep, heal: healStep, runbook: runbookStep, assert: assertStep, manual: manualStep} as const
 export type StepKind = keyof typeof STEP_KINDS
-export const stepSchema = z.union([sleepStep, faultStep, waitStep, healStep, runbookStep, assertStep, manualStep])
+/** Every step kind's schema, the fault kinds as registered now (for the published JSON Schema). */
+export const stepSchema = () => z.union([sleepStep, faultStepSchema(), waitStep, healStep, runbookStep, assertStep, manualStep])
 export type SleepStep = {kind: 'sleep'} & z.output<typeof sleepStep>
 export type FaultStep = {kind: 'fault'} & FaultSpec
 export type WaitStep = {kind: 'wait'} & WaitSpec
@@ -310,13 +190,13 @@ const drillObject = z.strictObject({
   name: name('drill name'),
   description: z.string().optional(),
   /** The topology file, relative to this drill file. Default: the embedded bank-3site topology. */
-  topology: z.string().optional(),
+  topology: noNul('topology').pipe(z.string().min(1, {error: 'topology must name a file'})).optional(),
   /** Objectives written out; with `tier`, they replace the tier's field by field. */
   objectives: objectivesSchema.optional(),
   /** Take the objectives from this tier of the policy file. */
   tier: name('tier name').optional(),
   /** The policy file, relative to this drill file. Default: policy.yaml next to the drill. */
-  policy: z.string().optional(),
+  policy: noNul('policy').pipe(z.string().min(1, {error: 'policy must name a file'})).optional(),
   /** What the drill disrupts; picks a tier's per-disruption objectives. */
   disruption: z.enum(DISRUPTIONS, {error: `disruption must be one of: ${DISRUPTIONS.join(', ')}`}).optional(),
   /** How often the drill is due (firedrill plan). */
@@ -360,4 +240,4 @@ export function drillSchema(named = false) {
 }
 
 /** The published shape, with steps spelled out (the loader dispatches each step by its kind key); json-schema.ts puts in `probe:`. */
-export const drillJsonSchemaSource = drillObject.extend({steps: z.array(stepSchema).min(1)})
+export const drillJsonSchemaSource = () => drillObject.extend({steps: z.array(stepSchema()).min(1)})

@@ -14,7 +14,7 @@ export function jsonSchemas(): Record<string, unknown> {
   return {
     'topology.schema.json': render(topologySchema, 'firedrill topology'),
     'drill.schema.json': render(
-      drillJsonSchemaSource.extend({
+      drillJsonSchemaSource().extend({
         probe: probeSchema().optional(),
         probes: z.record(name('probe name'), probeSchema()).optional(),
         objectives: z.union([objectivesSchema, z.record(name('probe name'), objectivesSchema)]).optional(),

@@ -199,6 +199,18 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
     for (const [probeName, probeSpec] of entries) {
       if (!services.has(probeSpec.service)) {
         issues.push(source.issue([...probeField(probeName), 'service'], `service "${probeSpec.service}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
+        continue
+      }
+      // Fields some kinds share: the failover order of sites, where a command runs.
+      const {order, in: place} = probeSpec as {order?: string[]; in?: TargetSelector | 'host'}
+      for (const [j, site] of (order ?? []).entries()) {
+        if (!topology.instances.some((i) => i.site === site && i.service === probeSpec.service)) {
+          issues.push(source.issue([...probeField(probeName), 'order', j], `no ${probeSpec.service} instance on site "${site}" in topology ${topology.project}`))
+        }
+      }
+      if (place !== undefined && place !== 'host') issues.push(...checkPlace(place, [...probeField(probeName), 'in'], topology, services, sites, source))
+      if (probeSpec.kind === 'command' && place === undefined && topology.instances.filter((i) => i.service === probeSpec.service).length > 1) {
+        issues.push(source.issue([...probeField(probeName), 'in'], `service ${probeSpec.service} has several instances: say where the command runs (in: host, or a target such as {service: ${probeSpec.service}, role: leader})`))
       }
       // A kind's own blocks may name other services (a redis probe's `sentinels: {service}`): each must exist too.
       for (const [field, value] of Object.entries(probeSpec as unknown as Record<string, unknown>)) {
@@ -214,6 +226,8 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
       }
     }
     const faultNames = new Set<string>()
+    /** Faults with revert: false: left as they are on purpose, so a heal step has nothing to undo. */
+    const leftNames = new Set<string>()
     steps.forEach((step, i) => {
       const at = ['steps', i]
       if (step.kind === 'fault') {
@@ -227,6 +241,7 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
           issues.push(source.issue([...at, 'peer'], `peer "${step.peer}" is neither wan nor a site of topology ${topology.project} (sites: ${[...sites].join(', ')})`))
         }
         faultNames.add(step.name ?? `${step.fault}-${i + 1}`)
+        if (!step.revert) leftNames.add(step.name ?? `${step.fault}-${i + 1}`)
       }
       if ((step.kind === 'runbook' || step.kind === 'assert' || step.kind === 'wait') && step.in !== undefined && step.in !== 'host') {
         issues.push(...checkPlace(step.in, [...at, 'in'], topology, services, sites, source))
@@ -253,6 +268,7 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
       if (step.kind === 'heal' && step.heal !== 'all') {
         for (const [j, n] of step.heal.entries()) {
           if (!faultNames.has(n)) issues.push(source.issue([...at, 'heal', j], `no fault named "${n}" comes before this step (named so far: ${[...faultNames].join(', ') || 'none'})`))
+          else if (leftNames.has(n)) issues.push(source.issue([...at, 'heal', j], `fault "${n}" has revert: false (left as it is on purpose), so there is nothing to heal`))
         }
       }
     })

@@ -4,6 +4,7 @@ import path from 'node:path'
 import {ConfigError, type ConfigIssue} from '../errors.js'
 import {containerName, networkName, type ImagePlan, type Instance, type NetworkPlan, type Topology} from '../model/topology.js'
 import {containerCapacity, overlaps, parseCidr} from '../util/cidr.js'
+import {HOSTNAME_PATTERN} from './common.js'
 import {topologySchema} from './topology.js'
 import {YamlSource} from './yaml-source.js'
 
@@ -61,6 +62,10 @@ export function loadTopology(file: string): Topology {
           return v
         })
       const hostname = expand(service.hostname, [...at, 'hostname'])
+      // The engine gives the container this hostname (and its DNS alias): refused later, mid-`up`, when the kernel or DNS would not take it.
+      if (!hostname.includes('${') && !HOSTNAME_PATTERN.test(hostname)) {
+        issues.push(source.issue([...at, 'hostname'], `hostname "${hostname}" (on ${site}) is not a DNS name a container can have: labels of a-z, 0-9 and "-", not starting or ending with "-", at most 63 characters in all`))
+      }
       vars.hostname = hostname
       const env: Record<string, string> = {}
       for (const [k, v] of Object.entries(service.env)) env[k] = expand(v, [...at, 'env', k])

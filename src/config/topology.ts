@@ -1,7 +1,9 @@
 import {z} from 'zod'
 import type {ClusterSpec as ModelCluster, HealthSpec as ModelHealth, PortSpec as ModelPort} from '../model/topology.js'
 
-import {argv, duration, name, size, subnet} from './common.js'
+import {isIP} from 'node:net'
+
+import {argv, containerPath, containerUser, duration, envName, imageReference, name, noNul, size, subnet} from './common.js'
 
 export const SITE_ROLES = ['primary', 'standby', 'replica', 'witness'] as const
 
@@ -30,14 +32,14 @@ const port = z.strictObject({
   container: z.int().min(1).max(65_535),
   host: z.int().min(1).max(65_535),
   /** Published on loopback unless said otherwise. */
-  host_ip: z.string().default('127.0.0.1'),
+  host_ip: z.string().refine((ip) => isIP(ip) !== 0, {error: (issue) => `host_ip "${String(issue.input)}" is not an IP address (such as 127.0.0.1 or ::1)`}).default('127.0.0.1'),
   protocol: z.enum(['tcp', 'udp']).default('tcp'),
 })
 
 const volume = z.strictObject({
   /** Volume name within the service; firedrill creates and labels one volume per instance. */
   name: name('volume name'),
-  target: z.string().startsWith('/', {error: 'volume target must be an absolute path inside the container'}),
+  target: containerPath('volume target'),
   /**
    * A size limit: the volume is a tmpfs of this size (in memory, emptied whenever its container
    * stops). Only size-limited volumes can be filled by a disk-full fault.
@@ -47,9 +49,9 @@ const volume = z.strictObject({
 
 const build = z.strictObject({
   /** Directory holding the Dockerfile, relative to the topology file. */
-  context: z.string().min(1),
-  dockerfile: z.string().default('Dockerfile'),
-  args: z.record(z.string(), z.string()).default({}),
+  context: noNul('build.context').pipe(z.string().min(1)),
+  dockerfile: noNul('build.dockerfile').default('Dockerfile'),
+  args: z.record(envName(), noNul('a build argument')).default({}),
 })
 
 /** Roles that must be present, with how many of each, before the topology counts as healthy. */
@@ -101,7 +103,7 @@ const cluster = z.discriminatedUnion('manager', [patroniCluster, commandCluster,
 
 /** Per-site adjustments of a service placed on several sites. */
 const siteOverride = z.strictObject({
-  env: z.record(z.string(), z.string()).default({}),
+  env: z.record(envName(), noNul('an environment value')).default({}),
   command: argv('command').optional(),
   ports: z.array(port).optional(),
 })
@@ -111,16 +113,30 @@ const service = z
     description: z.string().optional(),
     /** The sites this service runs on: one container per site. */
     sites: z.array(name('site name')).min(1, {error: 'a service must run on at least one site'}),
-    image: z.string().min(1).optional(),
+    image: imageReference().optional(),
     build: build.optional(),
     command: argv('command').optional(),
-    user: z.string().optional(),
+    user: containerUser().optional(),
     /** `${site}`, `${service}`, `${project}` and `${hostname}` are replaced in env values, command and hostname. */
-    env: z.record(z.string(), z.string()).default({}),
+    env: z.record(envName(), noNul('an environment value')).default({}),
     hostname: z.string().default('${service}-${site}'),
     health: health.optional(),
     ports: z.array(port).default([]),
-    volumes: z.array(volume).default([]),
+    volumes: z
+      .array(volume)
+      .superRefine((vols, ctx) => {
+        // The engine refuses a container with two mounts at one target ("Duplicate mount point"); two
+        // volumes of one name would be one volume mounted twice.
+        for (const field of ['name', 'target'] as const) {
+          const seen = new Map<string, number>()
+          vols.forEach((v, i) => {
+            const first = seen.get(v[field])
+            if (first !== undefined) ctx.addIssue({code: 'custom', path: [i, field], message: `volume ${field} "${v[field]}" is already used by volumes[${first}]`})
+            else seen.set(v[field], i)
+          })
+        }
+      })
+      .default([]),
     cluster: cluster.optional(),
     per_site: z.record(z.string(), siteOverride).default({}),
     stop_timeout: duration().default(10_000),

@@ -105,7 +105,7 @@ export class YamlSource {
     for (const issue of issues) {
       const path = [...prefix, ...issue.path]
       if (issue.code === 'unrecognized_keys') {
-        const known = schema ? knownKeys(schema, issue.path, this.value) : []
+        const known = schema ? knownKeys(schema, issue.path, valueAt(this.value, prefix)) : []
         for (const key of issue.keys) {
           const near = closest(key, known)
           out.push(this.issue(path, `unknown field "${key}"${near ? `; did you mean "${near}"?` : known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, {key}))
@@ -123,35 +123,47 @@ export class YamlSource {
   }
 }
 
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value
+  for (const part of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[part] : undefined
+  return v
+}
+
 /**
  * The field names an object schema accepts at `path` (unwrapping optional, default, record, array and
- * pipe; of a union discriminated on a field, the member `value` picks, as zod does).
+ * pipe and lazy; a union on `kind`, such as a drill's probes, by the member the value at that point names).
  */
-function knownKeys(schema: z.ZodType, path: readonly PropertyKey[], value: unknown): string[] {
+function knownKeys(schema: z.ZodType, path: readonly PropertyKey[], value?: unknown): string[] {
   let node: unknown = schema
-  let here: unknown = value
+  let here = value
   const unwrap = () => {
     for (;;) {
-      const def = (node as {_zod?: {def?: {type?: string; innerType?: unknown; in?: unknown; options?: unknown[]; discriminator?: string}}})._zod?.def
+      const def = (node as {_zod?: {def?: {type?: string; innerType?: unknown; in?: unknown; options?: unknown[]; getter?: () => unknown}}})._zod?.def
       if (!def) return undefined
+      if (def.type === 'lazy' && def.getter) {
+        node = def.getter()
+        continue
+      }
       if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') && def.innerType) node = def.innerType
       else if (def.type === 'pipe' && def.in) node = def.in
-      else if (def.type === 'union' && def.discriminator && def.options) {
-        const wanted = (here as Record<string, unknown> | undefined)?.[def.discriminator]
-        const literal = (o: unknown) => (o as {shape?: Record<string, {_zod?: {def?: {values?: unknown[]}}}>}).shape?.[def.discriminator!]?._zod?.def?.values
-        const picked = def.options.find((o) => literal(o)?.includes(wanted))
-        if (!picked) return def
-        node = picked
+      else if (def.type === 'union' && def.options) {
+        const kind = here !== null && typeof here === 'object' ? (here as {kind?: unknown}).kind : undefined
+        const member = def.options.find((o) => {
+          const lit = (o as {_zod?: {def?: {shape?: {kind?: {_zod?: {def?: {values?: unknown[]}}}}}}})._zod?.def?.shape?.kind?._zod?.def?.values
+          return lit !== undefined && lit.includes(kind)
+        })
+        if (!member) return undefined
+        node = member
       } else return def
     }
   }
   for (const part of path) {
     const def = unwrap() as {type?: string; shape?: Record<string, unknown>; valueType?: unknown; element?: unknown} | undefined
+    here = here !== null && typeof here === 'object' ? (here as Record<PropertyKey, unknown>)[part] : undefined
     if (def?.type === 'object' && typeof part === 'string' && def.shape) node = def.shape[part]
     else if (def?.type === 'record') node = def.valueType
     else if (def?.type === 'array') node = def.element
     else return []
-    here = typeof here === 'object' && here !== null ? (here as Record<PropertyKey, unknown>)[part] : undefined
   }
   const def = unwrap() as {type?: string; shape?: Record<string, unknown>} | undefined
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : []

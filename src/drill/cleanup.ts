@@ -30,7 +30,7 @@ export async function cleanup(project: string, engine: Engine, opts: {remove?: b
   const failures: string[] = []
   for (const entry of (journal ? unfinished(journal) : []).reverse()) {
     try {
-      const done = await applyUndo(entry.undo, engine)
+      const done = await applyUndo(entry.undo, engine, 'tolerant')
       actions.push(...done.map((d) => `${entry.name}: ${d}`))
     } catch (error) {
       failures.push(`${entry.name} (${entry.description}): ${errorMessage(error)}`)

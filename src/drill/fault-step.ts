@@ -37,7 +37,16 @@ export async function injectFault(step: FaultStep, index: number, ctx: StepConte
   }
   if (seq !== undefined) ctx.journal?.mark(seq, 'injected')
   ctx.timeline.record('fault-done', `${fault.description}: engine call returned${injected.detail ? `; ${injected.detail}` : ''}`)
-  ctx.faults?.push({step: index, name: step.name ?? `${step.fault}-${index + 1}`, kind: step.fault, description: fault.description, detail: injected.detail ?? null, mechanism: injected.mechanism ?? null})
+  // revert: false (validation allows it only where it means something): the fault stays as it made it,
+  // on purpose, for the drill's own steps (a runbook rebuilding the old primary as a standby). Said on
+  // the timeline and in the result; no revert is pushed and the journal holds nothing for cleanup.
+  const left = injected.revert && !step.revert ? `left as the fault made it, on purpose (revert: false): "${injected.revert.description}" is not done, by this run or by cleanup` : undefined
+  if (left) {
+    ctx.timeline.record('fault-done', `${faultName}: ${left}`)
+    for (const t of targets) ctx.leftDown?.add(t.container.name)
+  }
+  const detail = [injected.detail, left].filter((d) => d !== undefined).join('; ') || null
+  ctx.faults?.push({step: index, name: step.name ?? `${step.fault}-${index + 1}`, kind: step.fault, description: fault.description, detail, mechanism: injected.mechanism ?? null})
   if (injected.revert && step.revert) {
     const revert = injected.revert
     ctx.reverts.push({

@@ -15,7 +15,7 @@ import {waitHealthy} from '../topology/lifecycle.js'
 import {networkName} from '../model/topology.js'
 import {observe} from '../topology/observe.js'
 import {type Progress, silentProgress} from '../util/progress.js'
-import {systemClock, type Clock} from '../util/time.js'
+import {MAX_TIMER_MS, systemClock, type Clock} from '../util/time.js'
 import {watchEngine} from './engine-watch.js'
 import {Journal, type JournalEntry} from './journal.js'
 import {RevertStack} from './reverts.js'
@@ -49,7 +49,6 @@ const READ_BACK_TIMEOUT_MS = 30_000
 const PRE_REVERT_READ_BACK_TIMEOUT_MS = 5000
 /** How long the probe may take to ask every node whether it accepts writes, once the drill is over. */
 const WRITERS_TIMEOUT_MS = 5000
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** One probe of a run: its name and spec, its objectives, its probe and the watches its objectives asked for. */
 interface RunProbe extends DrillProbe {
@@ -135,8 +134,8 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
     const seen = await observe(topology, engine)
     return seen.instances
       .filter((o) => o.instance.service === service && o.container)
-      .map((o) => ({name: o.instance.hostname, address: vantage === 'wan' ? o.address : o.container?.addresses[networkName(topology.project, o.instance.site)]}))
-      .filter((n): n is ProbeNode => n.address !== undefined)
+      .map((o) => ({name: o.instance.hostname, site: o.instance.site, address: vantage === 'wan' ? o.address : o.container?.addresses[networkName(topology.project, o.instance.site)]}))
+      .filter((n): n is ProbeNode & {site: string} => n.address !== undefined)
   }
   const probes: RunProbe[] = drill.probes.map((p) => {
     const kind = probeKind(p.spec.kind)
@@ -176,6 +175,7 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
     stepCount: drill.steps.length,
     netHelpers,
     faults: [],
+    leftDown: new Set(),
     journal,
   }
   return {
@@ -366,7 +366,7 @@ async function unwind(run: Run, failure: unknown): Promise<{failure: unknown; lo
 async function readBackAfter(run: Run, before: (ReadBack | undefined)[]): Promise<(Set<number> | undefined)[]> {
   const {topology, drill} = run.loaded
   const {timeline, progress, clock, signal} = run
-  await waitHealthy(topology, run.engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal}).catch((error) =>
+  await waitHealthy(topology, run.engine, {timeoutMs: topology.upTimeoutMs, clock, progress, signal, leftDown: run.stepContext.leftDown}).catch((error) =>
     timeline.record('revert-failed', `topology not healthy again after the drill: ${errorMessage(error)}`),
   )
   const out: (Set<number> | undefined)[] = []
@@ -474,7 +474,7 @@ function result(run: Run, failure: unknown, readBacks: (Set<number> | undefined)
       objectives: objectivesOf(p.objectives),
       verdict: 'fail',
       results: named(p, notMeasured(p.objectives, reason)),
-      measurements: {...unmeasured(p.probe.samples, p.spec.interval), split_brain: null, replication_lag: null},
+      measurements: {...unmeasured(p.probe.samples, p.probe.resolutionMs ?? p.spec.interval), split_brain: null, replication_lag: null},
       samples: samplesOf(p),
     }))
     const partial: DrillResult = {
@@ -496,7 +496,7 @@ function result(run: Run, failure: unknown, readBacks: (Set<number> | undefined)
   const unfinished = steps
     .filter((s) => s.status === 'timed-out')
     .map((s) => ({title: `step ${s.index + 1}`, reason: `${s.description}: not met in time; the steps after it were skipped`}))
-  const measured = run.probes.map((p, i) => measure({samples: p.probe.samples, faultAt, readBack: readBacks[i], stableSamples: p.spec.stable_samples, intervalMs: p.spec.interval}))
+  const measured = run.probes.map((p, i) => measure({samples: p.probe.samples, faultAt, readBack: readBacks[i], stableSamples: p.spec.stable_samples, intervalMs: p.probe.resolutionMs ?? p.spec.interval}))
   const outcomes: ProbeOutcome[] = run.probes.map((p, i) => {
     const label = drill.named ? `probe ${p.name}: ` : ''
     const m = measured[i]!

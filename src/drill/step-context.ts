@@ -41,6 +41,8 @@ export interface StepContext {
   netHelpers?: NetHelpers
   /** Each fault injected, with what it recorded (the mechanism of a network fault). */
   faults?: FaultRecord[]
+  /** Containers a fault with `revert: false` left as it made them, on purpose: not waited on to be healthy again. */
+  leftDown?: Set<string>
   /** When the first heal step ran (monotonic ms). */
   healedAt?: number
 }

@@ -14,7 +14,7 @@ export async function waitFor(step: WaitStep, ctx: StepContext, update: (message
   switch (step.wait) {
     case 'healthy':
       try {
-        await waitHealthy(ctx.topology, ctx.engine, {timeoutMs: step.timeout, clock: ctx.clock, signal: ctx.signal})
+        await waitHealthy(ctx.topology, ctx.engine, {timeoutMs: step.timeout, clock: ctx.clock, signal: ctx.signal, leftDown: ctx.leftDown})
         return 'done'
       } catch (error) {
         // Not a timeout: the drill was stopped, or the engine is gone (waiting longer would not help).

@@ -76,9 +76,11 @@ export async function collectEvidence(
   const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`
 
   const clean = redactor.json(result)
-  const {samples = [], ...withoutSamples} = clean
-  put('result.json', json(withoutSamples))
+  const {samples = [], probes, ...withoutSamples} = clean
+  // The first probe's samples in samples.csv, as for a one-probe drill; with several probes, each one's in samples/NAME.csv too.
+  put('result.json', json(probes ? {...withoutSamples, probes: probes.map(({samples: _s, ...p}) => p)} : withoutSamples))
   put('samples.csv', samplesCsv(samples))
+  if (probes && probes.length > 1) for (const p of probes) put(`samples/${p.name}.csv`, samplesCsv(p.samples ?? []))
   put('events.jsonl', chainEvents(clean.timeline))
   for (const d of containerDocs) {
     put(`logs/${d.name}.log`, redactor.text(d.logs))

@@ -22,6 +22,9 @@ export function loadRunReport(source: string, opts: {trustedKey?: KeyObject; tru
   try {
     result = JSON.parse(read('result.json')) as DrillResult
     result.samples = parseSamplesCsv(read('samples.csv'))
+    // Several probes: each one's samples from samples/NAME.csv (the first probe's are samples.csv as well).
+    if (result.probes && result.probes.length > 1) for (const p of result.probes) p.samples = parseSamplesCsv(read(`samples/${p.name}.csv`))
+    else if (result.probes?.length === 1) result.probes[0]!.samples = result.samples
     if (bundle.files.has('environment.json')) environment = JSON.parse(read('environment.json')) as Environment
   } catch (error) {
     if (error instanceof ConfigError) throw error

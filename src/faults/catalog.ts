@@ -9,6 +9,8 @@ import {killKind, pauseKind, powerCutKind, restartKind, stopKind} from './kill.j
 import type {FaultEngine, FaultKindModule, NetFaultContext} from './kind.js'
 import {partitionKind} from './partition.js'
 import {processKillKind} from './process-kill.js'
+// The drill loader validates fault steps against the kinds' schemas: registered with the kinds.
+import './schemas.js'
 import type {RunningTarget} from './targets.js'
 import type {UndoSpec} from './undo.js'
 

@@ -1,6 +1,11 @@
+import {z} from 'zod'
+
+import {duration, name} from '../config/common.js'
+import type {FaultKindSchema} from '../config/fault-kinds.js'
 import {errorMessage} from '../errors.js'
 import {networkName} from '../model/topology.js'
 import type {Fault} from './fault.js'
+import {narrowTargeted} from './kill.js'
 import {requireNet, type FaultKindModule} from './kind.js'
 import {NetHelpers, type NetHelper, type NetTarget} from './net-helper.js'
 import {chainName, DELAY_QUEUE, describeDegrade, deviceOf, planDegrade, revertScript, type DegradeSpec, type NetMechanism} from './net-rules.js'
@@ -112,4 +117,52 @@ export const degradeKind: FaultKindModule<'degrade'> = {
     return degradeFault(ctx.helpers, {latencyMs: step.latency, jitterMs: step.jitter, lossPercent: step.loss, rate: step.rate}, peer, degradeTargets, NetHelpers.newTag(), ctx.note)
   },
   undo: () => ({kind: 'net-helpers'}),
+}
+
+const RATE = /^\d+(\.\d+)?(bit|kbit|mbit|gbit)$/
+/** `5%`, `0.5%` or a bare number of percent, as a number of percent (0 < p <= 100). */
+const percent = () =>
+  z.union([z.string(), z.number()], {error: 'expected a percentage such as 5% or 0.5%'}).transform((raw, ctx) => {
+    const text = String(raw).trim()
+    const match = /^(\d+(?:\.\d+)?)\s*%?$/.exec(text)
+    const value = match ? Number(match[1]) : Number.NaN
+    if (!(value > 0 && value <= 100)) {
+      ctx.addIssue({code: 'custom', message: `"${raw}" is not a percentage above 0 and at most 100 (such as 5%)`})
+      return z.NEVER
+    }
+    return value
+  })
+
+/** degrade: the peer and at least one of latency (± jitter), loss, rate. */
+export const degradeSchema: FaultKindSchema<'degrade'> = {
+  kind: 'degrade',
+  fields: {
+    /** The other end of the degraded link: `wan` (default: all traffic leaving the target over the WAN) or a site. */
+    peer: name('peer').optional(),
+    /** Delay added to every packet the target sends to the peer (a round trip grows by this much). */
+    latency: duration().optional(),
+    /** The delay varies uniformly within latency ± jitter (packets keep their order). */
+    jitter: duration().optional(),
+    /** Share of packets to the peer dropped at random, e.g. 5%. */
+    loss: percent().optional(),
+    /** Bandwidth towards the peer, e.g. 10mbit (units bit, kbit, mbit, gbit). */
+    rate: z
+      .string()
+      .regex(RATE, {error: 'rate must be a number with a unit: bit, kbit, mbit or gbit (e.g. 10mbit)'})
+      .refine((r) => !RATE.test(r) || Number.parseFloat(r) > 0, {error: 'rate must be above zero (tc refuses a rate of 0)'})
+      .optional(),
+  },
+  only: {fields: ['peer', 'latency', 'jitter', 'loss', 'rate']},
+  target: 'required',
+  leaveable: 'the next run and cleanup heal every network fault from its helpers\' labels, so it cannot be left in place',
+  check: (step, ctx) => {
+    if (step.latency === undefined && step.loss === undefined && step.rate === undefined) {
+      ctx.addIssue({code: 'custom', message: 'degrade needs at least one of latency, loss, rate'})
+    }
+    if (step.jitter !== undefined && (step.latency === undefined || step.jitter > step.latency)) {
+      ctx.addIssue({code: 'custom', path: ['jitter'], message: 'jitter needs a latency at least as large'})
+    }
+    if (step.peer !== undefined && step.peer === step.target?.site) ctx.addIssue({code: 'custom', path: ['peer'], message: 'peer must be another site than the target'})
+  },
+  narrow: narrowTargeted,
 }

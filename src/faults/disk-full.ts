@@ -1,6 +1,11 @@
+import {z} from 'zod'
+
+import {containerPath, GIB, size} from '../config/common.js'
+import type {FaultKindSchema} from '../config/fault-kinds.js'
 import type {ContainerExec} from '../engine/engine.js'
 import type {Fault} from './fault.js'
 import {containersOf, type FaultKindModule} from './kind.js'
+import {applyUndo, undoRecord, type UndoEngine} from './undo.js'
 import type {ContainerTarget} from './kill.js'
 
 /** The file the fault writes; named so that anyone who finds it knows who made it and may delete it. */
@@ -38,7 +43,7 @@ export function formatBytes(n: number): string {
  * ours; undo by deleting that file. Refuses a filesystem larger than `maxFill`, so a mistake can
  * never fill a host disk.
  */
-export function diskFullFault(engine: ContainerExec, targets: readonly ContainerTarget[], dir: string, maxFill: number): Fault {
+export function diskFullFault(engine: ContainerExec & UndoEngine, targets: readonly ContainerTarget[], dir: string, maxFill: number): Fault {
   if (targets.length === 0) throw new Error('disk-full needs at least one target')
   const filler = fillerPath(dir)
   const run = (t: ContainerTarget, argv: string[]) => engine.exec(t.id, argv, {user: 'root', timeoutMs: 60_000})
@@ -58,11 +63,9 @@ export function diskFullFault(engine: ContainerExec, targets: readonly Container
         throw new Error(`${dir} in ${t.name} has ${formatBytes(u.availBytes)} free (${u.fstype}); disk-full fills at most ${formatBytes(maxFill)} (max_fill)`)
       }
       const filled: ContainerTarget[] = []
+      // The revert is the fault's undo record (the file, in every container it was written to), applied strictly.
       const undo = async () => {
-        for (const t of filled) {
-          const r = await run(t, ['rm', '-f', '--', filler])
-          if (r.exitCode !== 0) throw new Error(`could not remove ${filler} in ${t.name}: ${r.stderr.trim()}`)
-        }
+        await applyUndo(undoRecord.removeFile(filler, filled), engine, 'strict')
       }
       try {
         for (const {t, u} of before) {
@@ -93,5 +96,23 @@ export function diskFullFault(engine: ContainerExec, targets: readonly Container
 export const diskFullKind: FaultKindModule<'disk-full'> = {
   kind: 'disk-full',
   build: (step, env) => diskFullFault(env.engine, containersOf(env.targets), step.path, step.max_fill),
-  undo: (step, env) => ({kind: 'remove-file', path: fillerPath(step.path), containers: containersOf(env.targets)}),
+  undo: (step, env) => undoRecord.removeFile(fillerPath(step.path), containersOf(env.targets)),
+}
+
+/** disk-full: the directory whose filesystem is filled, and how much it may fill at most. */
+export const diskFullSchema: FaultKindSchema<'disk-full'> = {
+  kind: 'disk-full',
+  fields: {
+    /** A directory inside the target (on a size-limited volume) whose filesystem is filled. */
+    path: containerPath('path').optional(),
+    /** Refuse to fill more than this (a guard against filling a host disk by mistake). */
+    max_fill: size().default(2 * GIB),
+  },
+  only: {fields: ['path'], message: (field, fault) => `${field} only applies to disk-full, not ${fault}`, afterTarget: true},
+  target: 'required',
+  leaveable: true,
+  check: (step, ctx) => {
+    if (step.path === undefined) ctx.addIssue({code: 'custom', path: ['path'], message: 'disk-full needs path: a directory on the data volume to fill, e.g. /var/lib/postgresql/data'})
+  },
+  narrow: (step) => (step.fault === 'disk-full' && step.target && step.path !== undefined ? {...step, fault: 'disk-full', target: step.target, path: step.path} : undefined),
 }

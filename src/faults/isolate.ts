@@ -1,7 +1,9 @@
 import type {NetworkAttachment} from '../engine/engine.js'
 import {networkName} from '../model/topology.js'
+import {siteFaultSchema} from './kill.js'
 import type {Fault} from './fault.js'
 import type {FaultKindModule} from './kind.js'
+import {applyUndo, undoRecord, type UndoEngine} from './undo.js'
 import type {RunningTarget} from './targets.js'
 
 export interface AttachedTarget {
@@ -15,7 +17,7 @@ export interface AttachedTarget {
  * Cut a site off the WAN, both directions: its containers leave the WAN network (the site network
  * stays, so the site still works inside). Undo: reattach them with their aliases.
  */
-export function isolateFault(engine: NetworkAttachment, site: string, wanNetwork: string, targets: readonly AttachedTarget[]): Fault {
+export function isolateFault(engine: NetworkAttachment & UndoEngine, site: string, wanNetwork: string, targets: readonly AttachedTarget[]): Fault {
   if (targets.length === 0) throw new Error('isolate needs at least one container on the site')
   return {
     description: `isolate site ${site} from the WAN (${targets.map((t) => t.name).join(', ')})`,
@@ -27,15 +29,15 @@ export function isolateFault(engine: NetworkAttachment, site: string, wanNetwork
           cut.push(t)
         }
       } catch (error) {
-        // Half-injected: undo what was cut before reporting.
-        await Promise.allSettled(cut.map((t) => engine.connect(wanNetwork, t.id, t.aliases)))
+        // Half-injected: undo what was cut before reporting (as much of it as the engine allows).
+        await applyUndo(undoRecord.reconnect(wanNetwork, cut), engine, 'tolerant').catch(() => {})
         throw error
       }
       return {
         revert: {
           description: `reconnect site ${site} to the WAN`,
           run: async () => {
-            await Promise.all(cut.map((t) => engine.connect(wanNetwork, t.id, t.aliases)))
+            await applyUndo(undoRecord.reconnect(wanNetwork, cut), engine, 'strict')
           },
         },
       }
@@ -49,5 +51,8 @@ const attached = (targets: readonly RunningTarget[]): AttachedTarget[] => target
 export const isolateKind: FaultKindModule<'isolate'> = {
   kind: 'isolate',
   build: (step, env) => isolateFault(env.engine, step.target.site, networkName(env.topology.project, undefined), attached(env.targets)),
-  undo: (_step, env) => ({kind: 'reconnect', network: networkName(env.topology.project, undefined), containers: attached(env.targets)}),
+  undo: (_step, env) => undoRecord.reconnect(networkName(env.topology.project, undefined), attached(env.targets)),
 }
+
+/** isolate: a whole site; its target is {site: NAME}. */
+export const isolateSchema = siteFaultSchema('isolate')

@@ -1,4 +1,4 @@
-import type {FaultSpec} from '../config/drill.js'
+import type {FaultSpec} from '../model/fault-spec.js'
 import type {ContainerExec, ContainerLifecycle, NetworkAttachment} from '../engine/engine.js'
 import type {FaultKind} from '../model/vocabulary.js'
 import type {Topology} from '../model/topology.js'

@@ -1,4 +1,10 @@
+import {z} from 'zod'
+
+import {name} from '../config/common.js'
+import {PARTITION_DIRECTIONS} from '../config/drill.js'
+import type {FaultKindSchema} from '../config/fault-kinds.js'
 import {errorMessage} from '../errors.js'
+import {cutPairs} from '../model/partition.js'
 import {networkName} from '../model/topology.js'
 import type {Fault} from './fault.js'
 import {requireNet, type FaultKindModule} from './kind.js'
@@ -70,4 +76,26 @@ export const partitionKind: FaultKindModule<'partition'> = {
     return partitionFault(requireNet(env.net).helpers, step.groups, step.direction ?? 'both', members, NetHelpers.newTag())
   },
   undo: () => ({kind: 'net-helpers'}),
+}
+
+/** partition: groups of sites, no target; cuts every pair of sites no group holds together. */
+export const partitionSchema: FaultKindSchema<'partition'> = {
+  kind: 'partition',
+  fields: {
+    /** Groups of sites that cannot reach each other, e.g. [[seoul], [gyeonggi, busan]]. Sites in different groups are cut apart unless some group holds both (groups may overlap). */
+    groups: z.array(z.array(name('site name')).min(1, {error: 'a group holds at least one site'}), {error: 'groups is a list of lists of sites, e.g. [[seoul], [gyeonggi, busan]]'}).min(2, {error: 'a partition needs at least two groups'}).optional(),
+    /** `both` (default), or `one-way`: only packets from an earlier group to a later one are dropped. */
+    direction: z.enum(PARTITION_DIRECTIONS, {error: `direction must be one of: ${PARTITION_DIRECTIONS.join(', ')}`}).optional(),
+  },
+  only: {fields: ['groups', 'direction']},
+  target: 'none',
+  leaveable: 'the next run and cleanup heal every network fault from its helpers\' labels, so it cannot be left in place',
+  check: (step, ctx) => {
+    if (step.target !== undefined) ctx.addIssue({code: 'custom', path: ['target'], message: 'partition acts on groups of sites: give groups, not target'})
+    if (step.groups === undefined) ctx.addIssue({code: 'custom', path: ['groups'], message: 'partition needs groups, e.g. groups: [[seoul], [gyeonggi, busan]]'})
+    else if (step.groups.length >= 2 && cutPairs(step.groups, step.direction ?? 'both').length === 0) {
+      ctx.addIssue({code: 'custom', path: ['groups'], message: 'these groups cut no site off from another (every pair of sites shares a group)'})
+    }
+  },
+  narrow: (step) => (step.fault === 'partition' && step.groups !== undefined ? {...step, fault: 'partition', groups: step.groups, target: undefined} : undefined),
 }

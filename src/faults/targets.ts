@@ -1,4 +1,4 @@
-import type {TargetSelector} from '../config/drill.js'
+import type {TargetSelector} from '../model/fault-spec.js'
 import type {ContainerSummary} from '../engine/engine.js'
 import type {ObservedInstance} from '../topology/observe.js'
 

@@ -28,9 +28,12 @@ export function stats(values: readonly (number | null)[]): Stats | null {
   return {runs: measured.length, min: measured[0]!, median: percentile(measured, 50), p95: percentile(measured, 95), max: measured.at(-1)!}
 }
 
+type Figures = {rto_ms: number | null; rpo_ms: number | null; lost_writes: number | null}
 export interface RepeatedRun {
   results: readonly ObjectiveResult[]
-  measurements: {rto_ms: number | null; rpo_ms: number | null; lost_writes: number | null}
+  measurements: Figures
+  /** Every probe's own figures, in a drill with several. */
+  probes?: readonly {name: string; measurements: Figures}[]
 }
 
 export interface RepeatGrade {
@@ -39,6 +42,8 @@ export interface RepeatGrade {
   runs: number
   results: ObjectiveResult[]
   statistics: {rto_ms: Stats | null; rpo_ms: Stats | null; lost_writes: Stats | null}
+  /** The same statistics for each probe, when the drill has several (the top-level ones are the first probe's). */
+  probe_statistics?: Record<string, {rto_ms: Stats | null; rpo_ms: Stats | null; lost_writes: Stats | null}>
 }
 
 const PERCENT: Record<GradeOn, number> = {worst: 100, p95: 95, median: 50}
@@ -54,6 +59,9 @@ export function gradeRepeat(runs: readonly RepeatedRun[], gradeOn: GradeOn): Rep
   const rto = stats(runs.map((r) => r.measurements.rto_ms))
   const rpo = stats(runs.map((r) => r.measurements.rpo_ms))
   const lost = stats(runs.map((r) => r.measurements.lost_writes))
+  const names = [...new Set(runs.flatMap((r) => (r.probes && r.probes.length > 1 ? r.probes.map((p) => p.name) : [])))]
+  const figures = (name: string, key: keyof Figures) => stats(runs.map((r) => r.probes?.find((p) => p.name === name)?.measurements[key] ?? null))
+  const perProbe = names.length > 0 ? Object.fromEntries(names.map((n) => [n, {rto_ms: figures(n, 'rto_ms'), rpo_ms: figures(n, 'rpo_ms'), lost_writes: figures(n, 'lost_writes')}])) : undefined
   const results = objectives.map((objective): ObjectiveResult => {
     const per = runs.map((r) => r.results.find((o) => o.objective === objective))
     const missing = per.filter((o) => o === undefined).length
@@ -61,7 +69,9 @@ export function gradeRepeat(runs: readonly RepeatedRun[], gradeOn: GradeOn): Rep
     const decisive = percentile(ranked, PERCENT[gradeOn])
     const failed = ranked.filter((o) => !o.met).length + missing
     const met = decisive.met && (gradeOn !== 'worst' || missing === 0)
-    const spread = objective === 'rto' ? rto : objective === 'rpo' ? rpo : null
+    // A named probe's objective (`api: rto`) is spread over that probe's own figures.
+    const named = /^([a-z][a-z0-9-]*): (rto|rpo)$/.exec(objective)
+    const spread = named && perProbe?.[named[1]!] ? perProbe[named[1]!]![named[2] === 'rto' ? 'rto_ms' : 'rpo_ms'] : objective === 'rto' ? rto : objective === 'rpo' ? rpo : null
     const measured = spread
       ? `${gradeOn} ${formatMs(decisive.measured_ms ?? Number.NaN)}; ${formatMs(spread.min)} / ${formatMs(spread.median)} / ${formatMs(spread.p95)} / ${formatMs(spread.max)} (min/median/p95/max)`
       : `${gradeOn}: ${decisive.measured}`
@@ -75,7 +85,7 @@ export function gradeRepeat(runs: readonly RepeatedRun[], gradeOn: GradeOn): Rep
       reason: `${failed} of ${runs.length} runs missed it; graded on the ${gradeOn === 'worst' ? 'worst run' : `${gradeOn} run`}: ${decisive.reason}`,
     }
   })
-  return {verdict: results.every((r) => r.met) ? 'pass' : 'fail', grade_on: gradeOn, runs: runs.length, results, statistics: {rto_ms: rto, rpo_ms: rpo, lost_writes: lost}}
+  return {verdict: results.every((r) => r.met) ? 'pass' : 'fail', grade_on: gradeOn, runs: runs.length, results, statistics: {rto_ms: rto, rpo_ms: rpo, lost_writes: lost}, ...(perProbe ? {probe_statistics: perProbe} : {})}
 }
 
 function worseLast(a: ObjectiveResult, b: ObjectiveResult): number {

@@ -26,6 +26,17 @@ export interface RunRow {
   status: 'completed' | 'interrupted' | 'aborted'
   /** The probe interval that bounds the RTO's precision; null for runs recorded before it was kept. */
   resolution_ms: number | null
+  /** Each probe's figures and verdict, for a drill with several probes; null otherwise (and for runs recorded before). */
+  probes: ProbeFigures[] | null
+}
+
+export interface ProbeFigures {
+  name: string
+  verdict: 'pass' | 'fail'
+  rto_ms: number | null
+  rpo_ms: number | null
+  lost_writes: number | null
+  resolution_ms: number
 }
 
 export interface PeriodReportRecord {
@@ -56,7 +67,7 @@ export interface Note {
   text: string
 }
 
-const SCHEMA_VERSION = 2
+const SCHEMA_VERSION = 3
 
 /** Every run and every follow-up note, in a local SQLite file (node:sqlite, no native addon). */
 export class HistoryStore {
@@ -89,6 +100,7 @@ export class HistoryStore {
         PRAGMA user_version = 1;`)
     }
     if (version < 2) migrateTo2(db)
+    if (version < 3) db.exec('BEGIN; ALTER TABLE runs ADD COLUMN probes TEXT; PRAGMA user_version = 3; COMMIT;')
     return new HistoryStore(db, file)
   }
 
@@ -96,12 +108,12 @@ export class HistoryStore {
     this.db.close()
   }
 
-  recordRun(result: Pick<DrillResult, 'run_id' | 'drill' | 'drill_file' | 'topology' | 'verdict' | 'started_at' | 'finished_at' | 'duration_ms' | 'measurements' | 'results'> & {status?: DrillResult['status']}, extra: {bundle?: string | null; operator?: string | null} = {}): void {
+  recordRun(result: Pick<DrillResult, 'run_id' | 'drill' | 'drill_file' | 'topology' | 'verdict' | 'started_at' | 'finished_at' | 'duration_ms' | 'measurements' | 'results' | 'probes'> & {status?: DrillResult['status']}, extra: {bundle?: string | null; operator?: string | null} = {}): void {
     const m = result.measurements
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO runs (run_id, drill, drill_file, topology, verdict, started_at, finished_at, duration_ms, rto_ms, rpo_ms, lost_writes, results, bundle, operator, status, resolution_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO runs (run_id, drill, drill_file, topology, verdict, started_at, finished_at, duration_ms, rto_ms, rpo_ms, lost_writes, results, bundle, operator, status, resolution_ms, probes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         result.run_id,
@@ -120,6 +132,18 @@ export class HistoryStore {
         extra.operator ?? null,
         result.status ?? 'completed',
         m.resolution_ms ?? null,
+        result.probes && result.probes.length > 1
+          ? JSON.stringify(
+              result.probes.map((p): ProbeFigures => ({
+                name: p.name,
+                verdict: p.verdict,
+                rto_ms: p.measurements.rto_ms,
+                rpo_ms: p.measurements.rpo_ms,
+                lost_writes: p.measurements.lost_writes,
+                resolution_ms: p.measurements.resolution_ms,
+              })),
+            )
+          : null,
       )
   }
 
@@ -208,7 +232,7 @@ function migrateTo2(db: DatabaseSync): void {
 }
 
 function toRun(row: Record<string, unknown>): RunRow {
-  return {...(row as unknown as RunRow), results: JSON.parse(row.results as string) as ObjectiveResult[]}
+  return {...(row as unknown as RunRow), results: JSON.parse(row.results as string) as ObjectiveResult[], probes: typeof row.probes === 'string' ? (JSON.parse(row.probes) as ProbeFigures[]) : null}
 }
 
 export class HistoryError extends FiredrillError {

@@ -1,5 +1,26 @@
 import type {RunRow} from './store.js'
 
+/**
+ * A run of a drill with several probes as one row per probe (`drill: probe`), each with that probe's
+ * figures and verdict, so the history lists and trends each probe's RTO on its own; other runs as they are.
+ */
+export function perProbe(runs: readonly RunRow[]): RunRow[] {
+  return runs.flatMap((r) =>
+    r.probes && r.probes.length > 1
+      ? r.probes.map((p) => ({
+          ...r,
+          drill: `${r.drill}: ${p.name}`,
+          verdict: p.verdict,
+          rto_ms: p.rto_ms,
+          rpo_ms: p.rpo_ms,
+          lost_writes: p.lost_writes,
+          resolution_ms: p.resolution_ms,
+          results: r.results.filter((o) => o.probe === p.name),
+        }))
+      : [r],
+  )
+}
+
 /** How much worse than the median of earlier runs an RTO may be before it is flagged. */
 export type Margin = {kind: 'percent'; value: number} | {kind: 'ms'; value: number}
 

@@ -12,6 +12,8 @@ export interface ProbeNode {
   /** The instance's hostname (for a cluster, also its member name). */
   name: string
   address: string
+  /** The site it runs on (client-side failover goes through sites in a declared order). */
+  site?: string
 }
 
 /** Where a probe runs a command (the `command` kind): on the host, or in the one running container a target picks now. */
@@ -46,6 +48,11 @@ export interface ProbeContext {
 /** The workload that samples the service the whole drill: one Sample per interval on the runner's clock. */
 export interface Probe {
   readonly samples: readonly Sample[]
+  /**
+   * How precisely its samples place a recovery, when coarser than its interval (a kind whose samples each
+   * wait up to the timeout, one at a time: timeout + interval); every figure is printed ± this. Default: the interval.
+   */
+  readonly resolutionMs?: number
   /** Prepare (a table, say) and start sampling; throws when the service cannot be reached at all. */
   start(): Promise<void>
   /** Stop sampling; the samples stay. */

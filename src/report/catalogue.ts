@@ -12,7 +12,10 @@ export interface CatalogueRow {
   topology: string
   /** What the drill disrupts: each fault with its target, each disruptive runbook or manual step. */
   targets: string[]
+  /** The first probe's objectives (the only ones of a one-probe drill); every named probe's are in `probes`. */
   objectives: {rto_ms: number | null; rpo_ms: number | null; split_brain: false | null; tier: string | null; policy: string | null}
+  /** A drill with named probes (`probes:`): each probe's kind and objectives. */
+  probes?: {name: string; kind: string; rto_ms: number | null; rpo_ms: number | null; split_brain: false | null}[]
   frequency: string | null
 }
 
@@ -35,7 +38,17 @@ export function catalogueRows(drills: readonly LoadedDrill[]): CatalogueRow[] {
       policy: drill.objectivesFrom?.policy ?? null,
     },
     frequency: drill.frequency ?? null,
+    ...(drill.named
+      ? {probes: drill.probes.map((p) => ({name: p.name, kind: p.spec.kind, rto_ms: p.objectives.rtoMs ?? null, rpo_ms: p.objectives.rpoMs ?? null, split_brain: p.objectives.splitBrain ?? null}))}
+      : {}),
   }))
+}
+
+/** A row's objectives as a person reads them; per probe for a drill with named probes. */
+export function rowObjectives(r: Pick<CatalogueRow, 'objectives' | 'probes'>): string {
+  if (!r.probes) return formatObjectives(r.objectives)
+  const own = r.probes.map((p) => `${p.name}: ${formatObjectives({...p, tier: null, policy: null}) || 'measured only'}`).join('; ')
+  return `${own}${r.objectives.tier ? ` (tier ${r.objectives.tier})` : ''}`
 }
 
 export function formatObjectives(o: CatalogueRow['objectives']): string {
@@ -55,6 +68,6 @@ export function catalogueTable(rows: readonly CatalogueRow[]): string {
     wordWrap: true,
     colWidths: [20, 40, 30, 24, 11],
   })
-  for (const r of rows) table.push([r.name, r.description ?? '', r.targets.join('\n') || '-', formatObjectives(r.objectives), r.frequency ?? '-'])
+  for (const r of rows) table.push([r.name, r.description ?? '', r.targets.join('\n') || '-', rowObjectives(r), r.frequency ?? '-'])
   return table.toString()
 }

@@ -142,7 +142,10 @@ const NODE_COLOURS = ['#4e79a7', '#f28e2b', '#76b7b2', '#b07aa1', '#9c755f', '#5
 /** Samples (merged into runs of one outcome and node), steps, fault and phase markers, the RTO bracket. */
 export function timelineSvg(r: DrillResult): string {
   const samples = r.samples ?? []
-  const end = Math.max(r.duration_ms, ...samples.map((s) => s.end), 1)
+  // One lane per probe when the drill has several (the served-by row and the RTO bracket are the first probe's).
+  const probeLanes =
+    r.probes && r.probes.length > 1 ? r.probes.map((p, i) => ({label: p.name, samples: p.samples ?? (i === 0 ? samples : []), rto: p.measurements.rto_ms})) : [{label: 'writes', samples, rto: undefined}]
+  const end = Math.max(r.duration_ms, ...probeLanes.flatMap((l) => l.samples.map((s) => s.end)), 1)
   const x = (ms: number) => LEFT + (Math.max(0, Math.min(ms, end)) / end) * (W - LEFT - RIGHT)
   const markers = r.timeline.filter((e) => MARKER_KINDS[e.kind])
   const lanes: number[] = []
@@ -159,13 +162,13 @@ export function timelineSvg(r: DrillResult): string {
   const top = 16 + laneCount * 14
   const yStep = top + 8
   const ySamples = yStep + 34
-  const yNodes = ySamples + 44
+  const yNodes = ySamples + 34 * (probeLanes.length - 1) + 44
   const yBracket = yNodes + 34
   const yAxis = yBracket + 26
   const H = yAxis + 24
   const out: string[] = []
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="timeline of probe samples" id="timeline-chart" font-family="system-ui, sans-serif" font-size="11">`)
-  out.push(`<text x="4" y="${yStep + 15}" class="row">steps</text><text x="4" y="${ySamples + 20}" class="row">writes</text><text x="4" y="${yNodes + 13}" class="row">served by</text>`)
+  out.push(`<text x="4" y="${yStep + 15}" class="row">steps</text>${probeLanes.map((l, i) => `<text x="4" y="${ySamples + 34 * i + 20}" class="row">${esc(truncate(l.label, 14))}</text>`).join('')}<text x="4" y="${yNodes + 13}" class="row">served by</text>`)
   // Steps as alternating bands.
   r.steps.forEach((s, i) => {
     if (s.started_ms === undefined) return
@@ -177,16 +180,26 @@ export function timelineSvg(r: DrillResult): string {
     if (chars >= 3) out.push(`<text x="${f(x0 + 3)}" y="${yStep + 15}" fill="#234">${esc(truncate(`${i + 1}. ${s.description}`, chars))}</text>`)
     out.push('</g>')
   })
-  // Samples, merged into runs of one outcome (and node) so long drills stay small.
-  for (const run of runs(samples, (s) => s.outcome)) {
-    const first = run[0]!
-    const last = run.at(-1)!
-    const x0 = x(first.start)
-    const w = Math.max(1.2, x(last.end) - x0)
-    out.push(
-      `<rect class="sample ${first.outcome}" data-outcome="${first.outcome}" data-count="${run.length}" x="${f(x0)}" y="${ySamples}" width="${f(w)}" height="30"><title>${esc(`seq ${first.seq}${run.length > 1 ? `–${last.seq}` : ''}: ${first.outcome}${first.error ? ` (${first.error})` : ''}`)}</title></rect>`,
-    )
-  }
+  // Samples, merged into runs of one outcome (and node) so long drills stay small; one lane per probe.
+  probeLanes.forEach((lane, i) => {
+    const y = ySamples + 34 * i
+    const who = probeLanes.length > 1 ? `${lane.label} ` : ''
+    if (probeLanes.length > 1) out.push(`<g class="probe-lane" data-probe="${esc(lane.label)}">`)
+    for (const run of runs(lane.samples, (s) => s.outcome)) {
+      const first = run[0]!
+      const last = run.at(-1)!
+      const x0 = x(first.start)
+      const w = Math.max(1.2, x(last.end) - x0)
+      out.push(
+        `<rect class="sample ${first.outcome}" data-outcome="${first.outcome}" data-count="${run.length}" x="${f(x0)}" y="${y}" width="${f(w)}" height="30"><title>${esc(`${who}seq ${first.seq}${run.length > 1 ? `–${last.seq}` : ''}: ${first.outcome}${first.error ? ` (${first.error})` : ''}`)}</title></rect>`,
+      )
+    }
+    if (probeLanes.length > 1) {
+      const rto = lane.rto === undefined ? '' : lane.rto === null ? 'never recovered' : `RTO ${formatMs(lane.rto)}`
+      if (rto) out.push(`<text x="${f(W - RIGHT - 2)}" y="${y + 19}" text-anchor="end" fill="#234">${esc(rto)}</text>`)
+      out.push('</g>')
+    }
+  })
   const nodes = [...new Set(samples.filter((s) => s.outcome === 'ok' && s.node).map((s) => s.node!))]
   for (const run of runs(
     samples.filter((s) => s.outcome === 'ok' && s.node),

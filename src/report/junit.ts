@@ -1,4 +1,4 @@
-import {verdictLabel, type RunReport} from './run-report.js'
+import {probeFigures, verdictLabel, type RunReport} from './run-report.js'
 
 /**
  * JUnit XML as CI systems read it (the Apache Ant format): one testsuite per drill run, one testcase per
@@ -21,6 +21,8 @@ export function renderJunit(reports: readonly RunReport[]): string {
       ['probe', `${r.probe.kind} on ${r.probe.service} from the ${r.probe.vantage}, every ${r.probe.interval_ms} ms`],
       ['engine', `${r.engine.version} (API ${r.engine.apiVersion})`],
     ]
+    // Several probes: each one as a property of its own (its testcases are named `NAME: rto` and so on).
+    if (r.probes && r.probes.length > 1) for (const p of r.probes) props.push([`probe.${p.name}`, `${p.probe.kind} on ${p.probe.service} from the ${p.probe.vantage}, every ${p.probe.interval_ms} ms`])
     if (report.environment) props.push(['operator', report.environment.operator.name], ['firedrill_version', report.environment.firedrill.version])
     props.push(['signature', report.signature.state])
     if (report.signature.keyid) props.push(['signature.keyid', report.signature.keyid])
@@ -36,6 +38,7 @@ export function renderJunit(reports: readonly RunReport[]): string {
       `Verdict: ${verdictLabel(r)}${r.error ? ` (${r.error.split('\n')[0]})` : ''}`,
       `RTO ${r.measurements.rto_ms === null ? 'never recovered' : `${r.measurements.rto_ms} ms`} ± ${r.measurements.resolution_ms} ms; ` +
         `${r.measurements.acked_writes} acknowledged, ${r.measurements.lost_writes ?? '?'} lost, ${r.measurements.indeterminate_writes} indeterminate`,
+      ...(r.probes && r.probes.length > 1 ? r.probes.map((p) => `Probe ${probeFigures(p, r.status)}`) : []),
       ...r.timeline.map((e) => `${(e.t_ms / 1000).toFixed(2).padStart(8)} s  ${e.kind}  ${e.detail}`),
     ].join('\n')
     return [
@@ -53,6 +56,8 @@ export function renderJunit(reports: readonly RunReport[]): string {
 }
 
 function label(objective: string): string {
+  const named = /^([a-z][a-z0-9-]*): (rto|rpo)$/.exec(objective)
+  if (named) return `${named[1]}: ${named[2]!.toUpperCase()}`
   return objective === 'rto' || objective === 'rpo' ? objective.toUpperCase() : objective
 }
 

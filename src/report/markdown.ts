@@ -1,6 +1,6 @@
 import {formatMs} from '../config/duration.js'
 import {narrative} from './narrative.js'
-import {signatureLine, verdictLabel, type RunReport} from './run-report.js'
+import {probeFigures, signatureLine, verdictLabel, type RunReport} from './run-report.js'
 
 /** Markdown for a ticket or a drill record. */
 export function renderMarkdown(report: RunReport): string {
@@ -19,6 +19,8 @@ export function renderMarkdown(report: RunReport): string {
   out.push(`- Impact: ${m.impact_ms === null ? 'not measured' : `writes failed from ${formatMs(m.impact_ms)} after the fault`}`)
   out.push(`- RPO: ${m.rpo_ms === null ? 'unknown' : formatMs(m.rpo_ms)}; lost writes: ${m.lost_writes ?? 'unknown'}${m.lost_seqs.length ? ` (seq ${m.lost_seqs.join(', ')})` : ''}`)
   out.push(`- Writes: ${m.acked_writes} acknowledged, ${m.failed_writes} failed, ${m.indeterminate_writes} indeterminate`)
+  // Several probes: the figures above are the first probe's; each probe's own follow.
+  if (r.probes && r.probes.length > 1) for (const p of r.probes) out.push(`- Probe ${cell(probeFigures(p, r.status))}`)
   out.push('')
   out.push('## Timeline', '', '| t (s) | UTC | event | detail |', '| ---: | --- | --- | --- |')
   for (const e of r.timeline) out.push(`| ${(e.t_ms / 1000).toFixed(2)} | ${e.at.slice(11, 23)} | ${e.kind} | ${cell(e.detail)} |`)

@@ -1,5 +1,5 @@
 import {formatMs} from '../config/duration.js'
-import {anchorMs} from './run-report.js'
+import {anchorMs, probeFigures} from './run-report.js'
 import type {DrillResult} from '../model/result.js'
 
 /** What happened, in a few sentences a person reads without knowing firedrill. */
@@ -8,9 +8,19 @@ export function narrative(r: DrillResult): string[] {
   const at = (kind: string) => r.timeline.find((e) => e.kind === kind)
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`
   const lines: string[] = []
-  lines.push(
-    `A ${r.probe.kind} probe wrote one row every ${formatMs(r.probe.interval_ms)} to ${r.probe.service}, standing on the ${r.probe.vantage === 'wan' ? 'WAN (as a client in another site would)' : 'site network'}; ${r.probe.samples} writes were attempted.`,
-  )
+  if (r.probes && r.probes.length > 1) {
+    // Several probes: one sentence each, then the story of the first (the figures below are its).
+    lines.push(`${r.probes.length} probes ran on one clock, each graded on its own objectives: ${r.probes.map((p) => `${p.name} (${p.probe.kind} on ${p.probe.service}, every ${formatMs(p.probe.interval_ms)})`).join(', ')}.`)
+    for (const p of r.probes) lines.push(`Probe ${probeFigures(p, r.status)}.`)
+    lines.push(`What follows is probe ${r.probes[0]!.name}'s story.`)
+  } else {
+    const where = `standing on the ${r.probe.vantage === 'wan' ? 'WAN (as a client in another site would)' : 'site network'}`
+    lines.push(
+      r.probe.kind.endsWith('-write')
+        ? `A ${r.probe.kind} probe wrote one row every ${formatMs(r.probe.interval_ms)} to ${r.probe.service}, ${where}; ${r.probe.samples} writes were attempted.`
+        : `A ${r.probe.kind} probe sampled ${r.probe.service} every ${formatMs(r.probe.interval_ms)}, ${where}; ${r.probe.samples} samples were taken.`,
+    )
+  }
   const fault = at('fault') ?? at('runbook')
   const anchor = anchorMs(r)
   if (fault) lines.push(`At ${s(fault.t_ms)} into the run the drill injected its fault: ${fault.detail}.`)

@@ -1,5 +1,6 @@
 import type {Environment, SignatureState} from '../model/evidence.js'
-import type {DrillResult} from '../model/result.js'
+import {formatMs} from '../config/duration.js'
+import type {DrillResult, ProbeOutcome} from '../model/result.js'
 
 /** Everything a report shows about one run; built from the run itself, or later from its bundle alone. */
 export interface RunReport {
@@ -54,4 +55,21 @@ export function signatureLine(report: RunReport): string {
     case 'unsigned':
       return 'UNSIGNED: this bundle carries no signature; its files can only be checked against its own manifest'
   }
+}
+
+/** Every probe of a run; a result written before several probes per drill has its one probe at the top level. */
+export function probeOutcomes(r: DrillResult): ProbeOutcome[] {
+  if (r.probes && r.probes.length > 0) return r.probes
+  return [{name: 'probe', probe: r.probe, objectives: r.objectives, verdict: r.verdict, results: r.results, measurements: r.measurements, samples: r.samples}]
+}
+
+/** One probe's figures in a line: RTO with its resolution, impact, and (for a write probe) what was lost. */
+export function probeFigures(p: ProbeOutcome, status: DrillResult['status'] = 'completed'): string {
+  const m = p.measurements
+  const rto = m.rto_ms === null ? (status === 'completed' ? 'never recovered' : 'not measured') : `${formatMs(m.rto_ms)} ± ${formatMs(m.resolution_ms)}`
+  const impact = m.impact_ms === null ? 'impact not measured' : `impact after ${formatMs(m.impact_ms)}`
+  const writes = m.lost_writes === null && m.rpo_ms === null
+    ? `${m.acked_writes} ok, ${m.failed_writes} failed, ${m.indeterminate_writes} indeterminate`
+    : `RPO ${m.rpo_ms === null ? 'unknown' : formatMs(m.rpo_ms)}, ${m.acked_writes} acknowledged, ${m.lost_writes ?? '?'} lost, ${m.indeterminate_writes} indeterminate`
+  return `${p.name} (${p.probe.kind} on ${p.probe.service}, ${p.probe.samples} samples): ${p.verdict.toUpperCase()}, RTO ${rto}, ${impact}, ${writes}`
 }

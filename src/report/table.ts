@@ -1,7 +1,7 @@
 import Table from 'cli-table3'
 
 import {formatMs} from '../config/duration.js'
-import {verdictLabel} from './run-report.js'
+import {probeFigures, verdictLabel} from './run-report.js'
 import type {DrillOutcome, Stats} from '../grade/repeat.js'
 import type {PlanRow} from '../history/calendar.js'
 import {sparkline, type TrendRow} from '../history/trend.js'
@@ -32,6 +32,9 @@ export function verdictTable(outcomes: readonly DrillOutcome[]): string {
 
 const LABELS: Record<string, string> = {rto: 'RTO', rpo: 'RPO', split_brain: 'split brain'}
 function objectiveLabel(objective: string): string {
+  // A named probe's objective: `api: rto` → `api: RTO`.
+  const named = /^([a-z][a-z0-9-]*): (rto|rpo|split_brain)$/.exec(objective)
+  if (named) return `${named[1]}: ${LABELS[named[2]!]}`
   return LABELS[objective] ?? objective
 }
 
@@ -44,6 +47,9 @@ export function drillSummary(outcome: DrillOutcome): string {
     `${outcome.drill}: ${outcome.verdict.toUpperCase()} over ${repeated.runs} runs, graded on the ${repeated.grade_on === 'worst' ? 'worst run' : `${repeated.grade_on} run`}`,
     `  RTO min / median / p95 / max: ${spread(repeated.statistics.rto_ms, formatMs)}`,
     `  RPO min / median / p95 / max: ${spread(repeated.statistics.rpo_ms, formatMs)}; lost writes: ${spread(repeated.statistics.lost_writes, String)}`,
+    ...Object.entries(repeated.probe_statistics ?? {}).map(
+      ([name, st]) => `  probe ${name}: RTO ${spread(st.rto_ms, formatMs)}; RPO ${spread(st.rpo_ms, formatMs)}; lost writes ${spread(st.lost_writes, String)} (min / median / p95 / max)`,
+    ),
     ...outcome.runs.map((r, i) => `  run ${i + 1}: ${r.verdict.toUpperCase()} ${r.run_id}, RTO ${r.measurements.rto_ms === null ? 'never recovered' : formatMs(r.measurements.rto_ms)}, ${r.measurements.lost_writes ?? '?'} lost`),
   ].join('\n')
 }
@@ -56,6 +62,8 @@ function runSummary(r: DrillResult): string {
       `${m.acked_writes} acknowledged, ${m.lost_writes ?? '?'} lost, ${m.indeterminate_writes} indeterminate` +
       (m.indeterminate_present === null ? '' : ` (${m.indeterminate_present} of them applied)`),
     `  run ${r.run_id}, probe ${r.probe.kind} on ${r.probe.service} from the ${r.probe.vantage}, ${r.probe.samples} samples`,
+    // Several probes: each one's own figures (the line above is the first probe's).
+    ...(r.probes && r.probes.length > 1 ? r.probes.map((p) => `  probe ${probeFigures(p, r.status)}`) : []),
     ...(r.measurements.replication_lag ? describeLag(r.measurements.replication_lag).map((line) => `  ${line}`) : []),
     ...(r.faults ?? []).filter((f) => f.mechanism).map((f) => `  ${f.name}: network fault made with ${f.mechanism === 'netem' ? 'tc netem' : 'the NFQUEUE fallback (no netem in this kernel)'}`),
   ].join('\n')

@@ -142,11 +142,14 @@ export async function bringUp(topology: Topology, engine: Engine, opts: UpOption
   }
 }
 
-/** Wait until the topology is healthy; DrillAbortedError naming what is still wrong, with log tails, if it is not in time. */
+/**
+ * Wait until the topology is healthy; DrillAbortedError naming what is still wrong, with log tails, if it
+ * is not in time. `leftDown`: containers a fault left down on purpose (revert: false), not waited on.
+ */
 export async function waitHealthy(
   topology: Topology,
   engine: Engine,
-  opts: {timeoutMs: number; progress?: Progress; clock?: Clock; signal?: AbortSignal},
+  opts: {timeoutMs: number; progress?: Progress; clock?: Clock; signal?: AbortSignal; leftDown?: ReadonlySet<string>},
 ): Promise<Observation> {
   const progress = opts.progress ?? silentProgress
   let last: Observation | undefined
@@ -155,11 +158,11 @@ export async function waitHealthy(
     pollUntil(
       async () => {
         last = await observe(topology, engine)
-        reasons = unhealthyReasons(last)
+        reasons = unhealthyReasons(last, opts.leftDown)
         if (reasons.length === 0) return last
         update(`waiting for: ${reasons.join('; ')}`)
         // A container that exited will not become healthy on its own.
-        const dead = last.instances.find((o) => o.container && ['exited', 'dead'].includes(o.container.state))
+        const dead = last.instances.find((o) => o.container && ['exited', 'dead'].includes(o.container.state) && !opts.leftDown?.has(o.instance.containerName))
         if (dead) throw await abortWithLogs(engine, `${dead.instance.containerName} exited while starting`, dead.container!.id)
         return undefined
       },

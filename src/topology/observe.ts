@@ -67,10 +67,14 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
 }
 
 /** Why the topology is not yet healthy; empty when it is. */
-export function unhealthyReasons(observation: Observation): string[] {
+export function unhealthyReasons(observation: Observation, leftDown: ReadonlySet<string> = new Set()): string[] {
   const reasons: string[] = []
   const services = new Map<string, ObservedInstance[]>()
+  // A service with a member left down on purpose (a fault's revert: false) is not held to its ready_when:
+  // the drill chose to run it short of a member.
+  const short = new Set(observation.instances.filter((o) => leftDown.has(o.instance.containerName)).map((o) => o.instance.service))
   for (const o of observation.instances) {
+    if (leftDown.has(o.instance.containerName)) continue
     const name = `${o.instance.service}@${o.instance.site}`
     if (!o.container) reasons.push(`${name}: no container`)
     else if (o.container.state !== 'running') reasons.push(`${name}: ${o.container.state}`)
@@ -79,7 +83,7 @@ export function unhealthyReasons(observation: Observation): string[] {
   }
   for (const [service, members] of services) {
     const cluster = members[0]!.instance.cluster
-    if (!cluster) continue
+    if (!cluster || short.has(service)) continue
     const reader = roleReaderFor(cluster.manager)
     const serving = members.filter((m) => m.role && reader.serving({role: m.role, state: m.memberState ?? '', streaming: m.streaming}))
     for (const role of ['leader', 'sync_standby', 'replica'] as const) {

@@ -75,3 +75,6 @@ export async function withClockTimeout<T>(clock: Clock, promise: Promise<T>, ms:
     cancel.abort()
   }
 }
+
+/** The longest delay a Node.js timer keeps (2^31 - 1 ms, about 24.8 days); given more, it fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1

@@ -1,9 +1,7 @@
 import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {gzipSync} from 'node:zlib'
 
-import {Header} from 'tar'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {recordEvidence} from '../../src/evidence/record.js'
@@ -12,6 +10,7 @@ import {PACKAGE_ROOT} from '../../src/paths.js'
 import {firedrill, NO_ENGINE} from '../support/cli.js'
 import {fakeEvidenceEngine, fixtureResult, shippedDrill} from '../support/evidence.js'
 import {seedStore} from '../support/history.js'
+import {rawTarGz} from '../support/hostile-tar.js'
 import {MINIMAL_DRILL, tempDir} from '../support/files.js'
 
 let tmp: ReturnType<typeof tempDir>
@@ -70,24 +69,14 @@ describe('evidence verify', () => {
   })
 
   it('refuses a tarball with a ../ entry or a link (exit 2, naming the entry), and writes nothing outside it', async () => {
-    const hostile = (entries: {path: string; type?: 'File' | 'SymbolicLink'; linkpath?: string; data?: string}[]) => {
-      const blocks: Buffer[] = []
-      for (const e of entries) {
-        const data = Buffer.from(e.data ?? '')
-        const h = new Header({path: e.path, type: e.type ?? 'File', linkpath: e.linkpath, size: data.length, mode: 0o644, mtime: new Date(0)})
-        h.encode()
-        blocks.push(h.block!, data, Buffer.alloc((512 - (data.length % 512)) % 512))
-      }
-      return gzipSync(Buffer.concat([...blocks, Buffer.alloc(1024)]))
-    }
     const climb = path.join(tmp.dir, 'climb.tar.gz')
-    writeFileSync(climb, hostile([{path: 'run/manifest.json', data: '{}'}, {path: 'run/../../escaped.txt', data: 'evil'}]))
+    writeFileSync(climb, rawTarGz([{path: 'run/manifest.json', data: '{}'}, {path: 'run/../../escaped.txt', data: 'evil'}]))
     const r = await firedrill(['evidence', 'verify', climb])
     expect(r.exitCode).toBe(2)
     expect(r.stderr).toContain('entry run/../../escaped.txt climbs out of the bundle (..)')
     expect(existsSync(path.join(tmp.dir, '..', 'escaped.txt'))).toBe(false)
     const link = path.join(tmp.dir, 'link.tar.gz')
-    writeFileSync(link, hostile([{path: 'run/result.json', type: 'SymbolicLink', linkpath: '/etc/passwd'}]))
+    writeFileSync(link, rawTarGz([{path: 'run/result.json', type: 'SymbolicLink', linkpath: '/etc/passwd'}]))
     const l = await firedrill(['evidence', 'verify', link, '--json'])
     expect(l.exitCode).toBe(2)
     expect(JSON.parse(l.stdout).error.message).toContain('entry run/result.json is a SymbolicLink; an evidence tarball holds regular files only (links are refused)')

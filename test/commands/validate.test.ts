@@ -48,6 +48,35 @@ describe('firedrill validate', () => {
     expect(body.files[0].issues).toEqual([expect.objectContaining({file, line: 15, field: 'steps[3]', message: expect.stringMatching(/has no ci action/)})])
   })
 
+  it('several probes: an objective a probe cannot measure, an unknown kind, a missing service, a shell-string argv; run starts nothing (exit 2)', async () => {
+    const multi = MINIMAL_DRILL.replace(
+      'objectives:\n  rto: 30s\n  rpo: 0s\nprobe:\n  kind: postgres-write\n  service: postgres\n  password: firedrill\n',
+      `probes:
+  ledger: {kind: postgres-write, service: postgres, password: firedrill}
+  conn: {kind: tcp, service: postgres, port: 5432}
+  api: {kind: grpc, service: postgres}
+  web: {kind: http, service: gateway, path: /health}
+  ready: {kind: command, service: postgres, argv: 'pg_isready -q', in: host}
+objectives:
+  ledger: {rto: 30s, rpo: 0s}
+  conn: {rpo: 0s}
+`,
+    )
+    const file = tmp.write('multi.yaml', multi)
+    const r = await firedrill(['validate', file], {env: NO_ENGINE})
+    expect(r.exitCode).toBe(2)
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('error'))).toEqual([
+      `error ${file}:5:15: probes.api.kind: probe kind must be one of: "postgres-write", "mysql-write", "redis-write", "http", "tcp", "command"`,
+      `error ${file}:7:51: probes.ready.argv: argv must be a list of arguments (argv), not a shell string`,
+    ])
+    // Fixed, the probes the schema accepted are checked against the topology and their objectives.
+    const second = tmp.write('multi2.yaml', multi.replace('  api: {kind: grpc, service: postgres}\n', '').replace("argv: 'pg_isready -q'", 'argv: [pg_isready, -q]'))
+    const r2 = await firedrill(['run', second], {env: NO_ENGINE})
+    expect(r2.exitCode).toBe(2)
+    expect(r2.stderr).toContain(`${second}:9:15: objectives.conn.rpo: probe conn (kind tcp) cannot read its writes back, so it cannot measure rpo; kinds that can: postgres-write, mysql-write, redis-write, http (with write and read)`)
+    expect(r2.stderr).toContain(`${second}:5:30: probes.web.service: service "gateway" is not in topology bank-3site`)
+  })
+
   it('run refuses the same drill without a terminal before reaching the engine (exit 2, not 3)', async () => {
     const file = tmp.write('manual-run.yaml', `${MINIMAL_DRILL}${MANUAL}`)
     const r = await firedrill(['run', file], {env: NO_ENGINE})

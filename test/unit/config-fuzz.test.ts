@@ -53,7 +53,33 @@ const mutated = (texts: readonly string[]) =>
       return lines.join('\n')
     })
 
+/**
+ * Values on the refused side of the validation rules (docs/DESIGN.md "Validation"): signals Linux lacks,
+ * image references the engine cannot parse, durations past a timer, paths that go up, NUL bytes, regular
+ * expressions that do not compile, users and hostnames the engine refuses, exit statuses out of range.
+ */
+const hostile = fc.oneof(
+  fc.stringMatching(/^SIG[A-Z]{2,8}$/),
+  fc.stringMatching(/^[A-Z][a-z]{1,8}\/[A-Za-z-]{1,8}:[0-9]{1,2}$/),
+  fc.integer({min: 2 ** 31, max: 2 ** 40}).map(String),
+  fc.constantFrom('1000h', '/var/../etc', '"a\\0b"', "'(unclosed'", '"post gres"', '256', '-1', '0mbit', "'A=B'", 'a'.repeat(70), "''"),
+)
+/** A shipped file with one value (what follows "KEY: " on a line) replaced by a hostile one. */
+const hostileValue = (texts: readonly string[]) =>
+  fc.tuple(fc.constantFrom(...texts), fc.nat(), hostile).map(([text, at, value]) => {
+    const lines = text.split('\n')
+    const candidates = lines.map((l, i) => (/^\s*-?\s*[a-z_]+: \S/.test(l) ? i : -1)).filter((i) => i >= 0)
+    const i = candidates[at % candidates.length]!
+    lines[i] = lines[i]!.replace(/^(\s*-?\s*[a-z_]+: ).*$/, `$1${value}`)
+    return lines.join('\n')
+  })
+
 describe('random and mutated YAML never escapes as an unhandled exception', () => {
+  it('drills and the topology with a value replaced by one the validation rules refuse', () => {
+    fc.assert(fc.property(hostileValue(drills), (text) => loadsCleanly((f) => loadDrill(f, {topology: DEFAULT_TOPOLOGY}), text)), {numRuns: 300})
+    fc.assert(fc.property(hostileValue([topology]), (text) => loadsCleanly((f) => loadTopology(f), text)), {numRuns: 200})
+  })
+
   it('drills, mutated one edit at a time', () => {
     fc.assert(fc.property(mutated(drills), (text) => loadsCleanly((f) => loadDrill(f, {topology: DEFAULT_TOPOLOGY}), text)), {numRuns: 300})
   })

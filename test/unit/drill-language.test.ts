@@ -175,3 +175,28 @@ describe('where a command runs', () => {
     expect(load(`${MINIMAL_DRILL}${step.replace('{service: postgres}', '{service: postgres, site: busan}')}`).drill.steps).toHaveLength(4)
   })
 })
+
+describe('revert: false (a fault left as it made it, on purpose)', () => {
+  it('is taken where it means something: kill, stop, power-cut, isolate, disk-full', () => {
+    expect(load(MINIMAL_DRILL.replace('target: {service: postgres, role: leader}', 'target: {service: postgres, role: leader}\n    revert: false')).drill.steps[1]).toMatchObject({kind: 'fault', fault: 'kill', revert: false})
+    expect(load(MINIMAL_DRILL.replace('fault: kill\n    target: {service: postgres, role: leader}', 'fault: power-cut\n    target: {site: seoul}\n    revert: false')).drill.steps[1]).toMatchObject({fault: 'power-cut', revert: false})
+  })
+
+  it('is refused at its field where it has no meaning, saying why', () => {
+    const issue = (fault: string) => drillIssues(MINIMAL_DRILL.replace('fault: kill\n    target: {service: postgres, role: leader}', `${fault}\n    revert: false`))
+    expect(issue('fault: restart\n    target: {service: postgres, role: leader}')).toEqual([
+      expect.objectContaining({line: 13, field: 'steps[1].revert', message: 'revert: false has no meaning for restart: a restart has nothing to revert (the container runs again by itself)'}),
+    ])
+    expect(issue('fault: process-kill\n    target: {service: postgres, role: leader}')).toEqual([expect.objectContaining({field: 'steps[1].revert', message: expect.stringMatching(/^revert: false has no meaning for process-kill: .*supervisor/)})])
+    expect(issue('fault: pause\n    target: {service: postgres, role: leader}')).toEqual([expect.objectContaining({field: 'steps[1].revert', message: expect.stringMatching(/^revert: false has no meaning for pause: cleanup and the next run thaw/)})])
+    expect(issue('fault: partition\n    groups: [[seoul], [gyeonggi, busan]]')).toEqual([expect.objectContaining({field: 'steps[1].revert', message: expect.stringMatching(/^revert: false has no meaning for partition: .*heal every network fault/)})])
+    expect(issue('fault: degrade\n    target: {site: seoul}\n    latency: 50ms')).toEqual([expect.objectContaining({field: 'steps[1].revert', message: expect.stringMatching(/^revert: false has no meaning for degrade/)})])
+  })
+})
+
+describe('heal and revert: false', () => {
+  it('a heal naming a fault left on purpose is refused: there is nothing to heal', () => {
+    const text = MINIMAL_DRILL.replace('target: {service: postgres, role: leader}', 'target: {service: postgres, role: leader}\n    name: old-primary\n    revert: false') + '  - heal: [old-primary]\n'
+    expect(drillIssues(text)).toEqual([expect.objectContaining({field: 'steps[3].heal[0]', message: 'fault "old-primary" has revert: false (left as it is on purpose), so there is nothing to heal'})])
+  })
+})

@@ -4,7 +4,6 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {gunzipSync, gzipSync} from 'node:zlib'
 
-import {Header, type HeaderData} from 'tar'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {writeFileAtomic, type FileWriter} from '../../src/util/atomic.js'
@@ -19,6 +18,7 @@ import {generateSigningKey, loadPublicKey, loadSigningKey, type DsseEnvelope} fr
 import {packTarGz, unpackTarGz} from '../../src/evidence/tar.js'
 import {openBundle, verifyBundle} from '../../src/evidence/verify.js'
 import {fakeEvidenceEngine, fixtureResult, SECRET_TOKEN, shippedDrill} from '../support/evidence.js'
+import {rawTarGz} from '../support/hostile-tar.js'
 
 let tmp: string
 beforeEach(() => {
@@ -225,19 +225,6 @@ describe('evidence pack', () => {
     writeFileSync(path.join(tmp, 'x.tar.gz'), gz)
     expect(execFileSync('tar', ['-tzf', path.join(tmp, 'x.tar.gz')], {encoding: 'utf8'}).split('\n').filter(Boolean)).toEqual(entries.map((e) => e.path))
   })
-
-  /** A tarball written block by block, as a hostile one would be: nothing in node-tar's writer gets to clean the paths. */
-  function rawTarGz(entries: {path: string; type?: HeaderData['type']; linkpath?: string; data?: string}[]): Buffer {
-    const blocks: Buffer[] = []
-    for (const e of entries) {
-      const data = Buffer.from(e.data ?? '')
-      const h = new Header({path: e.path, type: e.type ?? 'File', linkpath: e.linkpath, size: data.length, mode: 0o644, mtime: new Date(0)})
-      h.encode()
-      blocks.push(h.block!, data, Buffer.alloc((512 - (data.length % 512)) % 512))
-    }
-    blocks.push(Buffer.alloc(1024))
-    return gzipSync(Buffer.concat(blocks))
-  }
 
   it.each([
     ['a ../ entry', [{path: 'run/result.json', data: '{}'}, {path: 'run/../../etc/cron.d/x', data: 'evil'}], 'entry run/../../etc/cron.d/x climbs out of the bundle (..)'],

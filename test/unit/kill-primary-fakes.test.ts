@@ -1,11 +1,12 @@
-import {readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 import {parse, stringify} from 'yaml'
 
 import {registerRoleReader} from '../../src/cluster/registry.js'
 import {loadDrill, type LoadedDrill} from '../../src/config/load-drill.js'
+import {Journal} from '../../src/drill/journal.js'
 import {runDrill} from '../../src/drill/runner.js'
 import {evidenceForRun} from '../../src/evidence/run-evidence.js'
 import type {DrillResult} from '../../src/model/result.js'
@@ -32,20 +33,24 @@ afterEach(() => {
   tmp.cleanup()
 })
 
-function killPrimary(): LoadedDrill {
+function killPrimary(edit: (drill: Record<string, unknown>) => void = () => {}): LoadedDrill {
   const drill = parse(readFileSync(path.join(PACKAGE_ROOT, 'drills', 'kill-primary.yaml'), 'utf8')) as Record<string, unknown>
+  edit(drill)
   drill.topology = path.join(PACKAGE_ROOT, 'fixtures', 'topologies', 'bank-3site', 'topology.yaml')
   drill.probe = {kind: 'fake-write', service: 'postgres', interval: '100ms', timeout: '1s', stable_samples: 3, vantage: 'wan'}
   return loadDrill(tmp.write('kill-primary.yaml', stringify(drill)))
 }
 
-async function runWithFakes(opts: {restartAsPrimary?: boolean} = {}): Promise<{result: DrillResult; loaded: LoadedDrill; cluster: FakeCluster; tookMs: number}> {
+async function runWithFakes(
+  edit?: (drill: Record<string, unknown>) => void,
+  opts: {restartAsPrimary?: boolean} = {},
+): Promise<{result: DrillResult; loaded: LoadedDrill; cluster: FakeCluster; tookMs: number}> {
   const started = performance.now()
   const clock = new FakeClock()
   let cluster: FakeCluster | undefined
   // Registered before the drill is loaded: validation knows the kind from then on.
   undo.push(registerProbeKind(fakeWriteKind(() => cluster!)))
-  const loaded = killPrimary()
+  const loaded = killPrimary(edit)
   cluster = new FakeCluster(loaded.topology, clock, {service: 'postgres', failoverMs: FAILOVER_MS, noFailover: ['busan'], ...opts})
   undo.push(registerRoleReader('patroni', cluster.roleReader()))
   const result = await runDrill(loaded, {engine: cluster.engine(), engineInfo: {version: '20.10', apiVersion: '1.41', os: 'linux'}, runId: '20261201T090000Z-fa4e01', clock, journalDir: tmp.dir})
@@ -100,7 +105,7 @@ describe('kill-primary end to end with fakes and a fake clock', () => {
 
   it('a drill that ends with two nodes accepting writes says so in its verdict, with no split-brain objective', async () => {
     // No cluster manager: the killed primary, started again by the revert, comes back writable beside the promoted one.
-    const {result, loaded} = await runWithFakes({restartAsPrimary: true})
+    const {result, loaded} = await runWithFakes(undefined, {restartAsPrimary: true})
     expect(loaded.drill.objectives.splitBrain).toBeUndefined()
     expect(result.verdict).toBe('fail')
     const row = result.results.find((r) => r.objective === 'one writable node at the end')
@@ -114,5 +119,27 @@ describe('kill-primary end to end with fakes and a fake clock', () => {
   it('one writable node at the end adds no row', async () => {
     const {result} = await runWithFakes()
     expect(result.results.map((r) => r.objective)).not.toContain('one writable node at the end')
+  })
+})
+
+describe('a fault left as it made it, on purpose (revert: false)', () => {
+  it('the killed primary stays down: no start, the timeline and the result say so, the run does not wait for it, cleanup has nothing to undo', async () => {
+    const intend = vi.spyOn(Journal.prototype, 'intend')
+    const {result, cluster} = await runWithFakes((drill) => {
+      const steps = drill.steps as Record<string, unknown>[]
+      steps[1] = {...steps[1], revert: false}
+    })
+    // Nothing was journalled for it, so a cleanup after a crash would have nothing to restart.
+    expect(intend).not.toHaveBeenCalled()
+    intend.mockRestore()
+    expect(cluster.calls).toEqual(['kill fd-bank-3site-postgres-seoul SIGKILL'])
+    expect(result).toMatchObject({status: 'completed', verdict: 'pass', error: null, reverts: []})
+    const left = result.timeline.filter((e) => /on purpose/.test(e.detail))
+    expect(left).toEqual([expect.objectContaining({kind: 'fault-done', detail: expect.stringMatching(/^kill-2: left as the fault made it, on purpose \(revert: false\): "start fd-bank-3site-postgres-seoul" is not done/)})])
+    expect(result.faults[0]!.detail).toMatch(/left as the fault made it, on purpose/)
+    // Healthy again without seoul: nothing "not healthy", and the read-back came from the new primary.
+    expect(result.timeline.filter((e) => e.kind === 'revert-failed')).toEqual([])
+    expect(result.measurements).toMatchObject({lost_writes: 0, rpo_ms: 0})
+    expect(readdirSync(tmp.dir).filter((f) => f.endsWith('.json'))).toEqual([])
   })
 })
