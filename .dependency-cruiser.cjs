@@ -31,7 +31,7 @@
  *
  * Within a layer, siblings stay apart except where a rule below says which way they may point.
  * No module cycles anywhere. Only the Docker adapter imports dockerode; only a probe's own module
- * imports its client library (pg).
+ * imports its client library (pg, mysql2, redis).
  */
 const L0 = '^src/(model|util)/|^src/(errors|paths)\\.ts$'
 const L1 = '^src/(engine|config)/'
@@ -84,6 +84,20 @@ module.exports = {
       severity: 'error',
       from: {path: '^src/', pathNot: '^src/probes/postgres/'},
       to: {path: 'node_modules/(@types/)?pg/'},
+    },
+    {
+      name: 'only-the-mysql-probe-imports-mysql2',
+      comment: "the runner asks the probe registry; only the MySQL probe talks MySQL's protocol.",
+      severity: 'error',
+      from: {path: '^src/', pathNot: '^src/probes/mysql/'},
+      to: {path: 'node_modules/mysql2/'},
+    },
+    {
+      name: 'only-the-redis-probe-imports-redis',
+      comment: "the runner asks the probe registry; only the Redis probe talks RESP.",
+      severity: 'error',
+      from: {path: '^src/', pathNot: '^src/probes/redis/'},
+      to: {path: 'node_modules/(redis|@redis/[^/]+)/'},
     },
   ],
   options: {

@@ -1,5 +1,5 @@
 import type {ClusterRole} from '../model/vocabulary.js'
-import type {ClusterMember, MemberRole, RoleReader} from './role-reader.js'
+import type {ClusterMember, ClusterSpecOf, MemberRole, RoleReader} from './role-reader.js'
 
 /** One member of a Patroni cluster as its REST API reports it. */
 export interface PatroniMember {
@@ -107,7 +107,7 @@ async function clusterView(members: readonly ClusterMember[], port: number): Pro
  * The role reader for Patroni: GET /cluster from every running member, the view most of them agree on
  * (roles and states as the DCS sees them), then GET /patroni on the leader (its own role, and which standbys stream from it).
  */
-export const patroniRoleReader: RoleReader = {
+export const patroniRoleReader: RoleReader<ClusterSpecOf<'patroni'>> = {
   async readRoles(members, cluster) {
     const seen = await clusterView(members, cluster.api_port)
     if (!seen) return undefined

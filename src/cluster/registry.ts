@@ -1,8 +1,14 @@
+import {commandRoleReader} from './command.js'
+import {httpRoleReader} from './http.js'
 import {patroniRoleReader} from './patroni.js'
 import type {RoleReader} from './role-reader.js'
 
-/** Role readers by cluster manager (the topology's cluster.manager). */
-const readers = new Map<string, RoleReader>([['patroni', patroniRoleReader]])
+/** Role readers by cluster manager (the topology's cluster.manager); each reads the spec of its own manager. */
+const readers = new Map<string, RoleReader>([
+  ['patroni', patroniRoleReader as RoleReader],
+  ['command', commandRoleReader as RoleReader],
+  ['http', httpRoleReader as RoleReader],
+])
 
 export function roleReaderFor(manager: string): RoleReader {
   const reader = readers.get(manager)

@@ -10,11 +10,23 @@ export interface MemberRole {
   streaming?: boolean
 }
 
+/** What running an argv in a member gave: its exit code and output. */
+export interface MemberExecResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
 /** A running member the reader may ask: its name in the cluster (the instance's hostname) and an address the host reaches. */
 export interface ClusterMember {
   name: string
   address: string
+  /** Run an argv inside the member's container (never through a shell); absent when the caller cannot (then a command reader reads no role). */
+  exec?(argv: string[], timeoutMs: number): Promise<MemberExecResult>
 }
+
+/** The cluster spec of one manager. */
+export type ClusterSpecOf<M extends ClusterSpec['manager']> = Extract<ClusterSpec, {manager: M}>
 
 /**
  * Reads which instance of a clustered service holds which role, and whether each counts for the
@@ -22,9 +34,9 @@ export interface ClusterMember {
  * readiness); one implementation per cluster manager (cluster.manager in the topology), registered
  * in src/cluster/registry.ts.
  */
-export interface RoleReader {
+export interface RoleReader<C extends ClusterSpec = ClusterSpec> {
   /** Each member's role by member name; undefined when no member answered (the cluster is down, or not up yet). */
-  readRoles(members: readonly ClusterMember[], cluster: ClusterSpec): Promise<Map<string, MemberRole> | undefined>
+  readRoles(members: readonly ClusterMember[], cluster: C): Promise<Map<string, MemberRole> | undefined>
   /**
    * Whether a member counts towards the cluster being ready (up's readiness, wait: healthy): for
    * Patroni, a leader whose PostgreSQL runs read-write, a standby its leader sees streaming.

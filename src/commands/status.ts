@@ -13,7 +13,7 @@ export interface StatusRow {
 }
 
 export default class Status extends BaseCommand<typeof Status> {
-  static override summary = 'Show every container of a topology: state, health, and cluster role read from Patroni.'
+  static override summary = 'Show every container of a topology: state, health, and cluster role read from its cluster manager (Patroni, a command, or an HTTP path per role).'
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json']
   static override flags = {topology: topologyFlag}
 

@@ -212,6 +212,13 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
       if (probeSpec.kind === 'command' && place === undefined && topology.instances.filter((i) => i.service === probeSpec.service).length > 1) {
         issues.push(source.issue([...probeField(probeName), 'in'], `service ${probeSpec.service} has several instances: say where the command runs (in: host, or a target such as {service: ${probeSpec.service}, role: leader})`))
       }
+      // A kind's own blocks may name other services (a redis probe's `sentinels: {service}`): each must exist too.
+      for (const [field, value] of Object.entries(probeSpec as unknown as Record<string, unknown>)) {
+        const other = typeof value === 'object' && value !== null ? (value as {service?: unknown}).service : undefined
+        if (typeof other === 'string' && !services.has(other)) {
+          issues.push(source.issue([...probeField(probeName), field, 'service'], `service "${other}" is not in topology ${topology.project} (services: ${[...services].join(', ')})`))
+        }
+      }
     }
     for (const [j, site] of (spec.replication_lag?.sites ?? []).entries()) {
       if (lagProbe && !topology.instances.some((i) => i.site === site && i.service === lagProbe.spec.service)) {
@@ -344,7 +351,7 @@ function checkTarget(
   if (target.role) {
     const managed = topology.instances.filter((i) => i.cluster && (!target.service || i.service === target.service))
     if (managed.length === 0) {
-      issues.push(source.issue([...at, 'role'], `a role can only select instances of a service with a cluster manager (cluster: {manager: patroni})`))
+      issues.push(source.issue([...at, 'role'], `a role can only select instances of a service with a cluster manager (cluster: {manager: patroni | command | http})`))
     }
   }
   if (issues.length === 0 && placedOn(target, topology).length === 0) {

@@ -60,19 +60,52 @@ const build = z.strictObject({
   args: z.record(envName(), noNul('a build argument')).default({}),
 })
 
-const cluster = z.strictObject({
-  manager: z.literal('patroni', {error: 'cluster.manager must be "patroni" (the only cluster manager firedrill reads roles from)'}),
+/** Roles that must be present, with how many of each, before the topology counts as healthy. */
+const readyWhen = z
+  .strictObject({
+    leader: z.int().min(0).default(1),
+    sync_standby: z.int().min(0).default(0),
+    replica: z.int().min(0).default(0),
+  })
+  .default({leader: 1, sync_standby: 0, replica: 0})
+
+const MANAGERS = ['patroni', 'command', 'http'] as const
+const CLUSTER_ROLES = ['leader', 'sync_standby', 'replica'] as const
+const managerError = {error: `cluster.manager must be one of: ${MANAGERS.join(', ')}`}
+
+/** Patroni: roles from its REST API (GET /cluster, and /patroni on the leader). */
+const patroniCluster = z.strictObject({
+  manager: z.literal('patroni', managerError),
   /** Patroni REST API port inside the container. */
   api_port: z.int().min(1).max(65_535).default(8008),
-  /** Roles that must be present, with how many of each, before the topology counts as healthy. */
-  ready_when: z
-    .strictObject({
-      leader: z.int().min(0).default(1),
-      sync_standby: z.int().min(0).default(0),
-      replica: z.int().min(0).default(0),
-    })
-    .default({leader: 1, sync_standby: 0, replica: 0}),
+  ready_when: readyWhen,
 })
+
+/** An argv run in each running member (never a shell): the first line it prints names the member's role. */
+const commandCluster = z.strictObject({
+  manager: z.literal('command', managerError),
+  command: argv('cluster.command'),
+  /** Words the command prints mapped to roles, beyond the usual ones (`{'0': leader, '1': replica}` for `select @@read_only`). */
+  outputs: z.record(z.string().min(1), z.enum(CLUSTER_ROLES, {error: `a role must be one of: ${CLUSTER_ROLES.join(', ')}`})).default({}),
+  timeout: duration({positive: true}).default(2000),
+  ready_when: readyWhen,
+})
+
+/** A path per role answering 2xx on the member that holds that role (as Patroni's /primary and /replica). */
+const httpCluster = z.strictObject({
+  manager: z.literal('http', managerError),
+  port: z.int().min(1).max(65_535),
+  paths: z
+    .strictObject({
+      leader: z.string().startsWith('/', {error: 'a role path must start with /'}),
+      sync_standby: z.string().startsWith('/', {error: 'a role path must start with /'}).optional(),
+      replica: z.string().startsWith('/', {error: 'a role path must start with /'}).optional(),
+    }),
+  timeout: duration({positive: true}).default(1500),
+  ready_when: readyWhen,
+})
+
+const cluster = z.discriminatedUnion('manager', [patroniCluster, commandCluster, httpCluster], managerError)
 
 /** Per-site adjustments of a service placed on several sites. */
 const siteOverride = z.strictObject({

@@ -47,6 +47,8 @@ export interface RunContext {
 const REVERT_TIMEOUT_MS = 30_000
 const READ_BACK_TIMEOUT_MS = 30_000
 const PRE_REVERT_READ_BACK_TIMEOUT_MS = 5000
+/** How long the probe may take to ask every node whether it accepts writes, once the drill is over. */
+const WRITERS_TIMEOUT_MS = 5000
 
 /** One probe of a run: its name and spec, its objectives, its probe and the watches its objectives asked for. */
 interface RunProbe extends DrillProbe {
@@ -99,6 +101,7 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
   // faults are undone first; the run is then recorded as interrupted or aborted, with no figures.
   let failure: unknown
   let readBacks: (Set<number> | undefined)[] = []
+  let writers: (string[] | undefined)[] = []
   try {
     await start(run)
     await runSteps(run, position)
@@ -109,10 +112,13 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     disarm.abort()
     const unwound = await unwind(run, failure)
     failure = unwound.failure
-    if (!signal.aborted && !unwound.lostEngine) readBacks = await readBackAfter(run, unwound.before)
+    if (!signal.aborted && !unwound.lostEngine) {
+      readBacks = await readBackAfter(run, unwound.before)
+      writers = await Promise.all(run.probes.map((p) => writersAtEnd(run, p)))
+    }
     await Promise.all(run.probes.map((p) => p.probe.close()))
   }
-  return result(run, failure, readBacks)
+  return result(run, failure, readBacks, writers)
 }
 
 /** Everything a run needs before it starts: the timeline, the probe and its watches from the probe's kind, the journal. */
@@ -396,8 +402,21 @@ async function readBackOne(run: Run, p: RunProbe, before: ReadBack | undefined, 
   return undefined
 }
 
+/**
+ * The nodes accepting writes once the drill is over, when the probe's kind can tell (Probe.writableNodes):
+ * two or more are named on the timeline and in the verdict, whatever the objectives.
+ */
+async function writersAtEnd(run: Run, p: RunProbe): Promise<string[] | undefined> {
+  const ask = p.probe.writableNodes?.bind(p.probe)
+  if (!ask || p.probe.samples.length === 0) return undefined
+  const writers = await ask(WRITERS_TIMEOUT_MS).catch(() => undefined)
+  const label = run.loaded.drill.named ? `probe ${p.name}: ` : ''
+  if (writers && writers.length > 1) run.timeline.record('split-brain', `${label}${writers.length} nodes accept writes at the end of the drill: ${writers.join(', ')}`)
+  return writers
+}
+
 /** The result: measured and graded when the run completed; otherwise the partial result kept with the error, which is thrown. */
-function result(run: Run, failure: unknown, readBacks: (Set<number> | undefined)[]): DrillResult {
+function result(run: Run, failure: unknown, readBacks: (Set<number> | undefined)[], writers: (string[] | undefined)[] = []): DrillResult {
   const {drill, topology} = run.loaded
   const {clock, timeline, stepContext, steps} = run
   const finished = clock.now()
@@ -484,7 +503,7 @@ function result(run: Run, failure: unknown, readBacks: (Set<number> | undefined)
     for (const ph of m.phases) timeline.record(ph.kind, `${label}${ph.detail}`, ph.t)
     const sb = p.watch ? splitBrain(p.watch.acks, p.spec.interval) : undefined
     if (sb && sb.first_at !== null) timeline.record('split-brain', `${label}${sb.nodes.join(' and ')} acknowledged writes in the same period`, sb.first_at)
-    const g = grade(p.objectives, m, {splitBrain: sb})
+    const g = grade(p.objectives, m, {splitBrain: sb, writersAtEnd: writers[i]})
     const {phases: _phases, ...measurements} = m
     return {
       name: p.name,

@@ -13,7 +13,13 @@ export type {AssertOutcome, Grade, ObjectiveResult, Objectives, UnfinishedStep} 
 export function grade(
   objectives: Objectives,
   m: Measurements,
-  extra: {splitBrain?: SplitBrain; asserts?: readonly AssertOutcome[]; unfinished?: readonly UnfinishedStep[]} = {},
+  extra: {
+    splitBrain?: SplitBrain
+    asserts?: readonly AssertOutcome[]
+    unfinished?: readonly UnfinishedStep[]
+    /** The nodes the probe found accepting writes once the drill was over (when its kind can tell). */
+    writersAtEnd?: readonly string[]
+  } = {},
 ): Grade {
   const results: ObjectiveResult[] = []
   if (objectives.rtoMs !== undefined) {
@@ -57,6 +63,19 @@ export function grade(
   }
   for (const a of extra.asserts ?? []) {
     results.push({objective: `assert: ${a.title}`, target_ms: null, measured_ms: null, target: a.expected, measured: a.measured, met: a.met, reason: a.met ? 'as expected' : `expected ${a.expected}, got ${a.measured}`})
+  }
+  // Two writable nodes when the drill is over is a split brain left behind: said, and missed, objective or not.
+  const writers = extra.writersAtEnd ?? []
+  if (writers.length > 1) {
+    results.push({
+      objective: 'one writable node at the end',
+      target_ms: null,
+      measured_ms: null,
+      target: '1 node accepts writes',
+      measured: `${writers.length} nodes accept writes`,
+      met: false,
+      reason: `${writers.join(' and ')} ${writers.length === 2 ? 'both' : 'all'} accept writes at the end of the drill: two primaries, each taking writes the other never sees`,
+    })
   }
   for (const u of extra.unfinished ?? []) {
     results.push({objective: u.title, target_ms: null, measured_ms: null, target: 'completes', measured: 'did not complete', met: false, reason: u.reason})

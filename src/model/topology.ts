@@ -19,14 +19,33 @@ export interface PortSpec {
 }
 
 /** The cluster a service forms, and what the topology needs of it before it counts as healthy. */
-export interface ClusterSpec {
-  /** Which role reader reads the instances' roles (src/cluster/). */
-  manager: 'patroni'
-  /** The manager's REST API port inside the container. */
-  api_port: number
+interface ClusterBase {
   /** Roles that must be present, with how many of each. */
   ready_when: Record<ClusterRole, number>
 }
+
+/** Which role reader reads the instances' roles (src/cluster/), with what it needs. */
+export type ClusterSpec =
+  | (ClusterBase & {
+      manager: 'patroni'
+      /** Patroni's REST API port inside the container. */
+      api_port: number
+    })
+  | (ClusterBase & {
+      manager: 'command'
+      /** argv run in each member; the first line of its output names the role. */
+      command: string[]
+      /** Output words mapped to roles beyond the usual ones. */
+      outputs: Record<string, ClusterRole>
+      timeout: number
+    })
+  | (ClusterBase & {
+      manager: 'http'
+      port: number
+      /** A path per role answering 2xx on the member holding it. */
+      paths: {leader: string; sync_standby?: string; replica?: string}
+      timeout: number
+    })
 
 /** A topology after validation and defaulting: every container it will run, fully spelled out. */
 export interface Topology {

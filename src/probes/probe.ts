@@ -59,6 +59,12 @@ export interface Probe {
   stop(): Promise<void>
   /** Every write present now, read the way the service's users would (capability `rpo`); undefined when nothing answers. */
   readBack?(timeoutMs: number): Promise<{node: string; seqs: Set<number>} | undefined>
+  /**
+   * The nodes that accept writes now, each asked the way the kind finds its writable node
+   * (pg_is_in_recovery, @@read_only, ROLE); undefined when none answered. Two or more at the end of a
+   * drill is two writable nodes, which the verdict says whatever the objectives (a kind that can tell).
+   */
+  writableNodes?(timeoutMs: number): Promise<string[] | undefined>
   /** Release every connection, those still being made too. */
   close(): Promise<void>
 }

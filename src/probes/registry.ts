@@ -1,8 +1,10 @@
 import {registerProbeSchema, type ProbeKindSchema} from '../config/probe-kinds.js'
 import type {AnyProbeKind, ProbeKind} from './probe.js'
+import {mysqlWrite} from './mysql/kind.js'
+import {postgresWrite} from './postgres/kind.js'
+import {redisWrite} from './redis/kind.js'
 import {commandKind} from './command/kind.js'
 import {httpKind} from './http/kind.js'
-import {postgresWrite} from './postgres/kind.js'
 import {tcp} from './tcp/kind.js'
 import './schemas.js'
 
@@ -36,6 +38,8 @@ export function probeKind(name: string): AnyProbeKind {
 }
 
 registerProbeKind(postgresWrite)
+registerProbeKind(mysqlWrite)
+registerProbeKind(redisWrite)
 registerProbeKind(httpKind)
 registerProbeKind(tcp)
 registerProbeKind(commandKind)

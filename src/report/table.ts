@@ -78,7 +78,7 @@ export function statusTable(instances: readonly ObservedInstance[]): string {
       o.instance.containerName,
       o.container?.state ?? 'absent',
       o.container ? (o.healthNow?.ok ? 'healthy' : o.container.health) : '-',
-      o.role ? o.role.replace('_', ' ') : o.instance.cluster ? '-' : '',
+      o.role === 'other' ? `unknown${o.memberState ? ` (${o.memberState.replace(/^unknown: /, '')})` : ''}` : o.role ? o.role.replace('_', ' ') : o.instance.cluster ? '-' : '',
     ])
   }
   return table.toString()

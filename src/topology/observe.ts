@@ -29,7 +29,11 @@ export interface Observation {
   strangers: ContainerSummary[]
 }
 
-export async function observe(topology: Topology, engine: Pick<Containers, 'listContainers'>): Promise<Observation> {
+/**
+ * What is running for each instance, with each clustered member's role as its cluster manager's role
+ * reader says. An engine that can exec lets a `command` role reader run its argv in each member.
+ */
+export async function observe(topology: Topology, engine: Pick<Containers, 'listContainers'> & Partial<ContainerExec>): Promise<Observation> {
   const containers = await engine.listContainers(projectFilter(topology.project))
   const byName = new Map(containers.map((c) => [c.name, c]))
   const wan = networkName(topology.project, undefined)
@@ -45,7 +49,12 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
   await Promise.all(
     [...byService.values()].map(async (members) => {
       const cluster = members[0]!.instance.cluster!
-      const running = members.flatMap((m) => (m.container?.state === 'running' && m.address ? [{name: m.instance.hostname, address: m.address}] : []))
+      const exec = engine.exec?.bind(engine)
+      const running = members.flatMap((m) => {
+        const container = m.container
+        if (container?.state !== 'running' || !m.address) return []
+        return [{name: m.instance.hostname, address: m.address, ...(exec ? {exec: (argv: string[], timeoutMs: number) => exec(container.id, argv, {timeoutMs})} : {})}]
+      })
       const roles = await roleReaderFor(cluster.manager).readRoles(running, cluster)
       if (!roles) return
       for (const m of members) {

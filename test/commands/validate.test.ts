@@ -68,14 +68,14 @@ objectives:
     const r = await firedrill(['validate', file], {env: NO_ENGINE})
     expect(r.exitCode).toBe(2)
     expect(r.stdout.split('\n').filter((l) => l.startsWith('error'))).toEqual([
-      `error ${file}:5:15: probes.api.kind: probe kind must be one of: "postgres-write", "http", "tcp", "command"`,
+      `error ${file}:5:15: probes.api.kind: probe kind must be one of: "postgres-write", "mysql-write", "redis-write", "http", "tcp", "command"`,
       `error ${file}:7:51: probes.ready.argv: argv must be a list of arguments (argv), not a shell string`,
     ])
     // Fixed, the probes the schema accepted are checked against the topology and their objectives.
     const second = tmp.write('multi2.yaml', multi.replace('  api: {kind: grpc, service: postgres}\n', '').replace("argv: 'pg_isready -q'", 'argv: [pg_isready, -q]'))
     const r2 = await firedrill(['run', second], {env: NO_ENGINE})
     expect(r2.exitCode).toBe(2)
-    expect(r2.stderr).toContain(`${second}:9:15: objectives.conn.rpo: probe conn (kind tcp) cannot read its writes back, so it cannot measure rpo; kinds that can: postgres-write, http (with write and read)`)
+    expect(r2.stderr).toContain(`${second}:9:15: objectives.conn.rpo: probe conn (kind tcp) cannot read its writes back, so it cannot measure rpo; kinds that can: postgres-write, mysql-write, redis-write, http (with write and read)`)
     expect(r2.stderr).toContain(`${second}:5:30: probes.web.service: service "gateway" is not in topology bank-3site`)
   })
 

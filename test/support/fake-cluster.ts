@@ -21,11 +21,13 @@ export class FakeCluster {
   readonly calls: string[] = []
   private leader: string
   private leaderDiedAt?: number
+  /** Members that led before a failover: with `restartAsPrimary` one started again takes writes too (no cluster manager). */
+  private readonly formerLeaders = new Set<string>()
 
   constructor(
     private readonly topology: Topology,
     private readonly clock: Clock,
-    private readonly opts: {service: string; failoverMs: number; noFailover?: readonly string[]},
+    private readonly opts: {service: string; failoverMs: number; noFailover?: readonly string[]; restartAsPrimary?: boolean},
   ) {
     for (const i of topology.instances) this.running.set(i.containerName, true)
     this.leader = this.members()[0]!.hostname
@@ -42,12 +44,20 @@ export class FakeCluster {
     if (this.leaderDiedAt !== undefined && this.clock.now() - this.leaderDiedAt >= this.opts.failoverMs) {
       const next = this.members().find((m) => m.hostname !== this.leader && this.running.get(m.containerName) && !this.opts.noFailover?.includes(m.site))
       if (next) {
+        this.formerLeaders.add(this.leader)
         this.leader = next.hostname
         this.leaderDiedAt = undefined
         return this.leader
       }
     }
     return undefined
+  }
+
+  /** Every running member that takes writes now: the leader, and a former leader started again when it comes back as a primary. */
+  writers(): string[] {
+    const leader = this.writable()
+    const back = this.opts.restartAsPrimary ? [...this.formerLeaders].filter((h) => this.running.get(this.members().find((m) => m.hostname === h)!.containerName)) : []
+    return [...new Set([...(leader ? [leader] : []), ...back])]
   }
 
   engine(): Engine {
@@ -148,6 +158,10 @@ class FakeWriteProbe implements Probe {
   async readBack(): Promise<{node: string; seqs: Set<number>} | undefined> {
     const node = this.cluster.writable()
     return node ? {node, seqs: new Set(this.cluster.rows)} : undefined
+  }
+
+  async writableNodes(): Promise<string[]> {
+    return this.cluster.writers()
   }
 
   async close(): Promise<void> {}

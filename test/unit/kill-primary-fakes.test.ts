@@ -41,14 +41,17 @@ function killPrimary(edit: (drill: Record<string, unknown>) => void = () => {}):
   return loadDrill(tmp.write('kill-primary.yaml', stringify(drill)))
 }
 
-async function runWithFakes(edit?: (drill: Record<string, unknown>) => void): Promise<{result: DrillResult; loaded: LoadedDrill; cluster: FakeCluster; tookMs: number}> {
+async function runWithFakes(
+  edit?: (drill: Record<string, unknown>) => void,
+  opts: {restartAsPrimary?: boolean} = {},
+): Promise<{result: DrillResult; loaded: LoadedDrill; cluster: FakeCluster; tookMs: number}> {
   const started = performance.now()
   const clock = new FakeClock()
   let cluster: FakeCluster | undefined
   // Registered before the drill is loaded: validation knows the kind from then on.
   undo.push(registerProbeKind(fakeWriteKind(() => cluster!)))
   const loaded = killPrimary(edit)
-  cluster = new FakeCluster(loaded.topology, clock, {service: 'postgres', failoverMs: FAILOVER_MS, noFailover: ['busan']})
+  cluster = new FakeCluster(loaded.topology, clock, {service: 'postgres', failoverMs: FAILOVER_MS, noFailover: ['busan'], ...opts})
   undo.push(registerRoleReader('patroni', cluster.roleReader()))
   const result = await runDrill(loaded, {engine: cluster.engine(), engineInfo: {version: '20.10', apiVersion: '1.41', os: 'linux'}, runId: '20261201T090000Z-fa4e01', clock, journalDir: tmp.dir})
   return {result, loaded, cluster, tookMs: performance.now() - started}
@@ -98,6 +101,24 @@ describe('kill-primary end to end with fakes and a fake clock', () => {
     const snapshot = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'test', 'fixtures', 'run-json', 'kill-primary-keys.json'), 'utf8')) as {keys: string[]; added: {keys: string[]}}
     // Keys are only ever added (issue 12: every probe under probes[]), never renamed or dropped.
     expect([...keyPaths(json)].sort()).toEqual([...snapshot.keys, ...snapshot.added.keys].sort())
+  })
+
+  it('a drill that ends with two nodes accepting writes says so in its verdict, with no split-brain objective', async () => {
+    // No cluster manager: the killed primary, started again by the revert, comes back writable beside the promoted one.
+    const {result, loaded} = await runWithFakes(undefined, {restartAsPrimary: true})
+    expect(loaded.drill.objectives.splitBrain).toBeUndefined()
+    expect(result.verdict).toBe('fail')
+    const row = result.results.find((r) => r.objective === 'one writable node at the end')
+    expect(row).toMatchObject({met: false, measured: '2 nodes accept writes'})
+    expect(row!.reason).toMatch(/^postgres-gyeonggi and postgres-seoul both accept writes at the end of the drill/)
+    expect(result.timeline.some((e) => e.kind === 'split-brain' && e.detail.includes('2 nodes accept writes at the end of the drill'))).toBe(true)
+    // The other objectives are graded as usual.
+    expect(result.results.filter((r) => r.objective !== 'one writable node at the end').every((r) => r.met)).toBe(true)
+  })
+
+  it('one writable node at the end adds no row', async () => {
+    const {result} = await runWithFakes()
+    expect(result.results.map((r) => r.objective)).not.toContain('one writable node at the end')
   })
 })
 

@@ -124,8 +124,8 @@ describe('the built-in check kinds in a drill', () => {
       load(drillText('  db: {kind: tcp, service: postgres, port: 5432}\n  api: {kind: http, service: postgres, port: 8008, path: /health}', '  db: {rto: 30s, rpo: 0s}\n  api: {rpo: 1s}')),
     )
     expect(issues.map((i) => [i.field, i.message])).toEqual([
-      ['objectives.db.rpo', 'probe db (kind tcp) cannot read its writes back, so it cannot measure rpo; kinds that can: postgres-write, http (with write and read)'],
-      ['objectives.api.rpo', 'probe api (kind http) cannot read its writes back, so it cannot measure rpo; kinds that can: postgres-write, http (with write and read)'],
+      ['objectives.db.rpo', 'probe db (kind tcp) cannot read its writes back, so it cannot measure rpo; kinds that can: postgres-write, mysql-write, redis-write, http (with write and read)'],
+      ['objectives.api.rpo', 'probe api (kind http) cannot read its writes back, so it cannot measure rpo; kinds that can: postgres-write, mysql-write, redis-write, http (with write and read)'],
     ])
     const ok = load(
       drillText("  api: {kind: http, service: postgres, port: 8008, write: {path: '/m', body: '{\"seq\": ${seq}}'}, read: {path: '/m/${seq}'}}", '  api: {rto: 30s, rpo: 0s}'),

@@ -31,7 +31,7 @@ describe('observe: the leader must be read-write, not just hold the leader key',
   async function reasons(ownRole: string): Promise<string[]> {
     api = await patroni(ownRole)
     const topology = loadTopology(DEFAULT_TOPOLOGY)
-    for (const i of topology.instances) if (i.cluster) i.cluster = {...i.cluster, api_port: api.port}
+    for (const i of topology.instances) if (i.cluster?.manager === 'patroni') i.cluster = {...i.cluster, api_port: api.port}
     const containers: ContainerSummary[] = topology.instances.map((i) => ({
       id: i.containerName,
       name: i.containerName,
@@ -90,7 +90,7 @@ describe('observe: the leader\'s own view of the cluster decides, not the first 
     ]
     const port = await apis({'127.0.0.1': stale, '127.0.0.2': fresh, '127.0.0.3': fresh})
     const topology = loadTopology(DEFAULT_TOPOLOGY)
-    for (const i of topology.instances) if (i.cluster) i.cluster = {...i.cluster, api_port: port}
+    for (const i of topology.instances) if (i.cluster?.manager === 'patroni') i.cluster = {...i.cluster, api_port: port}
     const address: Record<string, string> = {seoul: '127.0.0.1', gyeonggi: '127.0.0.2', busan: '127.0.0.3'}
     const containers: ContainerSummary[] = topology.instances.map((i) => ({
       id: i.containerName,

@@ -51,14 +51,14 @@ describe('probe kinds are registered, not named by the runner', () => {
       expect.objectContaining({field: 'probe.password', line: 6, message: expect.stringMatching(/^unknown field "password"/)}),
     ])
     // With two kinds, `kind:` picks the schema; an unknown kind is named with the known ones, at its line.
-    expect(issuesOf(() => load(drill('  kind: redis-write\n  service: postgres')))).toEqual([
-      expect.objectContaining({field: 'probe.kind', line: 4, message: 'probe kind must be one of: "postgres-write", "http", "tcp", "command", "test-write"'}),
+    expect(issuesOf(() => load(drill('  kind: nosuch-write\n  service: postgres')))).toEqual([
+      expect.objectContaining({field: 'probe.kind', line: 4, message: 'probe kind must be one of: "postgres-write", "mysql-write", "redis-write", "http", "tcp", "command", "test-write"'}),
     ])
     expect(load(drill('  kind: postgres-write\n  service: postgres\n  password: x')).drill.probe).toMatchObject({kind: 'postgres-write', port: 5432, password: 'x'})
     remove()
     remove = () => {}
     expect(issuesOf(() => load(drill('  kind: test-write\n  service: postgres')))).toEqual([
-      expect.objectContaining({field: 'probe.kind', line: 4, message: 'probe kind must be one of: "postgres-write", "http", "tcp", "command"'}),
+      expect.objectContaining({field: 'probe.kind', line: 4, message: 'probe kind must be one of: "postgres-write", "mysql-write", "redis-write", "http", "tcp", "command"'}),
     ])
   })
 
@@ -67,7 +67,7 @@ describe('probe kinds are registered, not named by the runner', () => {
     const text = drill('  kind: checks-only\n  service: postgres', '{rto: 30s, rpo: 0s, split_brain: false}')
     expect(() => load(text)).toThrow(ConfigError)
     expect(issuesOf(() => load(text))).toEqual([
-      expect.objectContaining({field: 'objectives.rpo', line: 2, message: 'probe kind checks-only cannot read its writes back, so it cannot measure rpo; kinds that can: postgres-write, http (with write and read)'}),
+      expect.objectContaining({field: 'objectives.rpo', line: 2, message: 'probe kind checks-only cannot read its writes back, so it cannot measure rpo; kinds that can: postgres-write, mysql-write, redis-write, http (with write and read)'}),
       expect.objectContaining({field: 'objectives.split_brain', line: 2, message: 'probe kind checks-only cannot watch for split brain; kinds that can: postgres-write'}),
     ])
   })
