@@ -10,10 +10,8 @@ import {duration, name} from './common.js'
  */
 export const VANTAGES = ['wan', 'site'] as const
 
-/** The run properties every probe kind shares; a kind's schema is `z.strictObject({kind: z.literal(K), ...probeRunFields, ...its own})`. */
-export const probeRunFields = {
-  /** The service whose instances the probe reaches; it finds the one that serves itself. */
-  service: name('service name'),
+/** How a probe samples, shared by every kind: interval, timeout, the run of successes that ends RTO, where it stands. */
+export const probeSamplingFields = {
   /** Time between the starts of two samples. */
   interval: duration({min: 10}).default(100),
   /** A sample with no answer after this long is indeterminate (if the request was sent) or failed. */
@@ -25,6 +23,13 @@ export const probeRunFields = {
    * `site:<name>` is reserved for clients inside one site.
    */
   vantage: z.enum(VANTAGES).default('wan'),
+}
+
+/** The run properties every probe kind shares; a kind's schema is `z.strictObject({kind: z.literal(K), ...probeRunFields, ...its own})`. */
+export const probeRunFields = {
+  /** The service whose instances the probe reaches; it finds the one that serves itself. */
+  service: name('service name'),
+  ...probeSamplingFields,
 }
 
 /** What a drill's probe block is, whatever its kind: the kind's name and the shared run properties (each kind adds its own fields). */

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {probeRunFields, type ProbeCapabilities} from '../../config/probe-kinds.js'
+import {probeRunFields, probeSamplingFields, type ProbeCapabilities} from '../../config/probe-kinds.js'
 
 /** `probe: {kind: mysql-write, ...}`: MySQL or MariaDB, where to connect, and the run properties every kind shares. */
 export const mysqlWriteSchema = z.strictObject({
@@ -13,10 +13,7 @@ export const mysqlWriteSchema = z.strictObject({
   /** A user without SUPER (or CONNECTION_ADMIN): read_only does not stop those, so the probe would write to a replica. */
   user: z.string({error: 'user is required (one without SUPER: read_only does not stop SUPER)'}).min(1, {error: 'user must not be empty'}),
   password: z.string().default(''),
-  interval: probeRunFields.interval,
-  timeout: probeRunFields.timeout,
-  stable_samples: probeRunFields.stable_samples,
-  vantage: probeRunFields.vantage,
+  ...probeSamplingFields,
 })
 export type MysqlWriteSpec = z.output<typeof mysqlWriteSchema>
 

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-import {probeRunFields, type ProbeCapabilities} from '../../config/probe-kinds.js'
+import {probeRunFields, probeSamplingFields, type ProbeCapabilities} from '../../config/probe-kinds.js'
 
 /** `probe: {kind: postgres-write, ...}`: where to connect, and the run properties every kind shares. */
 export const postgresWriteSchema = z.strictObject({
@@ -11,10 +11,7 @@ export const postgresWriteSchema = z.strictObject({
   database: z.string().default('postgres'),
   user: z.string().default('postgres'),
   password: z.string().default(''),
-  interval: probeRunFields.interval,
-  timeout: probeRunFields.timeout,
-  stable_samples: probeRunFields.stable_samples,
-  vantage: probeRunFields.vantage,
+  ...probeSamplingFields,
 })
 export type PostgresWriteSpec = z.output<typeof postgresWriteSchema>
 

@@ -1,7 +1,7 @@
 import {z} from 'zod'
 
 import {duration, name} from '../../config/common.js'
-import {probeRunFields, type ProbeCapabilities} from '../../config/probe-kinds.js'
+import {probeRunFields, probeSamplingFields, type ProbeCapabilities} from '../../config/probe-kinds.js'
 
 /** `probe: {kind: redis-write, ...}`: Redis, how the master is found, and the run properties every kind shares. */
 export const redisWriteSchema = z.strictObject({
@@ -31,10 +31,7 @@ export const redisWriteSchema = z.strictObject({
       timeout: duration({positive: true}).default(500),
     })
     .optional(),
-  interval: probeRunFields.interval,
-  timeout: probeRunFields.timeout,
-  stable_samples: probeRunFields.stable_samples,
-  vantage: probeRunFields.vantage,
+  ...probeSamplingFields,
 })
 export type RedisWriteSpec = z.output<typeof redisWriteSchema>
 
