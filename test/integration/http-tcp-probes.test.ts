@@ -67,8 +67,10 @@ describe('http and tcp probes against a known freeze', () => {
     const ev = (kind: string, re = /./) => (result.timeline as Event[]).find((e) => e.kind === kind && re.test(e.detail))
     const fault = ev('fault')!
     const frozen = ev('fault-done')!
-    const heal = ev('step', /: heal freeze$/)!
-    const thawed = ev('revert', /^heal: unpause/)!
+    // Not a pause: an exec racing the freeze can leave the engine's exec (and the unpause behind it)
+    // waiting, which the drill's deadline then ends (seen once in a clean-clone run on Docker 20.10).
+    const heal = ev('step', /: heal down$/)!
+    const thawed = ev('revert', /^heal: /)!
     expect(heal.t_ms - frozen.t_ms).toBeGreaterThanOrEqual(1990)
     for (const p of probes) {
       const m = p.measurements
@@ -114,7 +116,7 @@ describe('http write/read against a known loss', () => {
 })
 
 describe('command probe in a container', () => {
-  it('an argv run in the web container each interval: failed while it is frozen (no exec in a paused container), ok after; RTO within its resolution', async () => {
+  it('an argv run in the web container each interval: failed while the container is down (nothing to exec in), ok once it is started again; RTO within its resolution', async () => {
     const drill = tmp.write(
       'command.yaml',
       `name: freeze-web-command
@@ -129,11 +131,11 @@ probe:
 objectives: {rto: 30s}
 steps:
   - sleep: 1s
-  - fault: pause
-    name: freeze
+  - fault: kill
+    name: down
     target: {service: web}
   - sleep: 2s
-  - heal: [freeze]
+  - heal: [down]
   - wait: recovered
     timeout: 30s
 `,
@@ -149,8 +151,10 @@ steps:
     expect(m.resolution_ms).toBe(2200)
     const ev = (kind: string, re = /./) => (result.timeline as Event[]).find((e) => e.kind === kind && re.test(e.detail))
     const fault = ev('fault')!
-    const heal = ev('step', /: heal freeze$/)!
-    const thawed = ev('revert', /^heal: unpause/)!
+    // Not a pause: an exec racing the freeze can leave the engine's exec (and the unpause behind it)
+    // waiting, which the drill's deadline then ends (seen once in a clean-clone run on Docker 20.10).
+    const heal = ev('step', /: heal down$/)!
+    const thawed = ev('revert', /^heal: /)!
     const recovered = fault.t_ms + m.rto_ms
     expect(recovered).toBeGreaterThanOrEqual(heal.t_ms - 2000)
     expect(recovered).toBeLessThanOrEqual(thawed.t_ms + 2200 + 500)
