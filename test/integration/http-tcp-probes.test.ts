@@ -67,10 +67,8 @@ describe('http and tcp probes against a known freeze', () => {
     const ev = (kind: string, re = /./) => (result.timeline as Event[]).find((e) => e.kind === kind && re.test(e.detail))
     const fault = ev('fault')!
     const frozen = ev('fault-done')!
-    // Not a pause: an exec racing the freeze can leave the engine's exec (and the unpause behind it)
-    // waiting, which the drill's deadline then ends (seen once in a clean-clone run on Docker 20.10).
-    const heal = ev('step', /: heal down$/)!
-    const thawed = ev('revert', /^heal: /)!
+    const heal = ev('step', /: heal freeze$/)!
+    const thawed = ev('revert', /^heal: unpause/)!
     expect(heal.t_ms - frozen.t_ms).toBeGreaterThanOrEqual(1990)
     for (const p of probes) {
       const m = p.measurements
