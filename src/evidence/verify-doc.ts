@@ -80,7 +80,7 @@ at the line after it.
 \`\`\`sh
 PREV=0000000000000000000000000000000000000000000000000000000000000000
 N=0
-[ -f events.jsonl ] || [ "$(jq -r '.kind // "run"' manifest.json)" = period-report ] || { echo "FAIL 5: events.jsonl is missing"; exit 1; }
+[ -f events.jsonl ] || [ "$(jq -r '.kind // "run"' manifest.json)" != run ] || { echo "FAIL 5: events.jsonl is missing"; exit 1; }
 [ -f events.jsonl ] && while IFS= read -r LINE; do
   [ "$(printf '%s' "$LINE" | jq -r '.prev')" = "$PREV" ] || { echo "FAIL 5: events.jsonl line $((N + 1)) does not carry the hash of the line before it"; exit 1; }
   [ "$(printf '%s' "$LINE" | jq -r '.i')" = "$N" ] || { echo "FAIL 5: events.jsonl line $((N + 1)) is numbered $(printf '%s' "$LINE" | jq -r '.i')"; exit 1; }
