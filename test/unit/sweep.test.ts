@@ -239,3 +239,21 @@ describe('planning a sweep', () => {
     expect(issues(() => planSweep(set, {...opts, settleMs: 45_000}))).toEqual([expect.stringMatching(/--settle: settle/)])
   })
 })
+
+describe('a drill shares the probe set: probes: topology', () => {
+  it('takes the topology\'s probes, objectives per probe name, as if written in the drill', async () => {
+    const {loadDrill} = await import('../../src/config/load-drill.js')
+    const drill = tmp.write('shared.yaml', `name: shared\ntopology: ${MESSENGER}\nprobes: topology\nobjectives:\n  api: {rto: 60s}\nsteps:\n  - fault: power-cut\n    target: {site: pangyo}\n  - wait: recovered\n    timeout: 30s\n`)
+    const loaded = loadDrill(drill)
+    expect(loaded.drill.named).toBe(true)
+    expect(loaded.drill.probes.map((p) => `${p.name}:${p.spec.kind}`)).toEqual(['api:http', 'messages:redis-write'])
+    expect(loaded.drill.probes[0]!.objectives.rtoMs).toBe(60_000)
+  })
+
+  it('a topology without a probe set is refused at the drill\'s probes line', async () => {
+    const {loadDrill} = await import('../../src/config/load-drill.js')
+    const bare = tmp.write('bare.yaml', 'name: bare\nsites:\n  a: {role: primary}\nservices:\n  web:\n    sites: [a]\n    image: nginx:1\n')
+    const drill = tmp.write('shared-bare.yaml', `name: shared\ntopology: ${bare}\nprobes: topology\nobjectives:\n  web: {rto: 60s}\nsteps:\n  - sleep: 1s\n`)
+    expect(issues(() => loadDrill(drill))).toEqual([expect.stringMatching(/^3:probes: probes: topology takes the topology's probe set, and .*bare\.yaml has none/)])
+  })
+})
