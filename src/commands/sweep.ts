@@ -61,7 +61,7 @@ Exit codes: 0 no single point of failure, 1 at least one, 2 bad input, 3 engine 
     key: Flags.string({description: 'Ed25519 private key (PEM file) to sign the evidence with; default: $FIREDRILL_SIGNING_KEY.'}),
   }
 
-  async run(): Promise<SweepResult> {
+  async run(): Promise<SweepResult & {evidence: {dir: string; files: number} | null}> {
     const {flags} = await this.parse(Sweep)
     const set = loadProbeSet(flags.topology, flags.probes)
     const opts = {fault: flags.fault, sites: flags.sites, services: flags.services, settleMs: flags.settle, boundMs: flags.timeout}
@@ -76,19 +76,23 @@ Exit codes: 0 no single point of failure, 1 at least one, 2 bad input, 3 engine 
     )
     // Interrupted or aborted part-way: the rows done so far are sealed all the same, then the failure is reported.
     const sealed = result.rows.length > 0 || failure === undefined ? evidence.seal(result) : undefined
-    const where = sealed ? `Evidence: ${sealed.dir} (${sealed.files} files, ${evidence.warnings.length > 0 ? evidence.warnings[0] : 'signed'})` : 'No evidence: no cell ran.'
+    const where = sealed ? `Evidence: ${sealed.dir} (${sealed.files} files)` : 'No evidence: no cell ran.'
+    const warnings = evidence.warnings.map((w) => `Warning: ${w}`).join('\n')
     if (failure !== undefined) {
-      process.stderr.write(`${sweepTable(result)}\n${where}\n`)
+      process.stderr.write(`${sweepTable(result)}\n${where}\n${warnings}\n`)
       throw failure
     }
     process.exitCode = result.verdict === 'pass' ? ExitCode.Pass : ExitCode.ObjectiveMissed
+    const output = {...result, evidence: sealed ? {dir: sealed.dir, files: sealed.files} : null}
     if (json) {
-      if (!this.jsonEnabled()) process.stdout.write(`${JSON.stringify(result)}\n`)
-      if (reporters.includes('table')) process.stderr.write(`${sweepTable(result)}\n${where}\n`)
-      return result
+      if (!this.jsonEnabled()) process.stdout.write(`${JSON.stringify(output)}\n`)
+      if (reporters.includes('table')) process.stderr.write(`${sweepTable(result)}\n`)
+      process.stderr.write(`${where}\n${warnings}\n`)
+      return output
     }
     if (reporters.includes('table')) this.log(sweepTable(result))
     this.log(where)
-    return result
+    if (warnings) process.stderr.write(`${warnings}\n`)
+    return output
   }
 }

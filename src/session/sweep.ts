@@ -35,8 +35,8 @@ export interface SweepPlanOptions {
  * The rows of a sweep, each a drill of its own built from the topology's probe set, so a cell runs on the
  * runner every drill runs on (one clock, the crash journal, every fault reverted on success, failure,
  * timeout, Ctrl-C and SIGTERM, the topology healthy again before the next): the fault alone, the probes
- * watching for `settle`, then `wait: recovered` up to the bound. The probes have no objectives (measured,
- * not graded). A whole site's fault is the fault kind of that name; one service's instance on a site is
+ * watching for `settle`, then `wait: recovered` up to the bound. Each probe's one objective is the bound
+ * (rto), so each cell's history entry passes or fails as the matrix says. A whole site's fault is the fault kind of that name; one service's instance on a site is
  * power-cut as a SIGKILL of its container (`kill`, reverted by starting it). Bad --sites or --services:
  * exit 2 naming the flag, nothing started.
  */
@@ -68,9 +68,10 @@ export function planSweep(set: ProbeSet, opts: SweepPlanOptions): PlannedRow[] {
         sha256,
         name,
         description: `firedrill sweep of ${topology.project}: ${fault.kind} of ${fault.service ? `${fault.service} at ` : ''}${fault.site} alone`,
-        objectives: {},
+        // Each probe is graded against the bound, so the history says FAIL for a cell not recovered within it.
+        objectives: {rtoMs: opts.boundMs},
         deadline: {ms: defaultDeadlineMs(steps), from: 'default'},
-        probes: set.probes,
+        probes: set.probes.map((p) => ({...p, objectives: {rtoMs: opts.boundMs}})),
         named: true,
         probe: set.probes[0]!.spec,
         steps,

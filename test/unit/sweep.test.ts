@@ -213,14 +213,14 @@ describe('the probe set lives with the topology', () => {
 
 describe('planning a sweep', () => {
   const opts = {fault: 'power-cut' as const, settleMs: 15_000, boundMs: 45_000}
-  it('one drill per site, in the topology order: the fault alone, settle, wait recovered up to the bound; the probe set unjudged', () => {
+  it('one drill per site, in the topology order: the fault alone, settle, wait recovered up to the bound; each probe graded on the bound', () => {
     const plan = planSweep(loadProbeSet(MESSENGER), opts)
     expect(plan.map((p) => p.loaded.drill.name)).toEqual(['sweep-power-cut-pangyo', 'sweep-power-cut-gasan', 'sweep-power-cut-busan', 'sweep-power-cut-edge'])
     const steps = plan[0]!.loaded.drill.steps
     expect(steps.map((s) => s.kind)).toEqual(['fault', 'sleep', 'wait'])
     expect(steps[0]).toMatchObject({fault: 'power-cut', target: {site: 'pangyo'}, revert: true})
     expect(steps[2]).toMatchObject({wait: 'recovered', timeout: 30_000})
-    expect(plan[0]!.loaded.drill.probes.every((p) => Object.keys(p.objectives).length === 0)).toBe(true)
+    expect(plan[0]!.loaded.drill.probes.map((p) => p.objectives)).toEqual([{rtoMs: 45_000}, {rtoMs: 45_000}])
   })
 
   it('--sites picks sites; --services one instance at a time (a kill of its container); isolate', () => {
