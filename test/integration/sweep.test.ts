@@ -95,4 +95,15 @@ describe('firedrill sweep on the real engine', () => {
     expect(sealed.rows).toEqual([expect.objectContaining({status: 'interrupted', cells: [expect.objectContaining({state: 'not-measured'}), expect.objectContaining({state: 'not-measured'})]})])
     expect((await firedrill(['evidence', 'verify', bundle!])).exitCode).toBe(0)
   })
+
+  it('SIGKILL mid-cell: the crash journal keeps the power cut; firedrill cleanup restores it; nothing is left', async () => {
+    const r = await firedrillInterrupted(['sweep', '--topology', topology, '--sites', 'busan', '--settle', '10s', '--timeout', '30s', '--ci'], /Step 2\/3: sleep/, 'SIGKILL', 240_000)
+    expect(r.exitCode, r.stderr).toBeUndefined()
+    expect(readJournal(project, SCRATCH.FIREDRILL_STATE_DIR)).toBeDefined()
+    expect((await states()).filter((s) => s !== 'running')).toHaveLength(3)
+    const clean = await firedrill(['cleanup', '--project', project], LONG)
+    expect(clean.exitCode, clean.stderr).toBe(0)
+    expect(await states()).toEqual(Array(11).fill('running'))
+    expect(readJournal(project, SCRATCH.FIREDRILL_STATE_DIR)).toBeUndefined()
+  })
 })
