@@ -12,12 +12,14 @@ import {cli, load, machine, parseArgs, RESULTS_DIR, ROOT, writeResults} from './
 import {scratch} from './lib/topology.js'
 
 const opts = parseArgs()
-const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',').filter(Boolean)
+const onlyAt = opts.rest.indexOf('--only')
+const only = onlyAt >= 0 ? (opts.rest[onlyAt + 1] ?? '').split(',').filter(Boolean) : []
 const TOPOLOGIES = [
   {name: 'messenger-3dc', file: 'fixtures/topologies/messenger-3dc/topology.yaml', port: [18480, 18492]},
   {name: 'messenger-3dc-redundant', file: 'fixtures/topologies/messenger-3dc/topology-redundant.yaml', port: [18481, 18493]},
   {name: 'bank-3site', file: 'fixtures/topologies/bank-3site/topology.yaml'},
 ].filter((t) => (only.length > 0 ? only.includes(t.name) : opts.quick ? t.name === 'messenger-3dc' : true))
+if (TOPOLOGIES.length === 0) throw new Error(`--only ${only.join(',')}: no such topology (messenger-3dc, messenger-3dc-redundant, bank-3site)`)
 
 const tmp = scratch('fdbench-sweep')
 const env = {FIREDRILL_HOME: tmp.home}
