@@ -7,7 +7,7 @@ import type {LoadedDrill} from '../config/load-drill.js'
 import type {ProbeSet} from '../config/probe-set.js'
 import {ConfigError, errorMessage, InterruptedError} from '../errors.js'
 import type {Engine} from '../engine/engine.js'
-import {classifySweep, sweepCells, sweepVerdict, type SweepTopology} from '../grade/sweep.js'
+import {classifySweep, faultLabel, sweepCells, sweepVerdict, type SweepTopology} from '../grade/sweep.js'
 import type {DrillResult} from '../model/result.js'
 import type {SweepFault, SweepFaultKind, SweepResult, SweepRow} from '../model/sweep.js'
 import {type Progress, silentProgress} from '../util/progress.js'
@@ -127,7 +127,9 @@ export async function runSweep(set: ProbeSet, plan: readonly PlannedRow[], opts:
         onResult: async (result, loaded) => {
           const row = plan.find((p) => p.loaded === loaded)!
           const status = result.status ?? 'completed'
-          rows.push({fault: row.fault, run_id: result.run_id, status, duration_ms: Math.max(0, Date.now() - Date.parse(result.started_at)), cells: sweepCells(result, opts.boundMs)})
+          const cells = sweepCells(result, opts.boundMs)
+          rows.push({fault: row.fault, run_id: result.run_id, status, duration_ms: Math.max(0, Date.now() - Date.parse(result.started_at)), cells})
+          progress.log(`Row ${rows.length} of ${plan.length}, ${faultLabel(row.fault)}: ${cells.map((c) => `${c.probe} ${c.state === 'recovered' ? (c.rto_ms === 0 ? 'unaffected' : `RTO ${((c.rto_ms ?? 0) / 1000).toFixed(2)} s`) : c.state.replace('-', ' ')}`).join(', ')}`)
           await opts.onResult?.(result, loaded)
         },
       },
