@@ -7,7 +7,7 @@ import {DEFAULT_DRILLS_DIR, PACKAGE_ROOT, SHIPPED_TOPOLOGIES_DIR} from '../paths
 /**
  * `firedrill init`: a project of one's own, from a shipped example. Layout:
  *   topology/topology.yaml (+ its image build context)   the example topology, named after the project
- *   drills/kill-primary.yaml, drills/policy.yaml          a kill-the-primary drill for it, objective tiers
+ *   drills/kill-primary.yaml, drills/policy.yaml          a kill-the-primary drill for it (messenger-3dc: redis-master-kill.yaml), objective tiers
  *   .github/workflows/firedrill.yml, .gitlab-ci.yml       nightly and on-demand runs with JUnit, HTML and evidence
  * Every YAML file written validates (`firedrill validate`), and the CI files carry the keys GitHub
  * Actions and GitLab CI require (test/commands/init.test.ts).
@@ -18,7 +18,7 @@ import {DEFAULT_DRILLS_DIR, PACKAGE_ROOT, SHIPPED_TOPOLOGIES_DIR} from '../paths
  * Only a shipped topology with a drill here is offered: a project whose drill does not validate
  * against its own topology would be no start at all.
  */
-const EXAMPLE_DRILLS: Record<string, string> = {'bank-3site': 'kill-primary.yaml'}
+const EXAMPLE_DRILLS: Record<string, string> = {'bank-3site': 'kill-primary.yaml', 'messenger-3dc': 'messenger/redis-master-kill.yaml'}
 
 /** The shipped example topologies init can start from, by directory name. */
 export function shippedExamples(): string[] {
@@ -161,7 +161,7 @@ export function scaffold(dir: string, opts: {example?: string; name?: string} = 
 
   const written: Record<string, string> = {
     'topology/topology.yaml': topologyText,
-    [`drills/${EXAMPLE_DRILLS[example]!}`]: exampleDrill(example),
+    [`drills/${path.basename(EXAMPLE_DRILLS[example]!)}`]: exampleDrill(example),
     'drills/policy.yaml': policy(),
     '.github/workflows/firedrill.yml': githubWorkflow(),
     '.gitlab-ci.yml': gitlabCi(),
