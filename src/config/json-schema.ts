@@ -3,7 +3,7 @@ import {z} from 'zod'
 import {name} from './common.js'
 import {drillJsonSchemaSource, objectivesSchema, policySchema} from './drill.js'
 import {probeSchema} from './probe-kinds.js'
-import {topologySchema} from './topology.js'
+import {topologyProbesSchema, topologySchema} from './topology.js'
 
 /** The JSON Schemas published under schemas/ (editors validate drill and topology files with them); `probe:` as the registered probe kinds define it. */
 export function jsonSchemas(): Record<string, unknown> {
@@ -12,7 +12,7 @@ export function jsonSchemas(): Record<string, unknown> {
     title,
   })
   return {
-    'topology.schema.json': render(topologySchema, 'firedrill topology'),
+    'topology.schema.json': render(topologySchema.extend({probes: topologyProbesSchema().optional()}), 'firedrill topology'),
     'drill.schema.json': render(
       drillJsonSchemaSource().extend({
         probe: probeSchema().optional(),

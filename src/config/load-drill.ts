@@ -74,11 +74,15 @@ export interface LoadOptions {
 export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
   const absolute = path.resolve(file)
   const source = YamlSource.read(absolute)
-  const raw = source.value
+  let raw = source.value
   const named = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && (raw as {probes?: unknown}).probes !== undefined
+  // `probes: topology`: the topology's own probe set (its probes: section, checked when the topology loads), shared with firedrill sweep.
+  const shared = sharedProbes(raw, absolute, opts, source)
+  if (shared.probes) raw = {...(raw as object), probes: shared.probes}
   const schema = drillSchema(named)
-  const parsed = schema.safeParse(source.value)
-  const issues: ConfigIssue[] = parsed.success ? [] : source.zodIssues(parsed.error.issues, schema)
+  const parsed = schema.safeParse(raw)
+  // A topology with no probe set: its own sentence at probes, instead of the schema's about a missing mapping.
+  const issues: ConfigIssue[] = parsed.success ? [] : source.zodIssues(parsed.error.issues, schema).filter((i) => shared.issues.length === 0 || i.field !== 'probes')
 
   // Steps are checked one by one, each against the schema of its kind, even when other fields are wrong.
   const rawSteps = (source.value as {steps?: unknown}).steps
@@ -103,7 +107,8 @@ export function loadDrill(file: string, opts: LoadOptions = {}): LoadedDrill {
     steps.push({kind, ...result.data} as Step)
   })
 
-  if (!parsed.success) throw new ConfigError(issues)
+  issues.push(...shared.issues)
+  if (!parsed.success || shared.issues.length > 0) throw new ConfigError(issues)
   const spec = parsed.data
   const topologyFile = opts.topology ?? (spec.topology ? path.resolve(path.dirname(absolute), spec.topology) : DEFAULT_TOPOLOGY)
   let topology: Topology | undefined
@@ -358,4 +363,26 @@ function checkTarget(
     issues.push(source.issue(at, `no container of topology ${topology.project} matches this target`))
   }
   return issues
+}
+
+/** The value a drill writes to take the probe set of its topology: `probes: topology`. */
+export const TOPOLOGY_PROBES = 'topology'
+
+/**
+ * `probes: topology` in a drill: the probes of the topology it runs against (its `probes:` section), as
+ * raw values the drill's schema then checks like its own. A topology without a probe set is refused at
+ * the drill's `probes` line; a topology that does not load is reported when the drill loads it.
+ */
+function sharedProbes(raw: unknown, drillFile: string, opts: LoadOptions, source: YamlSource): {probes?: unknown; issues: ConfigIssue[]} {
+  if (typeof raw !== 'object' || raw === null || (raw as {probes?: unknown}).probes !== TOPOLOGY_PROBES) return {issues: []}
+  const written = (raw as {topology?: unknown}).topology
+  const file = opts.topology ?? (typeof written === 'string' ? path.resolve(path.dirname(drillFile), written) : DEFAULT_TOPOLOGY)
+  let probes: unknown
+  try {
+    probes = (YamlSource.read(file).value as {probes?: unknown} | null | undefined)?.probes
+  } catch {
+    return {issues: []} // the topology itself is reported when the drill loads it
+  }
+  if (probes === undefined) return {issues: [source.issue(['probes'], `probes: topology takes the topology's probe set, and ${file} has none (add a probes: section to it, or name the probes here)`)]}
+  return {probes, issues: []}
 }

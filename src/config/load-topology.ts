@@ -5,7 +5,7 @@ import {ConfigError, type ConfigIssue} from '../errors.js'
 import {containerName, networkName, type ImagePlan, type Instance, type NetworkPlan, type Topology} from '../model/topology.js'
 import {containerCapacity, overlaps, parseCidr} from '../util/cidr.js'
 import {HOSTNAME_PATTERN} from './common.js'
-import {topologySchema} from './topology.js'
+import {topologySchema, type TopologyFile} from './topology.js'
 import {YamlSource} from './yaml-source.js'
 
 const VARIABLE = /\$\{([^}]*)\}/g
@@ -98,6 +98,8 @@ export function loadTopology(file: string): Topology {
     }
   }
 
+  issues.push(...probeSetIssues(source, spec))
+
   const hostnames = new Map<string, string>()
   for (const inst of instances) {
     const other = hostnames.get(inst.hostname)
@@ -146,6 +148,42 @@ function subnetIssues(source: YamlSource, networks: NetworkPlan[], instances: In
       }
     }
     asked.push({field, text: n.subnet!, what})
+  }
+  return issues
+}
+
+/**
+ * What the topology's `depends_on` and `probes:` name must exist: each dependency a service of the topology
+ * (not the service itself), each probe's service (and any service a kind's own block names, such as a redis
+ * probe's `sentinels: {service}`) a service, each site of an `order` a site with an instance of it.
+ */
+function probeSetIssues(source: YamlSource, spec: TopologyFile): ConfigIssue[] {
+  const issues: ConfigIssue[] = []
+  const services = Object.keys(spec.services)
+  const list = services.join(', ')
+  for (const [serviceName, service] of Object.entries(spec.services)) {
+    service.depends_on.forEach((other, i) => {
+      const at = ['services', serviceName, 'depends_on', i]
+      if (other === serviceName) issues.push(source.issue(at, `service ${serviceName} cannot depend on itself`))
+      else if (!spec.services[other]) issues.push(source.issue(at, `service "${other}" is not in this topology (services: ${list})`))
+    })
+  }
+  for (const [probeName, probe] of Object.entries(spec.probes ?? {})) {
+    const at = ['probes', probeName]
+    const service = spec.services[probe.service]
+    if (!service) {
+      issues.push(source.issue([...at, 'service'], `service "${probe.service}" is not in this topology (services: ${list})`))
+      continue
+    }
+    for (const [field, value] of Object.entries(probe as unknown as Record<string, unknown>)) {
+      const other = typeof value === 'object' && value !== null ? (value as {service?: unknown}).service : undefined
+      if (typeof other === 'string' && !spec.services[other]) issues.push(source.issue([...at, field, 'service'], `service "${other}" is not in this topology (services: ${list})`))
+    }
+    const {order} = probe as {order?: string[]}
+    for (const [j, site] of (order ?? []).entries()) {
+      if (!service.sites.includes(site)) issues.push(source.issue([...at, 'order', j], `no ${probe.service} instance on site "${site}"`))
+    }
+    if (probe.kind === 'command') issues.push(source.issue([...at, 'kind'], 'a command probe runs in one place a drill names; a topology\'s probe set holds probes that reach a service (http, tcp, the write kinds)'))
   }
   return issues
 }

@@ -4,6 +4,7 @@ import type {ClusterSpec as ModelCluster, HealthSpec as ModelHealth, PortSpec as
 import {isIP} from 'node:net'
 
 import {argv, containerPath, containerUser, duration, envName, imageReference, name, noNul, size, subnet} from './common.js'
+import {probeSchema} from './probe-kinds.js'
 
 export const SITE_ROLES = ['primary', 'standby', 'replica', 'witness'] as const
 
@@ -144,6 +145,11 @@ const service = z
       })
       .default([]),
     cluster: cluster.optional(),
+    /**
+     * The services this one needs to serve (the API needs auth and redis): a sweep names a service that
+     * runs on one site only, and that others depend on, as the reason a fault there stops them.
+     */
+    depends_on: z.array(name('service name')).default([]),
     per_site: z.record(z.string(), siteOverride).default({}),
     stop_timeout: duration().default(10_000),
   })
@@ -158,7 +164,19 @@ export const topologySchema = z.strictObject({
   wan: wan.optional(),
   /** How long `up` waits for the topology to become healthy. */
   up_timeout: duration({positive: true}).default(180_000),
+  /**
+   * The topology's probe set: named probes (the schema of a drill's `probes:`) that `firedrill sweep` runs
+   * in every cell, and that a drill takes with `probes: topology`. Validated against the probe kinds
+   * registered when the file is read.
+   */
+  probes: z.lazy(() => topologyProbesSchema()).optional(),
 })
+
+/** A probe set: a mapping of names to probes, as a drill's `probes:` (the kinds registered now). */
+export const topologyProbesSchema = () =>
+  z
+    .record(name('probe name'), probeSchema(), {error: 'probes must be a mapping of names to probes, e.g. {api: {kind: http, service: gateway, path: /health}}'})
+    .refine((p) => Object.keys(p).length > 0, {error: 'name at least one probe'})
 
 export type TopologyFile = z.output<typeof topologySchema>
 export type ServiceSpec = z.output<typeof service>

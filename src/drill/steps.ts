@@ -41,8 +41,10 @@ export async function runStep(step: Step, index: number, ctx: StepContext, updat
     case 'wait':
       return waitFor(step, ctx, update)
     case 'runbook': {
+      const anchors = step.disruptive && ctx.anchor.at === undefined
       if (step.disruptive) markDisruption(ctx, `runbook "${step.runbook}" (disruptive)`)
       await runbookCommand(step.runbook, step, step.expect_exit, index, ctx)
+      if (anchors) ctx.anchor.settled ??= ctx.clock.now()
       return 'done'
     }
     case 'manual':

@@ -24,8 +24,8 @@ export interface ManifestFile {
 
 export interface Manifest {
   format: typeof MANIFEST_FORMAT
-  /** What was sealed: a run's bundle (absent in bundles from before kinds) or a period report. */
-  kind?: 'run' | 'period-report'
+  /** What was sealed: a run's bundle (absent in bundles from before kinds), a period report, or a sweep (its cells' run bundles under cells/). */
+  kind?: 'run' | 'period-report' | 'sweep'
   run_id: string
   drill: string
   verdict: string
@@ -39,7 +39,7 @@ export interface Manifest {
 }
 
 export interface SealMeta {
-  kind?: 'run' | 'period-report'
+  kind?: 'run' | 'period-report' | 'sweep'
   run_id: string
   drill: string
   verdict: string

@@ -75,18 +75,24 @@ cut -c67- SHA256SUMS | LC_ALL=C sort | diff - "$T/present" || { echo "FAIL 4: fi
 
 Each line of \`events.jsonl\` carries \`i\`, its position from 0, and \`prev\`, the SHA-256 of the exact
 text of the line before it (64 zeros for the first): a line edited, removed or moved breaks the chain
-at the line after it.
+at the line after it. A sweep's bundle (\`"kind": "sweep"\` in the manifest) has no chain of its own:
+each cell's run bundle under \`cells/<run id>/\` has one, checked the same way.
 
 \`\`\`sh
-PREV=0000000000000000000000000000000000000000000000000000000000000000
 N=0
-[ -f events.jsonl ] || [ "$(jq -r '.kind // "run"' manifest.json)" = period-report ] || { echo "FAIL 5: events.jsonl is missing"; exit 1; }
-[ -f events.jsonl ] && while IFS= read -r LINE; do
-  [ "$(printf '%s' "$LINE" | jq -r '.prev')" = "$PREV" ] || { echo "FAIL 5: events.jsonl line $((N + 1)) does not carry the hash of the line before it"; exit 1; }
-  [ "$(printf '%s' "$LINE" | jq -r '.i')" = "$N" ] || { echo "FAIL 5: events.jsonl line $((N + 1)) is numbered $(printf '%s' "$LINE" | jq -r '.i')"; exit 1; }
-  PREV=$(printf '%s' "$LINE" | sha256sum | cut -d' ' -f1)
-  N=$((N + 1))
-done < events.jsonl
+[ -f events.jsonl ] || [ "$(jq -r '.kind // "run"' manifest.json)" != run ] || { echo "FAIL 5: events.jsonl is missing"; exit 1; }
+for CHAIN in events.jsonl cells/*/events.jsonl; do
+  [ -f "$CHAIN" ] || continue
+  PREV=0000000000000000000000000000000000000000000000000000000000000000
+  I=0
+  while IFS= read -r LINE; do
+    [ "$(printf '%s' "$LINE" | jq -r '.prev')" = "$PREV" ] || { echo "FAIL 5: $CHAIN line $((I + 1)) does not carry the hash of the line before it"; exit 1; }
+    [ "$(printf '%s' "$LINE" | jq -r '.i')" = "$I" ] || { echo "FAIL 5: $CHAIN line $((I + 1)) is numbered $(printf '%s' "$LINE" | jq -r '.i')"; exit 1; }
+    PREV=$(printf '%s' "$LINE" | sha256sum | cut -d' ' -f1)
+    I=$((I + 1))
+  done < "$CHAIN"
+  N=$((N + I))
+done
 \`\`\`
 
 ## 6. Done

@@ -60,7 +60,7 @@ export type {SignatureCheck, SignatureState} from '../model/evidence.js'
 export interface VerifyReport {
   source: string
   /** A run's bundle, or a sealed period report (report --period --out DIR --key). */
-  kind: 'run' | 'period-report'
+  kind: 'run' | 'period-report' | 'sweep'
   ok: boolean
   run_id: string | null
   drill: string | null
@@ -119,7 +119,7 @@ export function verifyBundle(bundle: OpenedBundle, opts: VerifyOptions = {}): Ve
     report.run_id = manifest.run_id
     report.drill = manifest.drill
     report.verdict = manifest.verdict
-    report.kind = manifest.kind === 'period-report' ? 'period-report' : 'run'
+    report.kind = manifest.kind === 'period-report' || manifest.kind === 'sweep' ? manifest.kind : 'run'
     const listed = new Set<string>()
     for (const f of manifest.files) {
       listed.add(f.path)
@@ -139,6 +139,16 @@ export function verifyBundle(bundle: OpenedBundle, opts: VerifyOptions = {}): Ve
     report.chain = verifyChain(events.toString('utf8'))
     for (const b of report.chain.broken) problems.push(`hash chain broken: events.jsonl line ${b.line} ${b.reason}`)
   } else if (!report.files.missing.includes('events.jsonl') && report.kind === 'run') problems.push('missing: events.jsonl')
+  // A sweep holds each cell's run bundle under cells/<run>/: every file is in the sweep's manifest, and each run's events are chained.
+  if (report.kind === 'sweep') {
+    for (const [name, data] of bundle.files) {
+      if (!/^cells\/[^/]+\/events\.jsonl$/.test(name)) continue
+      const chain = verifyChain(data.toString('utf8'))
+      report.chain.events += chain.events
+      for (const b of chain.broken) problems.push(`hash chain broken: ${name} line ${b.line} ${b.reason}`)
+    }
+    report.chain.ok = !problems.some((p) => p.startsWith('hash chain broken'))
+  }
 
   checkSeal(bundle, manifestBytes, manifest, opts, report)
   report.ok = problems.length === 0

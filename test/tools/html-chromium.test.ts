@@ -118,3 +118,23 @@ describe('the HTML report in a real headless Chromium', () => {
     expect(text).toContain('RTO 7.49 s ± 100 ms')
   }, 60_000)
 })
+
+describe('the sweep heat map in a real headless Chromium', () => {
+  it('loads with no request but its own file; one cell per fault and probe, coloured by the heat map, the SPOF cell outlined', async () => {
+    const {sweepHtml} = await import('../../src/report/sweep.js')
+    const {SWEEP} = await import('../support/sweep.js')
+    const file = path.join(tmp, 'sweep.html')
+    writeFileSync(file, sweepHtml(SWEEP))
+    const requests = await browser.open(file)
+    expect(requests).toEqual([`file://${file}`])
+    const page = await browser.evaluate<{verdict: string; cells: {text: string; bg: string; outline: string}[]}>(`(() => ({
+      verdict: document.getElementById('verdict').textContent,
+      cells: [...document.querySelectorAll('td.cell')].map((td) => ({text: td.textContent, bg: getComputedStyle(td).backgroundColor, outline: getComputedStyle(td).outlineStyle})),
+    }))()`)
+    expect(page.verdict).toBe('1 SPOF')
+    expect(page.cells).toHaveLength(6)
+    expect(page.cells[0]).toMatchObject({bg: 'rgb(139, 26, 26)', outline: 'solid'})
+    expect(page.cells[0]!.text).toContain('single point of failure')
+    expect(page.cells[2]).toMatchObject({bg: 'rgb(46, 158, 79)', outline: 'none'})
+  })
+})

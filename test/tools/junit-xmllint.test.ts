@@ -53,3 +53,13 @@ describe('JUnit XML', () => {
     expect(validate(renderJunit([report(r)])).ok).toBe(true)
   })
 })
+
+describe('the JUnit XML of a sweep (one testcase per cell)', () => {
+  it('validates against the same schema: a failing SPOF cell, a skipped entry-point cell, passing cells', async () => {
+    const {sweepJunit} = await import('../../src/report/sweep.js')
+    const {SWEEP} = await import('../support/sweep.js')
+    const v = validate(sweepJunit(SWEEP))
+    expect(v.output).toMatch(/validates/)
+    expect(v.ok).toBe(true)
+  })
+})

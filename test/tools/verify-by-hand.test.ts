@@ -87,7 +87,7 @@ describe('VERIFY.md: checking a bundle with standard tools only', () => {
     expect(r.all).toContain('events.jsonl: FAILED')
     // The chain block on its own (the setup block, then block 5), as a rewritten manifest would leave it to.
     const blocks = [...VERIFY_DOC.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!)
-    const chain = blocks.find((b) => b.includes('done < events.jsonl'))!
+    const chain = blocks.find((b) => b.includes('FAIL 5:'))!
     const c = await execa('sh', ['-c', blocks[0]! + chain], {cwd: dir, reject: false, all: true, env: {PUB: pub}})
     expect(c.exitCode).not.toBe(0)
     expect(c.all).toContain('FAIL 5: events.jsonl line 4 does not carry the hash of the line before it')

@@ -56,7 +56,13 @@ Exit codes:
     }
     process.exitCode = report.ok ? 0 : 1
     const head = `${report.source}: ${report.ok ? 'INTACT' : 'NOT INTACT'}`
-    const lines = [head, report.kind === 'period-report' ? `  period report ${report.drill?.replace(/^period /, '') ?? '?'} (${report.run_id ?? '?'})` : `  run ${report.run_id ?? '?'}, drill ${report.drill ?? '?'}, verdict ${report.verdict ?? '?'}`]
+    const what =
+      report.kind === 'period-report'
+        ? `  period report ${report.drill?.replace(/^period /, '') ?? '?'} (${report.run_id ?? '?'})`
+        : report.kind === 'sweep'
+          ? `  ${report.drill ?? 'sweep'} (${report.run_id ?? '?'}), verdict ${report.verdict ?? '?'}; each cell's run bundle under cells/`
+          : `  run ${report.run_id ?? '?'}, drill ${report.drill ?? '?'}, verdict ${report.verdict ?? '?'}`
+    const lines = [head, what]
     lines.push(`  ${report.files.checked} files checked against the manifest; ${report.kind === 'period-report' && report.chain.events === 0 ? 'no event chain (a period report)' : `${report.chain.events} events, hash chain ${report.chain.ok ? 'unbroken' : 'BROKEN'}`}`)
     const state = report.signature.state === 'valid' ? 'valid' : report.signature.state.toUpperCase()
     const detail = report.signature.detail.replace(new RegExp(`^${state}: `), '')
