@@ -40,7 +40,7 @@ try {
     cli(['down', '--project', project], {env})
     let out
     try {
-      out = JSON.parse(String(r.stdout).trim().split('\n').at(-1))
+      out = JSON.parse(String(r.stdout))
     } catch {
       throw new Error(`sweep of ${t.name} printed no JSON (exit ${r.status}): ${String(r.stderr).slice(-2000)}`)
     }
