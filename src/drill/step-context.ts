@@ -31,7 +31,7 @@ export interface StepContext {
   signal?: AbortSignal
   /**
    * The disruption the drill measures from: `at` is set by the first fault (or disruptive runbook), just
-   * before its engine call; `settled` when that call returned (the runbook finished): from then on the
+   * before its engine call; `settled` when that call returned (the runbook or manual step finished): from then on the
    * disruption is fully in place. A partition of six containers took 1.35 s to put in place under load.
    */
   anchor: {at?: number; settled?: number}

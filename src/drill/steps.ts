@@ -47,8 +47,12 @@ export async function runStep(step: Step, index: number, ctx: StepContext, updat
       if (anchors) ctx.anchor.settled ??= ctx.clock.now()
       return 'done'
     }
-    case 'manual':
-      return manual(step, index, ctx, update)
+    case 'manual': {
+      const anchors = step.disruptive && ctx.anchor.at === undefined
+      const status = await manual(step, index, ctx, update)
+      if (anchors) ctx.anchor.settled ??= ctx.clock.now()
+      return status
+    }
     case 'assert': {
       ctx.asserts.push(await checkAssert(step, ctx))
       return 'done'
