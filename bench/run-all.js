@@ -13,7 +13,7 @@ import {load, machine, parseArgs, RESULTS_DIR, ROOT, writeResults} from './lib/c
 
 const opts = parseArgs()
 const onlyAt = opts.rest.indexOf('--only')
-const ALL = ['startup', 'rto-accuracy', 'rpo-accuracy', 'probe-accuracy', 'compose-vs-up', 'runner-cost', 'scale', 'idle-cost', 'suite']
+const ALL = ['startup', 'rto-accuracy', 'rpo-accuracy', 'rpo-accuracy-mysql-redis', 'probe-accuracy', 'compose-vs-up', 'runner-cost', 'scale', 'idle-cost', 'suite']
 const chosen = onlyAt >= 0 ? opts.rest[onlyAt + 1].split(',') : ALL
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fdbench-all-'))
 const results = {}
@@ -51,6 +51,7 @@ const combined = {
   load_after: load(),
   rto_accuracy: results['rto-accuracy']?.rto_accuracy ?? null,
   rpo_accuracy: results['rpo-accuracy']?.rpo_accuracy ?? null,
+  rpo_accuracy_mysql_redis: results['rpo-accuracy-mysql-redis']?.rpo_accuracy ?? null,
   compose_ratio: results['compose-vs-up']?.compose_ratio ?? null,
   startup_ratio: results.startup?.startup_ratio ?? null,
   suite_wall_s: results.suite?.suite_wall_s ?? null,

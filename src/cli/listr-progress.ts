@@ -23,6 +23,7 @@ export function listrProgress(mode: ProgressMode): Progress {
       // A phase that fails shows `✖ <title>` and hands its error on unchanged: whoever catches it reports it
       // once (the command's error, a run's timeline), instead of listr printing the message here as well.
       let failure: {error: unknown} | undefined
+      const plainLines = () => mode === 'plain' || list.rendererSelection === 'SECONDARY'
       const list = new Listr(
         [
           {
@@ -41,7 +42,9 @@ export function listrProgress(mode: ProgressMode): Progress {
                 })
               } catch (error) {
                 failure = {error}
-                throw new Error(title)
+                // The simple renderer writes `✖ <title> [FAILED: <message>]`, and nothing for an empty
+                // message: plain mode marks the phase itself below; the live renderer shows the message alone.
+                throw new Error(plainLines() ? '' : title)
               }
             },
           },
@@ -49,6 +52,10 @@ export function listrProgress(mode: ProgressMode): Progress {
         {
           renderer: mode === 'silent' ? 'silent' : mode === 'plain' ? 'simple' : 'default',
           rendererOptions: {logger, timer: PRESET_TIMER, ...(mode === 'live' ? {outputBar: 1, persistentOutput: false} : {})},
+          // listr2 falls back to plain lines when stdout is no terminal (`firedrill run … > result.txt`):
+          // those go to stderr too, never into the result.
+          fallbackRenderer: 'simple',
+          fallbackRendererOptions: {logger, timer: PRESET_TIMER},
           exitOnError: true,
           registerSignalListeners: false,
           collectErrors: false,
@@ -57,6 +64,7 @@ export function listrProgress(mode: ProgressMode): Progress {
       try {
         await list.run()
       } catch (error) {
+        if (failure && plainLines()) logger.log('FAILED', title)
         throw failure ? failure.error : error
       }
       return value as Awaited<ReturnType<typeof fn>>

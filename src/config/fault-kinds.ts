@@ -60,8 +60,17 @@ export function faultStepSchema(): z.ZodType<FaultSpec, unknown> {
   const registered = faultKindSchemas()
   if (registered.length === 0) throw new Error('no fault kind is registered: import src/faults/schemas.js before loading drills')
   const names = registered.map((k) => k.kind)
-  const fields: z.ZodRawShape = {}
-  for (const k of registered) Object.assign(fields, k.fields)
+  // A field's default is the kind's own: in the flat shape every field is optional (its default kept for
+  // the JSON schema only), so a field another kind takes can be told apart from one this step was given
+  // and refused there, and the defaults of the step's own kind are filled in once it is checked.
+  const fields: Record<string, z.ZodType> = {}
+  for (const k of registered) {
+    for (const [field, schema] of Object.entries(k.fields ?? {})) {
+      fields[field] = schema instanceof z.ZodDefault ? (schema.unwrap() as z.ZodType).optional().meta({default: schema.def.defaultValue}) : (schema as z.ZodType)
+    }
+  }
+  const onlyOf = new Set(registered.flatMap((k) => k.only?.fields ?? []))
+  const takenBy = (field: string) => registered.filter((k) => k.fields && field in k.fields).map((k) => k.kind)
   const flat = z.strictObject({
     fault: z.enum(names as [FaultKind, ...FaultKind[]], {error: `unknown fault kind; known kinds: ${names.join(', ')}`}),
     /** Names the fault for a later `heal` step. Default: the fault kind and its step number. */
@@ -92,6 +101,10 @@ export function faultStepSchema(): z.ZodType<FaultSpec, unknown> {
       const own = kinds.get(step.fault)
       if (!own) return
       misplaced(step, ctx, false)
+      for (const field of Object.keys(fields)) {
+        if (step[field as keyof FaultFields] === undefined || onlyOf.has(field as keyof FaultFields) || (own.fields && field in own.fields)) continue
+        ctx.addIssue({code: 'custom', path: [field], message: `${field} does not apply to ${step.fault}; it is a field of ${takenBy(field).join(', ')}`})
+      }
       if (!step.revert && own.leaveable !== true) ctx.addIssue({code: 'custom', path: ['revert'], message: `revert: false has no meaning for ${step.fault}: ${own.leaveable}`})
       if (own.target === 'required' && step.target === undefined) {
         ctx.addIssue({code: 'custom', path: ['target'], message: `${step.fault} needs a target, e.g. target: {service: postgres, role: leader}`})
@@ -102,8 +115,11 @@ export function faultStepSchema(): z.ZodType<FaultSpec, unknown> {
       misplaced(step, ctx, true)
     })
     .transform((raw, ctx): FaultSpec => {
-      const step = raw as FaultFields
-      const spec = kinds.get(step.fault)?.narrow(step)
+      const given = raw as FaultFields
+      const own = kinds.get(given.fault)
+      const defaults = Object.entries(own?.fields ?? {}).filter(([field, schema]) => given[field as keyof FaultFields] === undefined && schema instanceof z.ZodDefault)
+      const step = {...given, ...Object.fromEntries(defaults.map(([field, schema]) => [field, (schema as z.ZodType).parse(undefined)]))} as FaultFields
+      const spec = own?.narrow(step)
       if (spec) return spec
       ctx.addIssue({code: 'custom', message: `${step.fault}: the step lacks what its kind needs`})
       return z.NEVER

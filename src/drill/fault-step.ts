@@ -36,7 +36,8 @@ export async function injectFault(step: FaultStep, index: number, ctx: StepConte
     throw error
   }
   if (seq !== undefined) ctx.journal?.mark(seq, 'injected')
-  ctx.timeline.record('fault-done', `${fault.description}: engine call returned${injected.detail ? `; ${injected.detail}` : ''}`)
+  const done = ctx.timeline.record('fault-done', `${fault.description}: engine call returned${injected.detail ? `; ${injected.detail}` : ''}`)
+  if (ctx.anchor.at === at) ctx.anchor.settled ??= done
   // revert: false (validation allows it only where it means something): the fault stays as it made it,
   // on purpose, for the drill's own steps (a runbook rebuilding the old primary as a standby). Said on
   // the timeline and in the result; no revert is pushed and the journal holds nothing for cleanup.

@@ -249,6 +249,8 @@ async function start(run: Run): Promise<void> {
   }
 }
 
+class NotMet extends Error {}
+
 /** Every step in order, each on the timeline and in its record; a wait not met in time skips the rest. */
 async function runSteps(run: Run, position: {during: string}): Promise<void> {
   const {drill} = run.loaded
@@ -276,19 +278,25 @@ async function runSteps(run: Run, position: {during: string}): Promise<void> {
             const show = () => update(news ? `${news} · ${live()}` : live())
             const ticker = setInterval(show, 500)
             try {
-              return await runStep(step, index, stepContext, (message) => {
+              const status = await runStep(step, index, stepContext, (message) => {
                 news = message
                 show()
               })
+              // A wait not met in time is a failed phase on the progress (✖), not a done one.
+              if (status === 'timed-out') throw new NotMet()
+              return status
             } finally {
               clearInterval(ticker)
             }
+          }).catch((error: unknown) => {
+            if (error instanceof NotMet) return 'timed-out' as const
+            throw error
           })
     record.status = outcome
     record.duration_ms = Math.round(clock.now() - started)
     if (outcome === 'timed-out') {
       timeline.record('wait-timeout', `${title}: not met in time; remaining steps skipped`)
-      progress.log(`✖ ${title}: not met in time; the remaining steps are skipped and the drill fails`)
+      progress.log(`${step.kind === 'manual' && run.ctx.operator ? '✖ ' : '  '}${title}: not met in time; the remaining steps are skipped and the drill fails`)
       break
     }
   }

@@ -29,8 +29,12 @@ export interface StepContext {
   /** Every probe of the drill: `wait: recovered` waits for all of them. */
   probes?: readonly {name: string; samples: readonly Sample[]; stableSamples: number}[]
   signal?: AbortSignal
-  /** The disruption the drill measures from: set by the first fault (or disruptive runbook). */
-  anchor: {at?: number}
+  /**
+   * The disruption the drill measures from: `at` is set by the first fault (or disruptive runbook), just
+   * before its engine call; `settled` when that call returned (the runbook or manual step finished): from then on the
+   * disruption is fully in place. A partition of six containers took 1.35 s to put in place under load.
+   */
+  anchor: {at?: number; settled?: number}
   asserts: AssertOutcome[]
   revertOutcomes: RevertOutcome[]
   operator?: Operator

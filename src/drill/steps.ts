@@ -41,12 +41,18 @@ export async function runStep(step: Step, index: number, ctx: StepContext, updat
     case 'wait':
       return waitFor(step, ctx, update)
     case 'runbook': {
+      const anchors = step.disruptive && ctx.anchor.at === undefined
       if (step.disruptive) markDisruption(ctx, `runbook "${step.runbook}" (disruptive)`)
       await runbookCommand(step.runbook, step, step.expect_exit, index, ctx)
+      if (anchors) ctx.anchor.settled ??= ctx.clock.now()
       return 'done'
     }
-    case 'manual':
-      return manual(step, index, ctx, update)
+    case 'manual': {
+      const anchors = step.disruptive && ctx.anchor.at === undefined
+      const status = await manual(step, index, ctx, update)
+      if (anchors) ctx.anchor.settled ??= ctx.clock.now()
+      return status
+    }
     case 'assert': {
       ctx.asserts.push(await checkAssert(step, ctx))
       return 'done'

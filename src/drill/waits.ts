@@ -7,8 +7,11 @@ import {pollUntil, type Clock} from '../util/time.js'
 import {runCommand} from './commands.js'
 import type {StepContext, StepStatus} from './step-context.js'
 
-/** A fault that shows no effect for this long counts as recovered once the probe is stable. */
-const NO_IMPACT_GRACE_MS = 2000
+/**
+ * A fault that shows no effect counts as recovered once this long has passed since it was in place and
+ * the probe's stable run began after that (every sample of it started under the fault).
+ */
+export const NO_IMPACT_GRACE_MS = 2000
 
 export async function waitFor(step: WaitStep, ctx: StepContext, update: (message: string) => void): Promise<StepStatus> {
   switch (step.wait) {
@@ -22,8 +25,11 @@ export async function waitFor(step: WaitStep, ctx: StepContext, update: (message
         update(errorMessage(error).split('\n')[0] ?? '')
         return 'timed-out'
       }
-    case 'recovered':
-      return waitRecovered(ctx.probes ?? [{name: 'probe', samples: ctx.samples, stableSamples: ctx.stableSamples}], ctx.anchor.at ?? ctx.clock.now(), step.timeout, ctx.clock, ctx.signal, update)
+    case 'recovered': {
+      const faultAt = ctx.anchor.at ?? ctx.clock.now()
+      const probes = ctx.probes ?? [{name: 'probe', samples: ctx.samples, stableSamples: ctx.stableSamples}]
+      return waitRecovered(probes, faultAt, ctx.anchor.settled ?? faultAt, step.timeout, ctx.clock, ctx.signal, update)
+    }
     case 'role': {
       const found = await pollUntil(
         async () => {
@@ -54,10 +60,18 @@ export async function waitFor(step: WaitStep, ctx: StepContext, update: (message
   }
 }
 
-/** Wait until every probe, after a failure following the disruption, shows a stable run of successes. */
-async function waitRecovered(
+/**
+ * Wait until every probe, after a failure following the disruption, shows a stable run of successes;
+ * or, when none failed, a stable run that began once the disruption was in place (`settledAt`) and at
+ * least NO_IMPACT_GRACE_MS after that. Counting the grace from `faultAt` instead, with the successes of
+ * samples that started before the fault took effect, once declared "no impact" while the first affected
+ * write was still in flight: a partition that took 1.35 s to apply was healed 2.3 s after it began,
+ * before anyone could take over (the wan-degradation test's flake, 2026-12-01).
+ */
+export async function waitRecovered(
   probes: readonly {name: string; samples: readonly Sample[]; stableSamples: number}[],
   faultAt: number,
+  settledAt: number,
   timeoutMs: number,
   clock: Clock,
   signal: AbortSignal | undefined,
@@ -72,7 +86,7 @@ async function waitRecovered(
       const tail = after.slice(-stable)
       const stableNow = tail.length === stable && tail.every((s) => s.outcome === 'ok')
       const head = tail[0]
-      if (stableNow && head && (firstBad ? head.start > firstBad.start : clock.now() - faultAt >= NO_IMPACT_GRACE_MS)) continue
+      if (stableNow && head && (firstBad ? head.start > firstBad.start : head.start >= settledAt && clock.now() - settledAt >= NO_IMPACT_GRACE_MS)) continue
       const what = firstBad ? `waiting for ${stable} successive acknowledged writes` : 'no failure seen yet'
       waiting.push(probes.length > 1 ? `${name}: ${what}` : what)
     }

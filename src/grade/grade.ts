@@ -26,7 +26,9 @@ export function grade(
     const target = objectives.rtoMs
     const base = {objective: 'rto', target_ms: target, target: formatMs(target)}
     if (m.rto_ms === null) {
-      results.push({...base, measured_ms: null, measured: 'never recovered', met: false, reason: 'service never recovered during the drill'})
+      // Why, when the samples say it: the errors that kept it down (measure's not-recovered phase).
+      const why = m.phases.find((p) => p.kind === 'not-recovered')?.cause
+      results.push({...base, measured_ms: null, measured: 'never recovered', met: false, reason: `service never recovered during the drill${why ? `: ${why}` : ''}`})
     } else {
       const met = m.rto_ms <= target
       results.push({

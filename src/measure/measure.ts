@@ -38,6 +38,7 @@ export function measure(input: MeasureInput): Measurements {
     const recovered = findStableRun(after, firstBadIndex, stableSamples)
     rto = recovered ? Math.max(0, recovered.start - faultAt) : null
     if (recovered) phases.push({t: recovered.start, kind: 'recovered', detail: `seq ${recovered.seq} begins ${stableSamples} successive acknowledged writes`})
+    else phases.push(notRecovered(after.slice(firstBadIndex)))
   }
 
   const before = [...samples].reverse().find((s) => isOk(s) && s.end < faultAt)
@@ -72,6 +73,35 @@ export function measure(input: MeasureInput): Measurements {
     resolution_ms: input.intervalMs,
     lost_seqs: lostSeqs,
     phases: phases.sort((a, b) => a.t - b.t),
+  }
+}
+
+/** How many of the causes of failure a not-recovered phase names, and how much of each error it quotes. */
+const CAUSES = 3
+const ERROR_CHARS = 200
+
+/**
+ * Why a probe never recovered, in one line a reader acts on: the last sample that was not ok (what
+ * still failed when the probe stopped) and the errors of every not-ok sample from the first failure
+ * on, by count, most frequent first (`188 × HTTP 503: {"error": "auth unavailable: ..."}`).
+ */
+export function notRecovered(fromFirstFailure: readonly Sample[]): PhaseEvent {
+  const bad = fromFirstFailure.filter((s) => !isOk(s))
+  const last = bad.at(-1)!
+  const said = (s: Sample) => {
+    const error = s.error ?? 'no error recorded'
+    return `${s.outcome}: ${error.length > ERROR_CHARS ? `${error.slice(0, ERROR_CHARS)}…` : error}`
+  }
+  const counts = new Map<string, number>()
+  for (const s of bad) counts.set(said(s), (counts.get(said(s)) ?? 0) + 1)
+  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1])
+  const causes = ranked.slice(0, CAUSES).map(([what, n]) => `${n} × ${what}`)
+  if (ranked.length > CAUSES) causes.push(`${ranked.slice(CAUSES).reduce((n, [, k]) => n + k, 0)} × other errors`)
+  return {
+    t: last.start,
+    kind: 'not-recovered',
+    cause: `${ranked[0]![1]} of ${fromFirstFailure.length} samples from the first failure on: ${ranked[0]![0]}`,
+    detail: `still failing when the probe stopped (last at seq ${last.seq}, ${said(last)}); ${bad.length} of ${fromFirstFailure.length} samples from the first failure on were not ok: ${causes.join('; ')}`,
   }
 }
 

@@ -22,8 +22,11 @@ export interface Measurements {
 }
 export interface PhaseEvent {
   t: number
-  kind: 'first-failure' | 'leader-change' | 'first-ack' | 'recovered'
+  /** not-recovered: still failing when the probe stopped, at the last sample that was not ok; its detail says why (the errors, by count). */
+  kind: 'first-failure' | 'leader-change' | 'first-ack' | 'recovered' | 'not-recovered'
   detail: string
+  /** not-recovered: its most frequent error with its count, short enough for a verdict's reason. */
+  cause?: string
 }
 export interface SplitBrain {
   /** Periods (one probe interval each) in which two or more nodes acknowledged writes. */

@@ -10,6 +10,7 @@ export type EventKind =
   | 'leader-change'
   | 'first-ack'
   | 'recovered'
+  | 'not-recovered'
   | 'wait-timeout'
   | 'probe-stop'
   | 'read-back'

@@ -132,6 +132,7 @@ const MARKER_KINDS: Record<string, string> = {
   'first-failure': 'phase',
   'leader-change': 'phase',
   recovered: 'phase',
+  'not-recovered': 'fault',
   'split-brain': 'fault',
   'wait-timeout': 'fault',
   revert: 'revert',

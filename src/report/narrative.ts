@@ -32,7 +32,8 @@ export function narrative(r: DrillResult): string[] {
   if (change) lines.push(`The service moved: ${change.detail}, at ${s(change.t_ms)}.`)
   const completed = !r.status || r.status === 'completed'
   if (m.rto_ms === null) {
-    if (completed) lines.push('Service never recovered before the probe stopped.')
+    const stuck = r.timeline.find((e) => e.kind === 'not-recovered')
+    if (completed) lines.push(`Service never recovered before the probe stopped${stuck ? `: ${stuck.detail}` : ''}.`)
   } else if (at('recovered') && anchor !== undefined) lines.push(`Service was back ${formatMs(m.rto_ms)} ± ${formatMs(m.resolution_ms)} after the fault (RTO), at ${s(anchor + m.rto_ms)}.`)
   if (m.lost_writes === null) lines.push(completed ? 'The data could not be read back afterwards, so whether writes were lost is unknown.' : 'Lost writes were not counted: the run did not complete.')
   else if (m.lost_writes === 0) lines.push(`Every one of the ${m.acked_writes} acknowledged writes was found when the data was read back: nothing acknowledged was lost (RPO 0).`)

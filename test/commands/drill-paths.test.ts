@@ -82,6 +82,27 @@ describe('every command that takes drill files treats drills/ (with its policy.y
     expect(r.exitCode).toBe(3)
   })
 
+  it('drills/messenger/ (another topology\'s drills) is read on its own: drills/ does not include it; listed, planned and validated by its own path', async () => {
+    const MESSENGER = ['messenger-gasan-isolation', 'messenger-pangyo-power-cut', 'messenger-redis-master-kill']
+    const list = await firedrill(['drills', 'list', 'drills/messenger/', '--json'], {env: env()})
+    expect(list.exitCode, list.stderr).toBe(0)
+    expect(JSON.parse(list.stdout).problems).toEqual([])
+    expect(JSON.parse(list.stdout).drills.map((d: {name: string}) => d.name).sort()).toEqual(MESSENGER)
+    const plan = await firedrill(['plan', 'drills/', 'drills/messenger/', '--now', '2026-12-01', '--json'], {env: env()})
+    expect(plan.exitCode, plan.stderr).toBe(0)
+    expect(JSON.parse(plan.stdout).drills.map((d: {drill: string}) => d.drill).sort()).toEqual([...SHIPPED, ...MESSENGER].sort())
+    const validate = await firedrill(['validate', 'drills/messenger/', '--json'], {env: env()})
+    expect(validate.exitCode, validate.stdout).toBe(0)
+    expect(JSON.parse(validate.stdout).files.map((f: {file: string; kind: string; valid: boolean}) => [path.basename(f.file), f.kind, f.valid])).toEqual([
+      ['gasan-isolation.yaml', 'drill', true],
+      ['pangyo-power-cut.yaml', 'drill', true],
+      ['redis-master-kill.yaml', 'drill', true],
+    ])
+    const run = await firedrill(['run', 'drills/messenger/', '--ci'], {env: env()})
+    noPolicyAsDrill(run.stderr)
+    expect(run.exitCode, run.stderr).toBe(3)
+  })
+
   it('validate drills/ checks every file, the policy as a policy', async () => {
     const r = await firedrill(['validate', 'drills/'], {env: env()})
     expect(r.exitCode).toBe(0)

@@ -43,16 +43,26 @@ describe('firedrill init', () => {
   })
 
   it('every example it offers gives a project whose files all validate (an example with no drill for it is not offered)', async () => {
-    expect(shippedExamples()).toContain('bank-3site')
+    expect(shippedExamples()).toEqual(['bank-3site', 'messenger-3dc'])
     for (const example of shippedExamples()) {
       const d = path.join(tmp.dir, `example-${example}`)
       const w = await firedrill(['init', d, '--example', example], {env: NO_ENGINE})
       expect(w.exitCode, w.stderr).toBe(0)
-      const v = await firedrill(['validate', path.join(d, 'topology'), path.join(d, 'drills'), '--ci'], {env: NO_ENGINE})
+      const v = await firedrill(['validate', path.join(d, 'topology'), path.join(d, 'drills'), '--ci', '--json'], {env: NO_ENGINE})
       expect(v.exitCode, `${example}: ${v.stdout}${v.stderr}`).toBe(0)
+      const files = JSON.parse(v.stdout).files.map((f: {file: string; kind: string; valid: boolean}) => [path.relative(d, f.file), f.kind, f.valid])
+      if (example === 'messenger-3dc') {
+        // The messenger's Redis master kill, pointed at the project's topology (the redundant variant comes along), validates against it.
+        expect(files).toEqual([
+          ['topology/topology-redundant.yaml', 'topology', true],
+          ['topology/topology.yaml', 'topology', true],
+          ['drills/policy.yaml', 'policy', true],
+          ['drills/redis-master-kill.yaml', 'drill', true],
+        ])
+        expect(readFileSync(path.join(d, 'drills/redis-master-kill.yaml'), 'utf8')).toMatch(/^topology: \.\.\/topology\/topology\.yaml$/m)
+        expect(readFileSync(path.join(d, 'topology/topology.yaml'), 'utf8')).toMatch(/^name: example-messenger-3dc$/m)
+      }
     }
-    const unfit = await firedrill(['init', path.join(tmp.dir, 'unfit'), '--example', 'messenger-3dc'], {env: NO_ENGINE})
-    expect(unfit.exitCode).toBe(2)
   })
 
   it('the GitHub Actions workflow parses, runs nightly and on demand, and uploads JUnit, the HTML report and the evidence even when a drill fails', () => {
@@ -92,5 +102,91 @@ describe('firedrill init', () => {
     const bad = await firedrill(['init', path.join(tmp.dir, 'other'), '--example', 'nope'], {env: NO_ENGINE})
     expect(bad.exitCode).toBe(2)
     expect(existsSync(path.join(tmp.dir, 'other'))).toBe(false)
+  })
+})
+
+describe('firedrill init --from-compose', () => {
+  const validate = async (d: string) => {
+    const r = await firedrill(['validate', path.join(d, 'topology'), path.join(d, 'drills'), '--ci', '--json'], {env: NO_ENGINE})
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0)
+    return JSON.parse(r.stdout).files.map((f: {file: string; kind: string; valid: boolean}) => [path.relative(d, f.file), f.kind, f.valid])
+  }
+  const drillOf = (d: string) => parse(readFileSync(path.join(d, 'drills/kill-primary.yaml'), 'utf8'))
+
+  it('a compose file with a cluster manager (as export compose writes it): the topology imported, a drill that kills the leader with a write probe, policy and CI files; all validate', async () => {
+    const compose = path.join(tmp.dir, 'bank.yml')
+    const exported = await firedrill(['export', 'compose', '--topology', 'fixtures/topologies/bank-3site/topology.yaml', '--out', compose], {env: NO_ENGINE})
+    expect(exported.exitCode, exported.stderr).toBe(0)
+    const d = path.join(tmp.dir, 'ledger-from-compose')
+    const r = await firedrill(['init', d, '--from-compose', compose, '--json'], {env: NO_ENGINE})
+    expect(r.exitCode, r.stderr).toBe(0)
+    const result = JSON.parse(r.stdout)
+    expect(result).toMatchObject({dir: d, name: 'ledger-from-compose', example: null, from_compose: compose})
+    expect(result.files).toEqual(['.github/workflows/firedrill.yml', '.gitlab-ci.yml', 'drills/kill-primary.yaml', 'drills/policy.yaml', 'topology/topology.yaml'])
+    expect(await validate(d)).toEqual([
+      ['topology/topology.yaml', 'topology', true],
+      ['drills/kill-primary.yaml', 'drill', true],
+      ['drills/policy.yaml', 'policy', true],
+    ])
+    const drill = drillOf(d)
+    expect(drill.steps[1]).toMatchObject({fault: 'kill', target: {service: 'postgres', role: 'leader'}})
+    expect(drill.probe).toMatchObject({kind: 'postgres-write', service: 'postgres', password: 'firedrill'})
+    expect(drill.objectives).toEqual({rto: '60s', rpo: '0s'})
+    // The same CI files as a project from an example.
+    for (const f of ['.github/workflows/firedrill.yml', '.gitlab-ci.yml']) expect(readFileSync(path.join(d, f), 'utf8')).toBe(readFileSync(path.join(dir, f), 'utf8'))
+  })
+
+  it('a plain compose file with a database and its replica: the primary site\'s instance is killed, the password comes from --env, and the user is told nothing promotes without a manager', async () => {
+    const compose = tmp.write(
+      'shop.yml',
+      `services:
+  db:
+    image: postgres:16
+    environment:
+      POSTGRES_PASSWORD: \${DB_PASSWORD}
+  db-replica:
+    image: postgres:16
+    environment:
+      POSTGRES_PASSWORD: \${DB_PASSWORD}
+  web:
+    image: nginx:1.27
+    ports: ['127.0.0.1:8080:80']
+`,
+    )
+    const d = path.join(tmp.dir, 'shop')
+    const r = await firedrill(['init', d, '--from-compose', compose, '--site', 'db=dc1', '--site', 'db-replica=dc2', '--site', 'web=dc1', '--env', 'DB_PASSWORD=pw1'], {env: NO_ENGINE})
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/db has no cluster manager in the compose file/)
+    expect((await validate(d)).every((f: [string, string, boolean]) => f[2])).toBe(true)
+    const drill = drillOf(d)
+    expect(drill.steps[1]).toMatchObject({fault: 'kill', target: {service: 'db', site: 'dc1'}})
+    expect(drill.probe).toMatchObject({kind: 'postgres-write', service: 'db', password: 'pw1'})
+    expect(readFileSync(path.join(d, 'drills/kill-primary.yaml'), 'utf8')).toMatch(/^# db has no cluster manager/m)
+  })
+
+  it('no primary/standby structure: the drill kills the service and starts it again (it says so), probing its published port; all validate', async () => {
+    const compose = tmp.write('single.yml', `services:\n  api:\n    image: nginx:1.27\n    ports: ['127.0.0.1:8080:80']\n    x-firedrill: {site: east}\n`)
+    const d = path.join(tmp.dir, 'single')
+    const r = await firedrill(['init', d, '--from-compose', compose], {env: NO_ENGINE})
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/No primary\/standby structure found/)
+    expect((await validate(d)).every((f: [string, string, boolean]) => f[2])).toBe(true)
+    const drill = drillOf(d)
+    expect(drill.probe).toMatchObject({kind: 'tcp', service: 'api', port: 80})
+    expect(drill.objectives).toEqual({rto: '60s'})
+    expect(drill.steps.map((s: Record<string, unknown>) => Object.keys(s)[0])).toEqual(['sleep', 'fault', 'sleep', 'heal', 'wait', 'sleep'])
+  })
+
+  it('refuses (exit 2, nothing written): a compose service with no site (file, line, field), --example with it, --site without it', async () => {
+    const compose = tmp.write('nosite.yml', 'services:\n  a:\n    image: busybox:1.36\n')
+    const d = path.join(tmp.dir, 'refused')
+    const r = await firedrill(['init', d, '--from-compose', compose], {env: NO_ENGINE})
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toContain(`${compose}:2:3: services.a: no site for compose service "a"`)
+    const both = await firedrill(['init', d, '--from-compose', compose, '--example', 'bank-3site'], {env: NO_ENGINE})
+    expect(both.exitCode).toBe(2)
+    const alone = await firedrill(['init', d, '--site', 'a=east'], {env: NO_ENGINE})
+    expect(alone.exitCode).toBe(2)
+    expect(existsSync(d)).toBe(false)
   })
 })

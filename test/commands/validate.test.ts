@@ -96,6 +96,8 @@ describe('firedrill drills list', () => {
     expect(byName['kill-primary']).toMatchObject({targets: ['kill service=postgres role=leader'], objectives: {rto_ms: 30_000, rpo_ms: 0, tier: null}, frequency: 'quarterly'})
     expect(byName['db-process-crash']).toMatchObject({objectives: {rto_ms: 15_000, rpo_ms: 0, tier: 'critical'}, frequency: 'monthly'})
     expect(byName['site-isolation'].objectives.split_brain).toBe(false)
+    // The messenger's drills are shipped too (drills/messenger/).
+    expect(byName['messenger-pangyo-power-cut']).toMatchObject({targets: ['power-cut site=pangyo'], frequency: 'annual'})
   })
 
   it('says where the shipped drills and topologies are (the package\'s own directories, in an installed copy too)', async () => {

@@ -19,6 +19,7 @@ const LONG = {timeout: 480_000}
 let tmp: ReturnType<typeof tempDir>
 let bin: string
 let work: string
+let installOutput: string
 const project = testProject()
 
 /** A topology of the user's own, not one of firedrill's: three sites named differently, the image already built. */
@@ -79,7 +80,8 @@ beforeAll(async () => {
   tmp = tempDir()
   const packed = execFileSync('npm', ['pack', '--pack-destination', tmp.dir, '--silent'], {cwd: PACKAGE_ROOT, encoding: 'utf8'}).trim().split('\n').at(-1)!
   const prefix = path.join(tmp.dir, 'prefix')
-  await execa('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', path.join(tmp.dir, packed)], {timeout: 300_000})
+  const install = await execa('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', path.join(tmp.dir, packed)], {timeout: 300_000, all: true})
+  installOutput = String(install.all)
   bin = path.join(prefix, 'bin', 'firedrill')
   work = path.join(tmp.dir, 'elsewhere')
   mkdirSync(work)
@@ -95,6 +97,30 @@ const installed = (args: string[], env: Record<string, string> = {}) =>
   execa(bin, args, {reject: false, cwd: work, stdin: 'ignore', timeout: LONG.timeout, env: {...SCRATCH, FIREDRILL_HOME: path.join(work, '.firedrill'), ...env}})
 
 describe('installed from the packed tarball, not run from the clone', () => {
+  it('installs quietly: no install-script warnings (dockerode and its ssh2 ship bundled; bundled packages run no install scripts)', () => {
+    expect(installOutput).toMatch(/added \d+ packages/)
+    expect(installOutput).not.toMatch(/warn|install-scripts|ssh2|cpu-features|protobufjs/i)
+  })
+
+  it("keeps dockerode's ssh:// transport: the installed copy opens an SSH session (ssh2, pure JavaScript)", async () => {
+    // A loopback listener stands in for an engine's sshd: what arrives first is the client's SSH banner.
+    const {createServer} = await import('node:net')
+    const server = createServer()
+    const banner = new Promise<string>((resolve) => server.on('connection', (s) => s.once('data', (d) => (resolve(String(d)), s.destroy()))))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const {port} = server.address() as {port: number}
+    const dir = path.join(tmp.dir, 'prefix', 'lib', 'node_modules', 'firedrill')
+    const ping = `new (require('dockerode'))({protocol: 'ssh', host: '127.0.0.1', port: ${port}, username: 'firedrill', sshOptions: {readyTimeout: 5000}}).ping().catch(() => {})`
+    const child = execa('node', ['-e', ping], {cwd: dir, reject: false, timeout: 20_000})
+    try {
+      expect(await banner).toMatch(/^SSH-2\.0-ssh2js/)
+    } finally {
+      child.kill()
+      server.close()
+      await child
+    }
+  })
+
   it('knows where its shipped drills are: inside the installed package', async () => {
     const r = await installed(['drills', 'list', '--json'])
     expect(r.exitCode).toBe(0)

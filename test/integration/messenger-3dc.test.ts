@@ -1,4 +1,6 @@
+import {readFileSync} from 'node:fs'
 import net from 'node:net'
+import path from 'node:path'
 import {performance} from 'node:perf_hooks'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -9,6 +11,7 @@ import {LABEL} from '../../src/engine/labels.js'
 import {isolateFault} from '../../src/faults/isolate.js'
 import {bringUp, tearDown, waitHealthy} from '../../src/topology/lifecycle.js'
 import {networkName, type Topology} from '../../src/model/topology.js'
+import {firedrill} from '../support/cli.js'
 import {labelled, NOTHING, testProject} from '../support/docker.js'
 import {fixtureTopologyAs, tempDir} from '../support/files.js'
 
@@ -20,6 +23,10 @@ import {fixtureTopologyAs, tempDir} from '../support/files.js'
  * makes Sentinel promote another and, reconnected with new addresses, the isolated nodes announce them
  * and the old master follows the new one; on topology-redundant.yaml the pangyo cut leaves the API
  * serving. Every fault is reverted and the topology is healthy again.
+ * Then the shipped drills of drills/messenger/, unchanged, as a user runs them (`firedrill run FILE
+ * --topology` on the topology already up): on topology.yaml the Redis master kill and gasan isolation
+ * pass and the pangyo power cut fails on the API's RTO, its table, Markdown, HTML and timeline saying
+ * why (auth unavailable); on topology-redundant.yaml the power cut passes.
  * The figures measured are printed (README.md of the topology quotes them).
  */
 const SESSION = {Authorization: 'Bearer firedrill-demo-session'}
@@ -115,7 +122,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 /** One messenger topology, up for a describe block; its containers found by service and site. */
 function messenger(relative: string, gatewayHostPort: number) {
   const project = testProject()
-  const state = {} as {topology: Topology; port: number}
+  const state = {} as {topology: Topology; port: number; file: string}
   const container = async (service: string, site: string) => {
     const [c] = await engine.listContainers([`${LABEL.project}=${project}`, `${LABEL.service}=${service}`, `${LABEL.site}=${site}`])
     if (!c) throw new Error(`no ${service} on ${site}`)
@@ -143,6 +150,7 @@ function messenger(relative: string, gatewayHostPort: number) {
     const file = tmp.write(`${project}.yaml`, fixtureTopologyAs(relative, project, {[gatewayHostPort]: port}))
     state.topology = loadTopology(file)
     state.port = port
+    state.file = file
     const up = await bringUp(state.topology, engine)
     console.log(`${relative}: up and healthy in ${(up.duration_ms / 1000).toFixed(1)} s`)
   })
@@ -152,6 +160,40 @@ function messenger(relative: string, gatewayHostPort: number) {
   })
   return {project, state, container, redisCli, masterPerSentinel, wanAddress, masters, siteContainers}
 }
+
+const SHIPPED = (name: string) => path.join('drills', 'messenger', `${name}.yaml`)
+
+interface RunJson {
+  drill: string
+  verdict: string
+  status: string
+  results: {objective: string; met: boolean; measured: string; reason: string}[]
+  probes: {name: string; verdict: string; measurements: {rto_ms: number | null; rpo_ms: number | null; lost_writes: number | null}}[]
+  reverts: {ok: boolean}[]
+  timeline: {kind: string; detail: string}[]
+  evidence: {dir: string}
+}
+
+/** The shipped messenger drills, unchanged, run as a user runs them against a topology already up (left up): one JSON object per drill. */
+async function runShipped(names: string[], topologyFile: string, home: string): Promise<{exitCode: number | undefined; results: RunJson[]; table: string}> {
+  const r = await firedrill(['run', ...names.map(SHIPPED), '--topology', topologyFile, '--ci', '--reporter', 'json,table,markdown,html'], {timeout: 900_000, env: {FIREDRILL_HOME: home}})
+  let results: RunJson[]
+  try {
+    results = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunJson)
+  } catch {
+    throw new Error(`run printed something that is not one JSON object per line (exit ${r.exitCode}):\n${r.stdout.slice(0, 3000)}\n--- stderr:\n${r.stderr.slice(-4000)}`)
+  }
+  expect(results.map((x) => x.drill), r.stderr.slice(-4000)).toEqual(names.map((n) => `messenger-${n}`))
+  for (const x of results) {
+    expect(x.status, `${x.drill}: ${JSON.stringify(x.results)}`).toBe('completed')
+    expect(x.reverts.every((o) => o.ok), `${x.drill}: ${JSON.stringify(x.reverts)}`).toBe(true)
+    const figures = x.probes.map((p) => `${p.name} ${p.verdict} RTO ${p.measurements.rto_ms} ms, RPO ${p.measurements.rpo_ms} ms, ${p.measurements.lost_writes} lost`).join('; ')
+    console.log(`shipped drill ${x.drill}: ${x.verdict}: ${figures}`)
+  }
+  return {exitCode: r.exitCode, results, table: r.stderr}
+}
+
+const failed = (x: RunJson) => x.results.filter((o) => !o.met).map((o) => o.objective)
 
 /** Cut a site's power as the power-cut fault does: every container of the site killed at once. Returns the revert. */
 async function powerCut(containers: {id: string}[]): Promise<() => Promise<void>> {
@@ -316,42 +358,59 @@ describe('messenger-3dc (auth only in pangyo)', () => {
     const again = await call(port, 'POST', '/messages', {run: 'isolate', seq: 1_000_000})
     expect(again.status, again.body).toBe(201)
   })
+
+  it('the shipped drills, unchanged: the Redis master kill and gasan isolation pass; the pangyo power cut FAILs on the API RTO and every output says why (auth)', async () => {
+    const home = path.join(tmp.dir, 'home-flawed')
+    const started = performance.now()
+    const run = await runShipped(['redis-master-kill', 'gasan-isolation', 'pangyo-power-cut'], m.state.file, home)
+    console.log(`shipped drills on messenger-3dc: ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    const [kill, isolation, cut] = run.results as [RunJson, RunJson, RunJson]
+    expect(run.exitCode).toBe(1)
+    expect({drill: kill.drill, verdict: kill.verdict, failed: failed(kill)}).toEqual({drill: kill.drill, verdict: 'pass', failed: []})
+    expect({drill: isolation.drill, verdict: isolation.verdict, failed: failed(isolation)}).toEqual({drill: isolation.drill, verdict: 'pass', failed: []})
+    // The master kill moved the master to gasan; the isolation drill's first step moved it back to pangyo, losing nothing.
+    expect(isolation.timeline.find((e) => e.kind === 'runbook')?.detail).toMatch(/exit 0/)
+
+    // The power cut: Redis failed over (met), the API never took a write again, because auth runs only in pangyo.
+    expect(cut.verdict).toBe('fail')
+    expect(failed(cut)).toEqual(['api: rto', 'step 5'])
+    const apiRto = cut.results.find((o) => o.objective === 'api: rto')!
+    expect(apiRto.measured).toBe('never recovered')
+    expect(apiRto.reason).toMatch(/^service never recovered during the drill: \d+ of \d+ samples from the first failure on: failed: HTTP 503: .*auth unavailable: http:\/\/auth-pangyo:8081/)
+    expect(cut.results.find((o) => o.objective === 'redis: rto')?.met).toBe(true)
+    expect(cut.probes.find((p) => p.name === 'redis')?.measurements.rto_ms).toBeLessThan(15_000)
+    const stuck = cut.timeline.find((e) => e.kind === 'not-recovered')
+    expect(stuck?.detail).toMatch(/^probe api: still failing when the probe stopped \(last at seq \d+, .*\d+ × failed: HTTP 503: \{"error": "auth unavailable: http:\/\/auth-pangyo:8081/)
+    // The table on stderr, the Markdown and the HTML report of the bundle say it too.
+    expect(run.table).toMatch(/api: RTO[\s\S]*never recovered[\s\S]*auth/)
+    const md = readFileSync(path.join(cut.evidence.dir, 'reports', 'report.md'), 'utf8')
+    expect(md).toMatch(/\| api: rto \| 30\.00 s \| never recovered \| \*\*FAIL\*\* \| service never recovered during the drill: .*auth unavailable/)
+    expect(md).toMatch(/Service never recovered before the probe stopped: probe api: still failing .*auth unavailable/)
+    expect(md).toMatch(/\| not-recovered \| probe api: still failing/)
+    const html = readFileSync(path.join(cut.evidence.dir, 'reports', 'report.html'), 'utf8')
+    expect(html).toMatch(/service never recovered during the drill: [^<]*auth unavailable/)
+    expect(html).toContain('data-kind="not-recovered"')
+    await waitHealthy(m.state.topology, engine, {timeoutMs: 90_000})
+  }, 900_000)
 })
 
 describe('messenger-3dc redundant (auth on every site)', () => {
   const m = messenger('fixtures/topologies/messenger-3dc/topology-redundant.yaml', 18_481)
 
-  it("cut pangyo's power: the gateway moves to gasan's API, which checks sessions with gasan's auth and writes to the promoted gasan; revert heals", async () => {
-    const {port, topology} = m.state
-    const gasan = await m.wanAddress('redis', 'gasan')
+  it("the shipped pangyo power cut, unchanged, passes: the gateway moves to gasan's API, which checks sessions with gasan's auth and writes to the promoted gasan", async () => {
     expect(await m.masters()).toEqual(['pangyo'])
-    const loop = writeLoop(port, 'power-cut')
-    await new Promise((r) => setTimeout(r, 1500))
-    const victims = await m.siteContainers('pangyo')
-    expect(victims.map((c) => c.labels[LABEL.service]).sort()).toEqual(['api', 'auth', 'redis', 'sentinel'])
-    const tFault = performance.now()
-    const revert = await powerCut(victims)
-    try {
-      const promoted = await until('Sentinel names gasan master', async () => ((await m.masterPerSentinel('busan')) === gasan ? performance.now() : undefined), 30_000, 100)
-      const served = await until('writes acknowledged again', async () => recoveredAt(loop.samples, tFault), 30_000)
-      await new Promise((r) => setTimeout(r, 1000))
-      await loop.stop()
-      const promotedS = (promoted - tFault) / 1000
-      const servedS = (served - tFault) / 1000
-      console.log(`power cut pangyo (redundant): Sentinel named gasan after ${promotedS.toFixed(2)} s; writes acknowledged again after ${servedS.toFixed(2)} s`)
-      expect(servedS).toBeLessThan(20)
-      const recovered = loop.samples.filter((s) => s.start >= served)
-      expect(recovered.length).toBeGreaterThan(5)
-      for (const s of recovered) expect({status: s.status, servedBy: s.servedBy}).toEqual({status: 201, servedBy: 'api-gasan'})
-      const stored = new Set<number>(JSON.parse((await call(port, 'GET', '/messages?run=power-cut')).body).seqs)
-      const acked = loop.samples.filter((s) => s.status === 201)
-      expect(recovered.every((s) => stored.has(s.seq))).toBe(true)
-      console.log(`power cut pangyo (redundant): ${acked.length} writes acknowledged, ${acked.filter((s) => !stored.has(s.seq)).length} of them lost`)
-    } finally {
-      await loop.stop()
-      await revert()
-    }
-    await waitHealthy(topology, engine, {timeoutMs: 90_000})
+    const started = performance.now()
+    const run = await runShipped(['pangyo-power-cut'], m.state.file, path.join(tmp.dir, 'home-redundant'))
+    console.log(`shipped pangyo power cut on messenger-3dc-redundant: ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    const [cut] = run.results as [RunJson]
+    expect({verdict: cut.verdict, failed: failed(cut)}, run.table.slice(-3000)).toEqual({verdict: 'pass', failed: []})
+    expect(run.exitCode).toBe(0)
+    const api = cut.probes.find((p) => p.name === 'api')!.measurements
+    // The API is back as soon as Redis is: Sentinel's failover (about 4.3 s), not the gateway's move (about 2 s).
+    expect(api.rto_ms).toBeGreaterThan(2000)
+    expect(api.rto_ms).toBeLessThan(20_000)
+    expect(cut.timeline.some((e) => e.kind === 'not-recovered')).toBe(false)
+    await waitHealthy(m.state.topology, engine, {timeoutMs: 90_000})
     expect(await m.masters()).toEqual(['gasan'])
-  })
+  }, 900_000)
 })

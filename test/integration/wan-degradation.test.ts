@@ -102,6 +102,10 @@ steps:
     groups: [[seoul], [gyeonggi, busan]]
   - wait: recovered
     timeout: 60s
+  - wait: role
+    role: leader
+    site: gyeonggi
+    timeout: 30s
   - heal: [seoul-cut]
   - wait: role
     role: sync_standby
@@ -125,7 +129,7 @@ steps:
     expect(pr.measurements.rto_ms).toBeGreaterThan(0)
     expect(pr.faults[0]).toMatchObject({kind: 'partition', name: 'seoul-cut', mechanism: null})
     expect(pr.faults[0].detail).toMatch(/iptables chain FIREDRILL-[0-9a-f]{6} on INPUT in 6 container\(s\)/)
-    expect(pr.steps.map((s: {status: string}) => s.status)).toEqual(Array(7).fill('done'))
+    expect(pr.steps.map((s: {status: string}) => s.status)).toEqual(Array(8).fill('done'))
     await expectNetworkClean()
 
     const down = await firedrill(['down', '--topology', topology, '--json'], LONG)

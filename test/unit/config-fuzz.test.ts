@@ -74,7 +74,7 @@ const hostileValue = (texts: readonly string[]) =>
     return lines.join('\n')
   })
 
-describe('random and mutated YAML never escapes as an unhandled exception', () => {
+describe('random and mutated YAML never escapes as an unhandled exception', {timeout: 30_000}, () => {
   it('drills and the topology with a value replaced by one the validation rules refuse', () => {
     fc.assert(fc.property(hostileValue(drills), (text) => loadsCleanly((f) => loadDrill(f, {topology: DEFAULT_TOPOLOGY}), text)), {numRuns: 300})
     fc.assert(fc.property(hostileValue([topology]), (text) => loadsCleanly((f) => loadTopology(f), text)), {numRuns: 200})

@@ -108,6 +108,26 @@ describe('disk-full', () => {
   })
 })
 
+describe('a field of another fault kind', () => {
+  const kill = 'target: {service: postgres, role: leader}'
+  it('is refused at its field, naming the kinds that take it, even where it is the default value of those kinds', () => {
+    expect(drillIssues(MINIMAL_DRILL.replace(kill, `${kill}\n    timeout: 5s`))).toEqual([
+      expect.objectContaining({line: 13, field: 'steps[1].timeout', message: 'timeout does not apply to kill; it is a field of stop, restart'}),
+    ])
+    expect(drillIssues(MINIMAL_DRILL.replace('fault: kill', 'fault: pause').replace(kill, `${kill}\n    signal: SIGKILL`))).toEqual([
+      expect.objectContaining({field: 'steps[1].signal', message: 'signal does not apply to pause; it is a field of kill, process-kill'}),
+    ])
+  })
+
+  it("the step's own kind fills in its defaults, and no other kind's", () => {
+    const steps = (text: string) => load(text).drill.steps as unknown as Record<string, unknown>[]
+    expect(steps(MINIMAL_DRILL)[1]).toMatchObject({fault: 'kill', signal: 'SIGKILL'})
+    expect(steps(MINIMAL_DRILL)[1]).not.toHaveProperty('timeout')
+    expect(steps(MINIMAL_DRILL.replace('fault: kill', 'fault: stop'))[1]).toMatchObject({fault: 'stop', timeout: 10_000})
+    expect(steps(MINIMAL_DRILL.replace('fault: kill', 'fault: stop'))[1]).not.toHaveProperty('signal')
+  })
+})
+
 describe('a drill that disrupts nothing', () => {
   it('is a warning, not an error', () => {
     const {warnings} = load(MINIMAL_DRILL.replace(/  - fault: kill\n    target: \{service: postgres, role: leader\}\n/, ''))

@@ -36,7 +36,13 @@ describe('grade', () => {
     const g = grade({rtoMs: 30_000}, {...base, rto_ms: null})
     expect(g.verdict).toBe('fail')
     expect(g.results[0]).toMatchObject({measured_ms: null, met: false})
-    expect(g.results[0]!.reason).toMatch(/never recovered/)
+    expect(g.results[0]!.reason).toBe('service never recovered during the drill')
+  })
+
+  it('a never-recovered RTO says why when the samples do (the not-recovered phase of measure)', () => {
+    const cause = '188 of 191 samples from the first failure on: failed: HTTP 503: {"error": "auth unavailable"}'
+    const g = grade({rtoMs: 30_000}, {...base, rto_ms: null, phases: [{t: 9000, kind: 'not-recovered', detail: 'still failing …', cause}]})
+    expect(g.results[0]!.reason).toBe(`service never recovered during the drill: ${cause}`)
   })
 
   it('an RPO of zero fails on any lost write, even one acknowledged after the fault', () => {

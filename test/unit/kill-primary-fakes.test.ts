@@ -17,6 +17,7 @@ import {fakeEvidenceEngine} from '../support/evidence.js'
 import {FakeClock} from '../support/fake-clock.js'
 import {fakeWriteKind, FakeCluster} from '../support/fake-cluster.js'
 import {tempDir} from '../support/files.js'
+import type {Progress} from '../../src/util/progress.js'
 
 // The shipped kill-primary drill (its objectives and steps as written), run with no Docker, no
 // database and no real time: an engine, a cluster manager and a write probe in memory, on a fake
@@ -43,7 +44,7 @@ function killPrimary(edit: (drill: Record<string, unknown>) => void = () => {}):
 
 async function runWithFakes(
   edit?: (drill: Record<string, unknown>) => void,
-  opts: {restartAsPrimary?: boolean} = {},
+  opts: {restartAsPrimary?: boolean; noFailover?: string[]; progress?: Progress} = {},
 ): Promise<{result: DrillResult; loaded: LoadedDrill; cluster: FakeCluster; tookMs: number}> {
   const started = performance.now()
   const clock = new FakeClock()
@@ -51,9 +52,10 @@ async function runWithFakes(
   // Registered before the drill is loaded: validation knows the kind from then on.
   undo.push(registerProbeKind(fakeWriteKind(() => cluster!)))
   const loaded = killPrimary(edit)
-  cluster = new FakeCluster(loaded.topology, clock, {service: 'postgres', failoverMs: FAILOVER_MS, noFailover: ['busan'], ...opts})
+  const {progress, ...clusterOpts} = opts
+  cluster = new FakeCluster(loaded.topology, clock, {service: 'postgres', failoverMs: FAILOVER_MS, noFailover: ['busan'], ...clusterOpts})
   undo.push(registerRoleReader('patroni', cluster.roleReader()))
-  const result = await runDrill(loaded, {engine: cluster.engine(), engineInfo: {version: '20.10', apiVersion: '1.41', os: 'linux'}, runId: '20261201T090000Z-fa4e01', clock, journalDir: tmp.dir})
+  const result = await runDrill(loaded, {engine: cluster.engine(), engineInfo: {version: '20.10', apiVersion: '1.41', os: 'linux'}, runId: '20261201T090000Z-fa4e01', clock, journalDir: tmp.dir, progress})
   return {result, loaded, cluster, tookMs: performance.now() - started}
 }
 
@@ -114,6 +116,28 @@ describe('kill-primary end to end with fakes and a fake clock', () => {
     expect(result.timeline.some((e) => e.kind === 'split-brain' && e.detail.includes('2 nodes accept writes at the end of the drill'))).toBe(true)
     // The other objectives are graded as usual.
     expect(result.results.filter((r) => r.objective !== 'one writable node at the end').every((r) => r.met)).toBe(true)
+  })
+
+  it('a wait not met in time is a failed step on the progress, never a done one', async () => {
+    const shown: string[] = []
+    const progress: Progress = {
+      phase: async (title, fn) => {
+        try {
+          const value = await fn(() => {})
+          shown.push(`✔ ${title}`)
+          return value
+        } catch (error) {
+          shown.push(`✖ ${title}`)
+          throw error
+        }
+      },
+      log: (message) => shown.push(message),
+    }
+    const {result} = await runWithFakes(undefined, {noFailover: ['seoul', 'gyeonggi', 'busan'], progress})
+    const wait = shown.filter((line) => / wait until recovered/.test(line))
+    expect(wait[0]).toMatch(/^✖ Step 3\/4: wait until recovered/)
+    expect(wait.slice(1)).toEqual([expect.stringMatching(/^ {2}Step 3\/4: .*not met in time; the remaining steps are skipped/)])
+    expect(result.steps[2]!.status).toBe('timed-out')
   })
 
   it('one writable node at the end adds no row', async () => {

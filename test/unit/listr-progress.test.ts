@@ -18,10 +18,36 @@ describe('a failed progress phase', () => {
       vi.restoreAllMocks()
       expect(caught).toBe(boom)
       expect(written).toMatch(/✖ Create 6 containers/)
+      // Plain logs: one line as the phase starts, one as it fails; the title is not repeated as its error.
+      if (mode === 'plain') expect(written.match(/Create 6 containers/g)).toHaveLength(2)
+      expect(written).not.toContain('[FAILED')
       expect(written).not.toContain('the engine said no')
       expect(written).not.toContain('second line of detail')
     })
   }
+
+  it('live, with stdout no terminal (a result redirected to a file): the progress still goes to stderr only', async () => {
+    let out = ''
+    let err = ''
+    vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+      out += String(chunk)
+      return true
+    }) as typeof process.stdout.write)
+    vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+      err += String(chunk)
+      return true
+    }) as typeof process.stderr.write)
+    const tty = process.stdout.isTTY
+    process.stdout.isTTY = false as never
+    try {
+      await listrProgress('live').phase('Start 6 containers', async () => 1)
+    } finally {
+      process.stdout.isTTY = tty
+      vi.restoreAllMocks()
+    }
+    expect(out).toBe('')
+    expect(err).toMatch(/Start 6 containers/)
+  })
 
   it('a phase that succeeds returns its value', async () => {
     vi.spyOn(process.stderr, 'write').mockImplementation((() => true) as typeof process.stderr.write)

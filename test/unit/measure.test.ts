@@ -69,6 +69,26 @@ describe('measure', () => {
     expect(m.impact_ms).toBe(50)
   })
 
+  it('never recovered: a not-recovered phase at the last sample that was not ok says why, errors by count, most frequent first', () => {
+    const samples = timeline('oooxx?xxxxox')
+    const auth = 'HTTP 503: {"error": "auth unavailable: http://auth-pangyo:8081: [Errno -2] Name or service not known"}'
+    for (const s of samples.slice(4)) if (s.outcome === 'failed') s.error = auth
+    samples[3]!.error = 'ECONNRESET before the request was sent'
+    samples[5]!.error = 'no answer within 1000 ms after the request was sent'
+    samples[11]!.error = 'x'.repeat(300)
+    const m = measure({samples, faultAt: 250, readBack: all(samples), stableSamples: 3, intervalMs: 100})
+    expect(m.rto_ms).toBeNull()
+    const stuck = m.phases.find((p) => p.kind === 'not-recovered')!
+    expect(stuck.t).toBe(1100) // seq 12, the last one not ok
+    expect(stuck.cause).toBe(`5 of 9 samples from the first failure on: failed: ${auth}`)
+    expect(stuck.detail).toBe(
+      `still failing when the probe stopped (last at seq 12, failed: ${'x'.repeat(200)}…); 8 of 9 samples from the first failure on were not ok: ` +
+        `5 × failed: ${auth}; 1 × failed: ECONNRESET before the request was sent; 1 × indeterminate: no answer within 1000 ms after the request was sent; 1 × other errors`,
+    )
+    // A probe that recovered has no such phase.
+    expect(measure({samples: timeline('oooxxooo'), faultAt: 250, readBack: all(timeline('oooxxooo')), stableSamples: 3, intervalMs: 100}).phases.map((p) => p.kind)).not.toContain('not-recovered')
+  })
+
   it('flapping recovery: RTO ends at the first run of N successes, not at the first success', () => {
     const samples = timeline('oooxxoxooxooo')
     const m = measure({samples, faultAt: 250, readBack: all(samples), stableSamples: 3, intervalMs: 100})

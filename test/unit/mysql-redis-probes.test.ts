@@ -72,6 +72,10 @@ services:
     expect(issuesOf(() => loadDrill(tmp.write('named.yaml', named), {topology: tmp.write('topology.yaml', topology)}))).toEqual([
       expect.objectContaining({field: 'probes.cache.sentinels.service', line: 4, message: expect.stringMatching(/^service "nosuch" is not in topology fdkinds/)}),
     ])
+    // WAIT runs inside the write the probe's timeout bounds (default 1 s).
+    expect(issuesOf(() => load('  kind: redis-write\n  service: redis\n  timeout: 500ms\n  wait: {replicas: 1, timeout: 800ms}'))).toEqual([
+      expect.objectContaining({field: 'probe.wait.timeout', line: 7, message: "wait.timeout (800 ms) must be shorter than the probe's timeout (500 ms), which bounds the whole write"}),
+    ])
     expect(issuesOf(() => load('  kind: redis-write\n  service: redis\n  sentinels: {service: sentinel, master: "a b"}'))).toEqual([
       expect.objectContaining({field: 'probe.sentinels.master', line: 6}),
     ])

@@ -59,6 +59,19 @@ describe('HTML', () => {
     expect(timelineSvg(r)).toMatch(/class="bracket open".*never recovered/)
   })
 
+  it('a service that never recovered: its not-recovered event is a marker, and the story and the table say why', () => {
+    const r = fixtureResult()
+    const why = 'probe api: still failing when the probe stopped (last at seq 90, failed: HTTP 503: {"error": "auth unavailable"}); 40 of 40 samples from the first failure on were not ok: 40 × failed: HTTP 503: {"error": "auth unavailable"}'
+    r.measurements = {...r.measurements, rto_ms: null}
+    r.timeline = [...r.timeline.filter((e) => e.kind !== 'recovered'), {t_ms: 9000, at: r.started_at, kind: 'not-recovered', detail: why}]
+    r.results = r.results.map((o) => (o.objective === 'rto' ? {...o, measured_ms: null, measured: 'never recovered', met: false, reason: 'service never recovered during the drill: 40 of 40 samples from the first failure on: failed: HTTP 503: {"error": "auth unavailable"}'} : o))
+    expect(timelineSvg(r)).toContain('data-kind="not-recovered"')
+    const md = renderMarkdown(report(r))
+    expect(md).toContain(`- Service never recovered before the probe stopped: ${why}.`)
+    expect(md).toMatch(/\| rto \| [^|]+ \| never recovered \| \*\*FAIL\*\* \| service never recovered during the drill: 40 of 40 samples from the first failure on: failed: HTTP 503: \{"error": "auth unavailable"\} \|/)
+    expect(renderHtml(report(r))).toContain('service never recovered during the drill: 40 of 40 samples from the first failure on: failed: HTTP 503: {&quot;error&quot;: &quot;auth unavailable&quot;}')
+  })
+
   it('says loudly when the bundle failed verification or is unsigned', () => {
     const html = renderHtml(report(fixtureResult(), {integrity: {ok: false, problems: ['missing: logs/x.log']}, signature: {state: 'unsigned', keyid: null, detail: ''}}))
     expect(html).toMatch(/id="integrity-alert"><b>This evidence bundle failed verification\.<\/b> missing: logs\/x\.log/)

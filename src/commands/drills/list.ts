@@ -3,12 +3,12 @@ import {Args} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {loadDrillFiles} from '../../config/drill-files.js'
 import {ExitCode, formatConfigIssue} from '../../errors.js'
-import {DEFAULT_DRILLS_DIR, SHIPPED_TOPOLOGIES_DIR} from '../../paths.js'
+import {DEFAULT_DRILLS_DIR, SHIPPED_TOPOLOGIES_DIR, shippedDrillDirs} from '../../paths.js'
 import {catalogueRows, catalogueTable, type CatalogueRow} from '../../report/catalogue.js'
 
 export default class DrillsList extends BaseCommand<typeof DrillsList> {
   static override summary = 'List drills: name, description, targets, objectives and frequency.'
-  static override description = `Lists the drills in the given files or directories (default: the drills shipped with firedrill),
+  static override description = `Lists the drills in the given files or directories (default: every drill shipped with firedrill, drills/ and drills/messenger/),
 then where the shipped drills and topologies are on this machine (an installed copy keeps them in its package).
 Files that are not valid drills are reported below the table, and the exit code is then 2.`
   static override examples = ['<%= config.bin %> drills list', '<%= config.bin %> drills list ./my-drills --json']
@@ -19,7 +19,7 @@ Files that are not valid drills are reported below the table, and the exit code 
 
   async run(): Promise<{drills: CatalogueRow[]; problems: string[]; shipped_drills: string; shipped_topologies: string}> {
     const {argv} = await this.parse(DrillsList)
-    const paths = (argv as string[]).length > 0 ? (argv as string[]) : [DEFAULT_DRILLS_DIR]
+    const paths = (argv as string[]).length > 0 ? (argv as string[]) : shippedDrillDirs()
     const {drills, issues} = loadDrillFiles(paths)
     const rows = catalogueRows(drills)
     this.log(catalogueTable(rows))

@@ -5,6 +5,7 @@ import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {keyValueFlags as pairs} from '../../cli/key-value-flags.js'
 import {loadTopology} from '../../config/load-topology.js'
 import {YamlSource} from '../../config/yaml-source.js'
 import {ConfigError, EnvironmentError, formatConfigIssue} from '../../errors.js'
@@ -58,17 +59,6 @@ Exit codes:
     }
     return {file: out ?? null, topology: result.topology, warnings: result.warnings}
   }
-}
-
-/** `KEY=VALUE` flags as a record; a malformed one is exit 2. */
-function pairs(values: readonly string[], flag: string, shape: string, file: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const value of values) {
-    const eq = value.indexOf('=')
-    if (eq <= 0) throw new ConfigError([{file, field: flag, message: `"${value}" is not ${shape}`}])
-    out[value.slice(0, eq)] = value.slice(eq + 1)
-  }
-  return out
 }
 
 /**

@@ -32,6 +32,11 @@ export const redisWriteSchema = z.strictObject({
     })
     .optional(),
   ...probeSamplingFields,
+}).superRefine((s, ctx) => {
+  // The probe's timeout bounds the whole write (SET, then WAIT): a WAIT as long as that could never answer in time.
+  if (s.wait && s.wait.timeout >= s.timeout) {
+    ctx.addIssue({code: 'custom', path: ['wait', 'timeout'], message: `wait.timeout (${s.wait.timeout} ms) must be shorter than the probe's timeout (${s.timeout} ms), which bounds the whole write`})
+  }
 })
 export type RedisWriteSpec = z.output<typeof redisWriteSchema>
 
