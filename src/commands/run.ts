@@ -13,7 +13,7 @@ import {requireChromium} from '../report/chromium.js'
 import {onGitHubActions, publishToGitHubActions} from '../report/github.js'
 import {isFileReporter, REPORTERS, type Reporter} from '../report/reporters.js'
 import {RunOutput} from '../report/run-output.js'
-import {evidenceSummary} from '../report/table.js'
+import {evidenceSummary, gradedLine} from '../report/table.js'
 import {redactedProgress} from '../util/progress.js'
 
 export default class Run extends BaseCommand<typeof Run> {
@@ -135,7 +135,11 @@ ${BaseCommand.exitCodeHelp}`
           repeat: this.flags.repeat,
           parallel,
           gradeOn: this.flags['grade-on'],
-          onResult: (result, loaded) => progress.phase(`Write evidence of ${result.drill}`, () => evidence.record(result, loaded, engine)).then(() => undefined),
+          onResult: async (result, loaded) => {
+            await progress.phase(`Write evidence of ${result.drill}`, () => evidence.record(result, loaded, engine))
+            // Each drill's verdict as soon as it is graded (the table waits for the last drill).
+            progress.log(gradedLine(clean.json(result)))
+          },
         }),
       )
     let outcomes: DrillOutcome[]

@@ -63,6 +63,10 @@ describe('run --parallel 2', () => {
     expect(healthy1, r.stderr).toBeGreaterThanOrEqual(0)
     expect(create2, r.stderr).toBeGreaterThan(healthy1)
     expect(lines.some((l) => l.includes('[p2 par-b] Step 2/5: pause service=postgres'))).toBe(true)
+    // Each verdict as soon as it is graded, par-b's (shorter freeze) before par-a's.
+    const graded = (d: string) => lines.findIndex((l) => l.startsWith(`${d}: PASS  RTO`))
+    expect(graded('par-b'), r.stderr).toBeGreaterThanOrEqual(0)
+    expect(graded('par-a')).toBeGreaterThan(graded('par-b'))
     expect(lines.some((l) => l.includes(`Remove topology ${copies[0]}`)) && lines.some((l) => l.includes(`Remove topology ${copies[1]}`))).toBe(true)
     for (const p of [project, ...copies]) expect(await labelled(p)).toEqual(NOTHING)
     console.log(`run --parallel 2 (par-a 8 s freeze, par-b 2 s freeze): ${(wall / 1000).toFixed(1)} s wall`)
