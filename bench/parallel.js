@@ -104,9 +104,9 @@ function gateWatcher(prefix) {
   let addresses = []
   let resolvedAt = 0
   const resolve = () => {
-    const ids = execFileSync('docker', ['ps', '-q', '--filter', `name=fd-${prefix}`, '--filter', 'label=io.firedrill.service=postgres'], {encoding: 'utf8'}).trim().split('\n').filter(Boolean)
+    const ids = execFileSync('docker', ['ps', '-q', '--filter', `name=fd-${prefix}`, '--filter', 'label=io.firedrill.service=postgres'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim().split('\n').filter(Boolean)
     if (ids.length === 0) return []
-    const out = execFileSync('docker', ['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}', ...ids], {encoding: 'utf8'})
+    const out = execFileSync('docker', ['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}', ...ids], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
     return out.trim().split('\n').flatMap((line) => line.split(' ').filter((p) => /-wan=/.test(p)).map((p) => p.split('=')[1])).filter(Boolean)
   }
   const poll = async () => {
