@@ -41,6 +41,12 @@ if (inUse.length > 0) {
 }
 
 const before = load()
+// A safety net, not part of the measurement: should the quickstart fail to rebuild them (a mirror down),
+// the images are loaded back from here before the lock is released.
+const scratchDir = mkdtempSync(path.join(os.tmpdir(), 'parbench-fresh-'))
+const saved = path.join(scratchDir, 'images.tar')
+const toSave = REMOVE.filter(present)
+if (toSave.length > 0) execFileSync('docker', ['save', '-o', saved, ...toSave])
 const removed = []
 const notRemoved = []
 for (const ref of REMOVE) {
@@ -51,7 +57,6 @@ for (const ref of REMOVE) {
 }
 console.log(`removed: ${removed.map((r) => r.ref).join(', ') || 'nothing'}${notRemoved.length ? `; not removed: ${JSON.stringify(notRemoved)}` : ''}`)
 
-const scratchDir = mkdtempSync(path.join(os.tmpdir(), 'parbench-fresh-'))
 const clone = path.join(scratchDir, 'firedrill')
 const head = execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], {encoding: 'utf8'}).trim()
 execFileSync('git', ['clone', '--quiet', '--no-hardlinks', ROOT, clone])
@@ -134,8 +139,8 @@ try {
   // The images are left rebuilt (by the quickstart); say so if not.
   const missing = ['firedrill/bank-node:15', 'firedrill/net-helper:1', 'firedrill/debian-base:bookworm'].filter((ref) => !present(ref))
   if (missing.length > 0) {
-    console.error(`not rebuilt by the quickstart: ${missing.join(', ')}; running scripts/setup.sh before the lock is released`)
-    spawnSync('bash', ['-c', '. scripts/setup.sh'], {cwd: ROOT, stdio: 'inherit'})
+    console.error(`not rebuilt by the quickstart: ${missing.join(', ')}; loading the saved images back before the lock is released`)
+    spawnSync('docker', ['load', '-i', saved], {stdio: 'inherit'})
   }
   if (result) result.images_missing_after = missing
   spawnSync(process.execPath, [path.join(clone, 'bin', 'run.js'), 'down', '--topology', path.join(clone, 'fixtures/topologies/bank-3site/topology.yaml')], {stdio: 'ignore'})
