@@ -12,7 +12,7 @@ import {ensureNetHelperImage} from '../faults/net-helper.js'
 import {loadTopology} from '../config/load-topology.js'
 import {copyProjectName, type Topology} from '../model/topology.js'
 import {copyProblems, withCopySubnets} from '../topology/copies.js'
-import {bringUp, removeLeftCopy, tearDown} from '../topology/lifecycle.js'
+import {bringUp, removeCopy, tearDown} from '../topology/lifecycle.js'
 import {interruptible} from '../util/interrupt.js'
 import {inSlots, oneAtATime} from '../util/pool.js'
 import {prefixedProgress, type Progress, silentProgress} from '../util/progress.js'
@@ -164,7 +164,7 @@ export async function runParallel(drills: readonly LoadedDrill[], opts: SessionO
   const slots = Math.min(opts.parallel, drills.length)
   return interruptible(async (signal) => {
     const copies = new Map<string, Topology>()
-    const made: string[] = []
+    const made: Topology[] = []
     const bringUps = oneAtATime()
     // Evidence is written one run at a time (its files, the history store), in the order runs end.
     const records = oneAtATime()
@@ -182,9 +182,9 @@ export async function runParallel(drills: readonly LoadedDrill[], opts: SessionO
           copy = await bringUps(async () => {
             signal.throwIfAborted()
             const fresh = loadTopology(loaded.topology.file, {copy: slot})
-            made.push(fresh.project)
+            made.push(fresh)
             // Left by a run that was killed outright: its lock is ours now and its journal is clean (checked when locked).
-            const left = await removeLeftCopy(fresh, engine)
+            const left = await removeCopy(fresh, engine)
             if (left.containers + left.networks + left.volumes > 0) {
               shown.log(`removed what a killed run left of copy ${fresh.project}: ${left.containers} containers, ${left.networks} networks, ${left.volumes} volumes`)
             }
@@ -223,8 +223,8 @@ export async function runParallel(drills: readonly LoadedDrill[], opts: SessionO
       throw error
     } finally {
       // Copies exist for this run only: removed whatever happened (--keep is refused with --parallel).
-      const results = await Promise.allSettled(made.map((project) => tearDown(project, engine, progress)))
-      const notRemoved = results.flatMap((r, i) => (r.status === 'rejected' ? [{project: made[i]!, error: r.reason as unknown}] : []))
+      const results = await Promise.allSettled(made.map((copy) => progress.phase(`Remove topology ${copy.project}`, () => removeCopy(copy, engine))))
+      const notRemoved = results.flatMap((r, i) => (r.status === 'rejected' ? [{project: made[i]!.project, error: r.reason as unknown}] : []))
       for (const {project, error} of notRemoved) progress.log(`could not take ${project} down: ${errorMessage(error)}; firedrill down --project ${project} does it`)
       // After a failure (the engine lost, say) a teardown that fails too must not hide why the run failed.
       if (!failed && notRemoved.length > 0) throw notRemoved[0]!.error

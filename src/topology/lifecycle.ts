@@ -209,10 +209,11 @@ export async function tearDown(project: string, engine: Engine, progress: Progre
 }
 
 /**
- * Remove what a killed `run --parallel` left of a topology copy: only what carries both the copy's
- * project and its io.firedrill.copy-of label (a topology someone named like a copy is never touched).
+ * Remove a topology copy `run --parallel` made (at the end of the run, or what a killed run left):
+ * only what carries both the copy's project and its io.firedrill.copy-of label, so a topology someone
+ * named like a copy is never touched.
  */
-export async function removeLeftCopy(copy: Topology, engine: Engine): Promise<DownResult> {
+export async function removeCopy(copy: Topology, engine: Engine): Promise<DownResult> {
   if (!copy.copyOf) throw new Error(`${copy.project} is not a copy`)
   const filter = [...projectFilter(copy.project), `${LABEL.copyOf}=${copy.copyOf}`]
   const containers = await engine.listContainers(filter)

@@ -24,10 +24,13 @@ vi.mock('../../src/topology/lifecycle.js', () => ({
     events.push(`healthy ${topology.project}`)
     return {project: topology.project, created: true, duration_ms: 5}
   }),
-  removeLeftCopy: vi.fn(async (topology: Topology) => ({project: topology.project, containers: 0, networks: 0, volumes: 0})),
-  tearDown: vi.fn(async (project: string) => {
-    events.push(`down ${project}`)
-    return {project, containers: 1, networks: 2, volumes: 0}
+  // Called before a copy comes up (what a killed run left) and at the end; the first call per copy finds nothing.
+  removeCopy: vi.fn(async (topology: Topology) => {
+    if (events.includes(`up ${topology.project}`)) events.push(`down ${topology.project}`)
+    return {project: topology.project, containers: 0, networks: 0, volumes: 0}
+  }),
+  tearDown: vi.fn(async () => {
+    throw new Error('a copy is removed by removeCopy (its copy-of label), never by its project name alone')
   }),
 }))
 
