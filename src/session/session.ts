@@ -3,11 +3,12 @@ import {randomBytes} from 'node:crypto'
 import {NETWORK_FAULTS} from '../config/drill.js'
 import {loadDrillFiles} from '../config/drill-files.js'
 import type {LoadedDrill, LoadOptions} from '../config/load-drill.js'
-import {ConfigError, errorMessage} from '../errors.js'
+import {ConfigError, EnvironmentError, errorMessage} from '../errors.js'
 import {gradeRepeat, type DrillOutcome, type GradeOn} from '../grade/repeat.js'
 
 export type {DrillOutcome} from '../grade/repeat.js'
 import type {Engine} from '../engine/engine.js'
+import {projectFilter} from '../engine/labels.js'
 import {ensureNetHelperImage} from '../faults/net-helper.js'
 import {loadTopology} from '../config/load-topology.js'
 import {copyProjectName, type Topology} from '../model/topology.js'
@@ -187,6 +188,13 @@ export async function runParallel(drills: readonly LoadedDrill[], opts: SessionO
             const left = await removeCopy(fresh, engine)
             if (left.containers + left.networks + left.volumes > 0) {
               shown.log(`removed what a killed run left of copy ${fresh.project}: ${left.containers} containers, ${left.networks} networks, ${left.volumes} volumes`)
+            }
+            // Anything else of that project is not a copy of ours (a topology someone named like one): never drill on it or remove it.
+            const others = [...(await engine.listContainers(projectFilter(fresh.project))), ...(await engine.listNetworks(projectFilter(fresh.project)))]
+            if (others.length > 0) {
+              throw new EnvironmentError(`topology ${fresh.project} exists (${others.map((o) => o.name).join(', ')}) and is not a copy run --parallel made; copies of ${fresh.copyOf} take that name`, [
+                `take it down (firedrill down --project ${fresh.project}) or run without --parallel`,
+              ])
             }
             const asked = fresh.networks.some((n) => n.subnet !== undefined)
             const placed = withCopySubnets(fresh, asked ? (await engine.listNetworks([])).flatMap((n) => n.subnets) : [])

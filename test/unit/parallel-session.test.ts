@@ -54,12 +54,14 @@ const {tempDir, tinyPauseDrill, tinyPostgresTopology} = await import('../support
 
 let tmp: ReturnType<typeof tempDir>
 let drills: LoadedDrill[]
-const engine = {info: vi.fn(async () => ({})), listNetworks: vi.fn(async () => [])}
+let strangers: {name: string}[] = []
+const engine = {info: vi.fn(async () => ({})), listNetworks: vi.fn(async () => []), listContainers: vi.fn(async (filter: string[]) => (filter[0] === 'io.firedrill.project=tiny-p2' ? strangers : []))}
 beforeEach(() => {
   tmp = tempDir()
   events.length = 0
   upRunning = upMost = drillRunning = drillMost = 0
   failDrill = undefined
+  strangers = []
   const topology = tmp.write('tiny.yaml', tinyPostgresTopology('tiny'))
   drills = ['slow', 'b', 'c', 'd'].map((n) => loadDrill(tmp.write(`${n}.yaml`, tinyPauseDrill(n, topology))))
 })
@@ -94,5 +96,12 @@ describe('runParallel', () => {
     expect(results.map((r) => `${r.drill}@${r.topology}`)).toEqual(['slow@tiny-p1', 'slow@tiny-p1', 'b@tiny-p2', 'b@tiny-p2'])
     // Never more copies than drills.
     expect(events.filter((e) => e.startsWith('up '))).toEqual(['up tiny-p1', 'up tiny-p2'])
+  })
+
+  it('a topology someone named like a copy (not labelled as one) is refused, not drilled on and not removed', async () => {
+    strangers = [{name: 'fd-tiny-p2-postgres-east'}]
+    await expect(runParallel(drills.slice(0, 2), {engine: engine as never, parallel: 2})).rejects.toThrow('topology tiny-p2 exists (fd-tiny-p2-postgres-east) and is not a copy run --parallel made')
+    expect(events.filter((e) => e.startsWith('up '))).toEqual(['up tiny-p1'])
+    expect(events.filter((e) => e.startsWith('down '))).toEqual(['down tiny-p1'])
   })
 })
