@@ -97,7 +97,8 @@ try {
   const q = await quickstart()
   const at = (re) => q.lines.find((l) => re.test(l.text))?.t ?? null
   // A drill's verdict line, as run logs it when the drill is graded: "NAME: PASS  RTO ..." (or FAIL).
-  const graded = q.lines.filter((l) => /^\S+: (PASS|FAIL|ABORTED|INTERRUPTED)\s+RTO /.test(l.text))
+  // On stderr, as each drill is graded (stdout repeats them below the table at the end).
+  const graded = q.lines.filter((l) => l.stream === 'stderr' && /^\S+: (PASS|FAIL|ABORTED|INTERRUPTED)\s+RTO /.test(l.text))
   const phases = {
     node_ok_s: at(/^\[setup\] node /),
     engine_ok_s: at(/^\[setup\] docker engine /),
