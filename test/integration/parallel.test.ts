@@ -72,7 +72,7 @@ describe('run --parallel 2', () => {
     console.log(`run --parallel 2 (par-a 8 s freeze, par-b 2 s freeze): ${(wall / 1000).toFixed(1)} s wall`)
   }, LONG.timeout)
 
-  it('SIGTERM while one copy is frozen and the other is coming up: faults reverted, both copies removed, exit 143', async () => {
+  it('SIGTERM while the drill on copy 1 has its database frozen: exit 143, both copies removed, nothing left', async () => {
     const topology = tmp.write(`${project}.yaml`, tinyPostgresTopology(project))
     const a = tmp.write('a.yaml', tinyPauseDrill('par-a', topology, {pause: '30s'}))
     const b = tmp.write('b.yaml', tinyPauseDrill('par-b', topology, {pause: '30s'}))
