@@ -1,5 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {DockerEngine} from '../../src/engine/docker.js'
 import {firedrill, firedrillInterrupted} from '../support/cli.js'
 import {labelled, NOTHING, testProject} from '../support/docker.js'
 import {tempDir, tinyPauseDrill, tinyPostgresTopology} from '../support/files.js'
@@ -80,6 +81,36 @@ describe('run --parallel 2', () => {
     expect(r.exitCode, r.stderr).toBe(143)
     expect(r.stderr).toContain('SIGTERM received: stopping and undoing what was changed')
     expect(r.stderr).toContain(`Remove topology ${copies[0]}`)
+    for (const p of [project, ...copies]) expect(await labelled(p)).toEqual(NOTHING)
+  }, LONG.timeout)
+
+  it('SIGKILL with both copies frozen: the copies\' journals refuse the next run; cleanup of the topology restores and removes both copies', async () => {
+    const topology = tmp.write(`${project}.yaml`, tinyPostgresTopology(project))
+    const a = tmp.write('a.yaml', tinyPauseDrill('par-a', topology, {pause: '5m'}))
+    const b = tmp.write('b.yaml', tinyPauseDrill('par-b', topology, {pause: '5m'}))
+    const killed = await firedrillInterrupted(['run', a, b, '--parallel', '2', '--ci'], /\[p2 par-b\] Step 3\/5/, 'SIGKILL', LONG.timeout)
+    expect(killed.exitCode).toBeUndefined()
+    const engine = new DockerEngine()
+    try {
+      for (const copy of copies) {
+        const [container] = await engine.listContainers([`io.firedrill.project=${copy}`])
+        expect(container?.state, copy).toBe('paused')
+      }
+    } finally {
+      engine.close()
+    }
+    const refused = await firedrill(['run', a, b, '--parallel', '2', '--ci'], LONG)
+    expect(refused.exitCode).toBe(2)
+    expect(refused.stderr).toContain(`firedrill cleanup --project ${copies[0]}`)
+    const cleaned = await firedrill(['cleanup', '--project', project, '--json'], LONG)
+    expect(cleaned.exitCode, cleaned.stderr).toBe(0)
+    const body = JSON.parse(cleaned.stdout) as {copies: {project: string; failures: string[]; actions: string[]; removed: {containers: number} | null}[]}
+    expect(body.copies.map((c) => c.project)).toEqual(copies)
+    for (const c of body.copies) {
+      expect(c.failures).toEqual([])
+      expect(c.actions.join('\n')).toMatch(/unpause/)
+      expect(c.removed?.containers).toBe(1)
+    }
     for (const p of [project, ...copies]) expect(await labelled(p)).toEqual(NOTHING)
   }, LONG.timeout)
 })
