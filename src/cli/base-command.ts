@@ -64,8 +64,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return input
   }
 
-  protected progress(): Progress {
-    return listrProgress(progressMode({json: this.jsonEnabled(), ci: Boolean(this.flags.ci)}))
+  /**
+   * `concurrent`: several drills report at once (run --parallel). One animated display cannot redraw
+   * phases of several drills in place, so a terminal gets the plain lines CI gets, each prefixed with its drill.
+   */
+  protected progress(opts: {concurrent?: boolean} = {}): Progress {
+    const mode = progressMode({json: this.jsonEnabled(), ci: Boolean(this.flags.ci)})
+    return listrProgress(opts.concurrent && mode === 'live' ? 'plain' : mode)
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<void> {
@@ -129,7 +134,7 @@ export function parseBuildArgs(pairs: readonly string[]): Record<string, string>
   return out
 }
 
-class BadFlagError extends FiredrillError {
+export class BadFlagError extends FiredrillError {
   readonly exitCode = ExitCode.BadInput
   readonly code = 'bad_flag'
 }

@@ -5,7 +5,7 @@ import {name} from '../config/common.js'
 import {loadTopology} from '../config/load-topology.js'
 import {withProjectLocks} from '../session/lock.js'
 import {ConfigError, DrillAbortedError} from '../errors.js'
-import {cleanup, type CleanupResult} from '../drill/cleanup.js'
+import {cleanup, copiesOf, type CleanupResult} from '../drill/cleanup.js'
 
 export default class Cleanup extends BaseCommand<typeof Cleanup> {
   static override summary = 'Restore a topology a killed firedrill left faults in.'
@@ -14,6 +14,10 @@ export default class Cleanup extends BaseCommand<typeof Cleanup> {
 that topology until this command has undone them: containers started or thawed, networks reconnected,
 fill files removed, network-fault helpers with their chains and qdiscs removed (by their labels; a qdisc
 firedrill did not add is never touched). With --remove the topology is then taken down as well.
+
+The copies of the topology a killed run --parallel left (journals naming it, or anything on the engine
+labelled io.firedrill.copy-of with its project) are restored the same way and then removed: they
+existed for that run only.
 
 Exit codes:
 0    restored (or nothing to restore)
@@ -27,19 +31,31 @@ Exit codes:
     remove: Flags.boolean({description: 'Also remove the topology (its containers, networks and volumes) once restored.'}),
   }
 
-  async run(): Promise<CleanupResult> {
+  async run(): Promise<CleanupResult & {copies: CleanupResult[]}> {
     const project = this.flags.project ?? loadTopology(this.flags.topology).project
     const valid = name('project').safeParse(project)
     if (!valid.success) throw new ConfigError([{file: '--project', field: 'project', message: valid.error.issues[0]!.message}])
     const progress = this.progress()
     const result = await withProjectLocks([project], async () => cleanup(project, await this.engine(), {remove: this.flags.remove}), progress.log)
-    if (result.journal) this.log(`Run ${result.journal.run_id} (pid ${result.journal.pid} on ${result.journal.host}, started ${result.journal.started_at}) did not finish.`)
-    for (const a of result.actions) this.log(`  ${a}`)
-    if (result.failures.length > 0) {
-      throw new DrillAbortedError(`could not restore everything of ${project} (the journal is kept; run cleanup again once fixed):\n${result.failures.map((f) => `  ${f}`).join('\n')}`)
+    const engine = await this.engine()
+    const copies: CleanupResult[] = []
+    for (const copy of await copiesOf(project, engine)) {
+      copies.push(await withProjectLocks([copy], async () => cleanup(copy, engine, {remove: true}), progress.log))
+    }
+    const failures: string[] = []
+    for (const r of [result, ...copies]) {
+      if (r.journal) this.log(`Run ${r.journal.run_id} (pid ${r.journal.pid} on ${r.journal.host}, started ${r.journal.started_at}) did not finish${r === result ? '' : ` on copy ${r.project}`}.`)
+      for (const a of r.actions) this.log(`  ${a}`)
+      failures.push(...r.failures.map((f) => `  ${r === result ? '' : `${r.project}: `}${f}`))
+    }
+    if (failures.length > 0) {
+      throw new DrillAbortedError(`could not restore everything of ${project} (the journal is kept; run cleanup again once fixed):\n${failures.join('\n')}`)
     }
     this.log(result.actions.length === 0 && !result.journal ? `Nothing of ${project} needed restoring.` : `Topology ${project} restored.`)
     if (result.removed) this.log(`Removed ${result.removed.containers} containers, ${result.removed.networks} networks and ${result.removed.volumes} volumes of ${project}.`)
-    return result
+    for (const c of copies) {
+      if (c.removed) this.log(`Removed copy ${c.project} (left by run --parallel): ${c.removed.containers} containers, ${c.removed.networks} networks and ${c.removed.volumes} volumes.`)
+    }
+    return {...result, copies}
   }
 }

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand, buildArgFlag, durationFlag, parseBuildArgs} from '../cli/base-command.js'
+import {BadFlagError, BaseCommand, buildArgFlag, durationFlag, parseBuildArgs} from '../cli/base-command.js'
 import {terminalOperator} from '../cli/terminal-operator.js'
 import {holdTopologies} from '../session/hold.js'
-import {loadDrills, runDrills, type DrillOutcome} from '../session/session.js'
+import {checkParallel, copyProjects, loadDrills, runDrills, type DrillOutcome} from '../session/session.js'
 import {cleanErrorText, ExitCode} from '../errors.js'
 import {operatorOf} from '../evidence/environment.js'
 import {evidenceForRun} from '../evidence/run-evidence.js'
@@ -13,7 +13,7 @@ import {requireChromium} from '../report/chromium.js'
 import {onGitHubActions, publishToGitHubActions} from '../report/github.js'
 import {isFileReporter, REPORTERS, type Reporter} from '../report/reporters.js'
 import {RunOutput} from '../report/run-output.js'
-import {evidenceSummary} from '../report/table.js'
+import {evidenceSummary, gradedLine} from '../report/table.js'
 import {redactedProgress} from '../util/progress.js'
 
 export default class Run extends BaseCommand<typeof Run> {
@@ -41,6 +41,17 @@ environment, a manifest and a signed in-toto statement) in .firedrill/runs/<run-
 recorded in the history (.firedrill/history.sqlite; FIREDRILL_HOME moves both). Reporters junit, markdown
 and html are written into the bundle under reports/.
 
+With --parallel N, N drills run at a time, each on its own copy of its topology: a project of its own
+(TOPOLOGY-p1, TOPOLOGY-p2, ...: containers, networks, volumes, all labelled io.firedrill.copy-of=TOPOLOGY)
+and, when the topology gives subnets, subnets of its own (10.X.0.0/16 blocks no network on the engine
+uses). Copies are brought up one at a time while drills on copies already up run; every copy is
+removed at the end, also on failure, Ctrl-C and SIGTERM. The topology itself is not used or touched,
+whether it is up or not. --keep is refused with --parallel above 1 (the copies exist for the run only),
+so is a topology that publishes host ports (its copies would ask for the same ports). Manual steps run
+their ci action, as with --ci (no one can answer the prompts of several drills at once). Progress is
+plain lines, each prefixed with its copy and drill ([p2 kill-primary]). --parallel 1 is the default:
+drills one after another on the topology itself.
+
 With --json (or --reporter json), stdout holds one JSON object per drill, one per line, and nothing else.
 
 Exit codes:
@@ -49,6 +60,7 @@ ${BaseCommand.exitCodeHelp}`
     '<%= config.bin %> run drills/kill-primary.yaml',
     '<%= config.bin %> run drills/ --ci --json',
     '<%= config.bin %> run drills/kill-primary.yaml --repeat 5 --grade-on p95',
+    '<%= config.bin %> run drills/ --parallel 3 --ci --reporter table,junit',
     '<%= config.bin %> run drills/kill-primary.yaml --reporter table,junit,html --key firedrill-signing.key --operator "J. Kim" --out evidence/q4',
   ]
   static override strict = false
@@ -60,6 +72,12 @@ ${BaseCommand.exitCodeHelp}`
     policy: Flags.string({description: 'Read objective tiers from this policy file instead of policy.yaml next to each drill.'}),
     keep: Flags.boolean({description: 'Leave the topology up afterwards.'}),
     deadline: durationFlag({description: "Every drill's overall deadline (e.g. 10m), instead of the one each drill sets or derives from its steps."}),
+    parallel: Flags.integer({
+      char: 'p',
+      description: 'Run this many drills at a time, each on its own copy of its topology (removed afterwards). 1: one after another on the topology itself.',
+      min: 1,
+      default: 1,
+    }),
     repeat: Flags.integer({char: 'n', description: 'Run each drill this many times.', min: 1, max: 1000, default: 1}),
     'grade-on': Flags.option({options: GRADE_ON, description: 'With --repeat: grade on the worst run, or the p95 or median run.', default: 'worst' as GradeOn})(),
     'build-arg': buildArgFlag,
@@ -79,8 +97,16 @@ ${BaseCommand.exitCodeHelp}`
 
   async run(): Promise<undefined> {
     const {argv} = await this.parse(Run)
-    const interactive = !this.flags.ci && Boolean(process.stdin.isTTY)
+    const parallel = this.flags.parallel
+    if (parallel > 1 && this.flags.keep) {
+      throw new BadFlagError(`--keep cannot be given with --parallel ${parallel}: each drill runs on a copy of its topology that exists for this run only`, [
+        'firedrill up --topology FILE, then run the drills without --parallel, keeps a topology up',
+      ])
+    }
+    // Several drills at once: nobody can answer their prompts, so manual steps run their ci action.
+    const interactive = !this.flags.ci && Boolean(process.stdin.isTTY) && parallel === 1
     const drills = loadDrills(argv as string[], {topology: this.flags.topology, policy: this.flags.policy, ci: !interactive, deadline: this.flags.deadline})
+    if (parallel > 1) checkParallel(drills)
     // --pdf without a browser is refused before anything starts, with how to get one (not skipped after the drill).
     if (this.flags.pdf) await requireChromium('--pdf')
     const reporters = this.flags.reporter as Reporter[]
@@ -96,10 +122,10 @@ ${BaseCommand.exitCodeHelp}`
     // Nothing this command prints carries a secret of the drills (a password on a command line, in a command's output).
     const clean = evidence.redactor
     for (const warning of drills.flatMap((d) => d.warnings)) this.warn(clean.text(warning))
-    const progress = redactedProgress(this.progress(), (text) => clean.text(text))
+    const progress = redactedProgress(this.progress({concurrent: parallel > 1}), (text) => clean.text(text))
     // One drill per topology at a time, taken before the engine is even asked; a topology a killed run left faults in is refused.
     const runAll = () =>
-      holdTopologies(drills.map((d) => d.topology.project), {connect: () => this.engine(), log: progress.log}, (engine) =>
+      holdTopologies(parallel > 1 ? copyProjects(drills, parallel) : drills.map((d) => d.topology.project), {connect: () => this.engine(), log: progress.log}, (engine) =>
         runDrills(drills, {
           engine,
           keep: this.flags.keep,
@@ -107,8 +133,13 @@ ${BaseCommand.exitCodeHelp}`
           progress,
           operator: interactive ? terminalOperator(operatorOf(this.flags.operator).name) : undefined,
           repeat: this.flags.repeat,
+          parallel,
           gradeOn: this.flags['grade-on'],
-          onResult: (result, loaded) => progress.phase(`Write evidence of ${result.drill}`, () => evidence.record(result, loaded, engine)).then(() => undefined),
+          onResult: async (result, loaded) => {
+            await progress.phase(`Write evidence of ${result.drill}`, () => evidence.record(result, loaded, engine))
+            // Each drill's verdict as soon as it is graded (the table waits for the last drill).
+            progress.log(gradedLine(clean.json(result)))
+          },
         }),
       )
     let outcomes: DrillOutcome[]
@@ -124,8 +155,8 @@ ${BaseCommand.exitCodeHelp}`
       throw error
     }
     process.exitCode = outcomes.every((o) => o.verdict === 'pass') ? ExitCode.Pass : ExitCode.ObjectiveMissed
-    // Evidence is recorded run by run, in the order the runs happened.
-    const byRun = new Map(outcomes.flatMap((o) => o.runs).map((r, i) => [r.run_id, evidence.records[i]] as const))
+    // Evidence is recorded run by run as runs end (with --parallel, not in the order of the drills).
+    const byRun = new Map(evidence.records.map((rec) => [rec.report.result.run_id, rec] as const))
     const output = new RunOutput(outcomes, (r) => byRun.get(r.run_id))
     // Under GitHub Actions: a step summary, and an annotation at the drill file's line for each missed
     // objective (on stderr when stdout carries JSON, which the runner reads as well).

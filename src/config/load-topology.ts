@@ -2,7 +2,7 @@ import {existsSync} from 'node:fs'
 import path from 'node:path'
 
 import {ConfigError, type ConfigIssue} from '../errors.js'
-import {containerName, networkName, type ImagePlan, type Instance, type NetworkPlan, type Topology} from '../model/topology.js'
+import {containerName, copyProjectName, networkName, type ImagePlan, type Instance, type NetworkPlan, type Topology} from '../model/topology.js'
 import {containerCapacity, overlaps, parseCidr} from '../util/cidr.js'
 import {HOSTNAME_PATTERN} from './common.js'
 import {topologySchema, type TopologyFile} from './topology.js'
@@ -10,10 +10,16 @@ import {YamlSource} from './yaml-source.js'
 
 const VARIABLE = /\$\{([^}]*)\}/g
 
-export function loadTopology(file: string): Topology {
+/**
+ * `copy`: load it as copy number `slot` of itself (`run --parallel`): everything the project name
+ * reaches (container, network and volume names, `${project}` in values) takes the copy's name
+ * `copyProjectName(name, slot)`; images stay the topology's own, shared by every copy.
+ */
+export function loadTopology(file: string, opts: {copy?: number} = {}): Topology {
   const absolute = path.resolve(file)
   const source = YamlSource.read(absolute)
   const spec = source.check(topologySchema)
+  const project = opts.copy === undefined ? spec.name : copyProjectName(spec.name, opts.copy)
   const issues: ConfigIssue[] = []
   const siteNames = new Set(Object.keys(spec.sites))
   const instances: Instance[] = []
@@ -51,7 +57,7 @@ export function loadTopology(file: string): Topology {
     for (const site of service.sites) {
       if (!siteNames.has(site)) continue
       const override = service.per_site[site]
-      const vars: Record<string, string> = {project: spec.name, service: serviceName, site}
+      const vars: Record<string, string> = {project, service: serviceName, site}
       const expand = (value: string, where: (string | number)[]): string =>
         value.replaceAll(VARIABLE, (whole, key: string) => {
           const v = vars[key]
@@ -83,7 +89,7 @@ export function loadTopology(file: string): Topology {
       instances.push({
         service: serviceName,
         site,
-        containerName: containerName(spec.name, serviceName, site),
+        containerName: containerName(project, serviceName, site),
         hostname,
         image,
         command,
@@ -91,7 +97,7 @@ export function loadTopology(file: string): Topology {
         env,
         health: service.health,
         ports,
-        volumes: service.volumes.map((v) => ({volumeName: `fd-${spec.name}-${serviceName}-${site}-${v.name}`, target: v.target, sizeBytes: v.size})),
+        volumes: service.volumes.map((v) => ({volumeName: `fd-${project}-${serviceName}-${site}-${v.name}`, target: v.target, sizeBytes: v.size})),
         cluster: service.cluster,
         stopTimeoutMs: service.stop_timeout,
       })
@@ -108,8 +114,8 @@ export function loadTopology(file: string): Topology {
   }
 
   const networks: NetworkPlan[] = [
-    ...Object.entries(spec.sites).map(([site, s]) => ({name: networkName(spec.name, site), site, subnet: s.subnet})),
-    {name: networkName(spec.name, undefined), subnet: spec.wan?.subnet},
+    ...Object.entries(spec.sites).map(([site, s]) => ({name: networkName(project, site), site, subnet: s.subnet})),
+    {name: networkName(project, undefined), subnet: spec.wan?.subnet},
   ]
   issues.push(...subnetIssues(source, networks, instances))
 
@@ -119,7 +125,8 @@ export function loadTopology(file: string): Topology {
   return {
     file: absolute,
     sha256: source.sha256,
-    project: spec.name,
+    project,
+    ...(opts.copy === undefined ? {} : {copyOf: spec.name}),
     description: spec.description,
     sites,
     instances,

@@ -3,7 +3,7 @@ import {LABEL} from '../engine/labels.js'
 import {errorMessage} from '../errors.js'
 import {NetHelpers} from '../faults/net-helper.js'
 import {applyUndo} from '../faults/undo.js'
-import {journalFile, readJournal, unfinished, type JournalFile} from './journal.js'
+import {journalFile, journalsOfCopies, readJournal, unfinished, type JournalFile} from './journal.js'
 import {rmSync} from 'node:fs'
 import {tearDown, type DownResult} from '../topology/lifecycle.js'
 
@@ -54,4 +54,16 @@ export async function cleanup(project: string, engine: Engine, opts: {remove?: b
   if (failures.length === 0) rmSync(journalFile(project, opts.dir), {force: true})
   const removed = opts.remove && failures.length === 0 ? await tearDown(project, engine) : null
   return {project, journal: journal ? {run_id: journal.run_id, pid: journal.pid, host: journal.host, started_at: journal.started_at} : null, actions, failures, removed}
+}
+
+/**
+ * The copies of `project` that run --parallel made and a killed run left behind: those with a journal
+ * on disk (io.firedrill.copy-of in it) and those with anything on the engine labelled
+ * io.firedrill.copy-of=project. Cleaning the project cleans these too, and removes them.
+ */
+export async function copiesOf(project: string, engine: Engine, dir?: string): Promise<string[]> {
+  const filter = [`${LABEL.copyOf}=${project}`]
+  const [containers, networks, volumes] = await Promise.all([engine.listContainers(filter), engine.listNetworks(filter), engine.listVolumes(filter)])
+  const onEngine = [...containers, ...networks, ...volumes].map((r) => r.labels[LABEL.project]).filter((p): p is string => p !== undefined)
+  return [...new Set([...journalsOfCopies(project, dir), ...onEngine])].filter((p) => p !== project).sort()
 }

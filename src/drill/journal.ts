@@ -1,4 +1,4 @@
-import {existsSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {homedir, hostname} from 'node:os'
 import path from 'node:path'
 
@@ -24,6 +24,8 @@ export interface JournalEntry {
 
 export interface JournalFile {
   project: string
+  /** On a copy of a topology made by run --parallel: the project it copies (cleanup of that project finds it). */
+  copy_of?: string
   run_id: string
   pid: number
   host: string
@@ -49,6 +51,16 @@ export function readJournal(project: string, dir = stateDir()): JournalFile | un
     // Written atomically, so unreadable means edited by hand: still a run that did not finish.
     return {project, run_id: 'unknown', pid: 0, host: 'unknown', started_at: 'unknown', entries: []}
   }
+}
+
+/** The projects of the topology copies of `project` (run --parallel) whose journals are on disk. */
+export function journalsOfCopies(project: string, dir = stateDir()): string[] {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.journal.json'))
+    .map((f) => readJournal(f.slice(0, -'.journal.json'.length), dir))
+    .filter((j): j is JournalFile => j?.copy_of === project)
+    .map((j) => j.project)
 }
 
 /** The faults a journal says may still be in place. */
@@ -78,9 +90,10 @@ export class Journal {
   }
 
   /** Start the journal of a run; nothing is written until the first fault. */
-  static begin(project: string, runId: string, opts: {dir?: string; now?: () => Date} = {}): Journal {
+  static begin(project: string, runId: string, opts: {dir?: string; now?: () => Date; copyOf?: string} = {}): Journal {
     const now = opts.now ?? (() => new Date())
-    return new Journal(journalFile(project, opts.dir), {project, run_id: runId, pid: process.pid, host: hostname(), started_at: now().toISOString(), entries: []})
+    const copy = opts.copyOf ? {copy_of: opts.copyOf} : {}
+    return new Journal(journalFile(project, opts.dir), {project, ...copy, run_id: runId, pid: process.pid, host: hostname(), started_at: now().toISOString(), entries: []})
   }
 
   /** Record, durably, what is about to change; call before the fault's first engine call. */

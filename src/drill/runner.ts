@@ -157,7 +157,7 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
   })
   const first = probes[0]!
   const netHelpers = new NetHelpers(engine, {project: topology.project, runId: ctx.runId})
-  const journal = Journal.begin(topology.project, ctx.runId, {dir: ctx.journalDir})
+  const journal = Journal.begin(topology.project, ctx.runId, {dir: ctx.journalDir, copyOf: topology.copyOf})
   const stepContext: StepContext = {
     topology,
     engine,

@@ -7,6 +7,8 @@ export const LABEL = {
   /** Which kind of thing firedrill made this for: `topology` (networks, containers, volumes of `up`). */
   role: 'io.firedrill.role',
   version: 'io.firedrill.version',
+  /** On everything of a topology copy `run --parallel` made: the project it is a copy of. */
+  copyOf: 'io.firedrill.copy-of',
   /** On a network-fault helper: the iptables chain its fault owns, and the container whose namespace it is in. */
   fault: 'io.firedrill.fault',
   target: 'io.firedrill.target',

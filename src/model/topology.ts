@@ -54,6 +54,8 @@ export interface Topology {
   sha256: string
   /** Project name; the io.firedrill.project label of everything this topology creates. */
   project: string
+  /** Set on a copy made for `run --parallel`: the project of the topology it copies (label io.firedrill.copy-of). */
+  copyOf?: string
   description?: string
   sites: Site[]
   instances: Instance[]
@@ -107,4 +109,9 @@ export function networkName(project: string, site: string | undefined): string {
 
 export function containerName(project: string, service: string, site: string): string {
   return `fd-${project}-${service}-${site}`
+}
+
+/** The project of copy number `slot` (1, 2, ...) of a topology, as `run --parallel` makes them. */
+export function copyProjectName(project: string, slot: number): string {
+  return `${project}-p${slot}`
 }

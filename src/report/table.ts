@@ -54,6 +54,11 @@ export function drillSummary(outcome: DrillOutcome): string {
   ].join('\n')
 }
 
+/** One line per run as it is graded, for the progress log: the first line of its summary. */
+export function gradedLine(r: DrillResult): string {
+  return runSummary(r).split('\n')[0]!
+}
+
 function runSummary(r: DrillResult): string {
   const m = r.measurements
   const rto = m.rto_ms === null ? (r.status === 'completed' ? 'never recovered' : 'not measured') : `${formatMs(m.rto_ms)} ± ${formatMs(m.resolution_ms)}`

@@ -31,7 +31,7 @@ export interface UpResult {
 const VERSION_LABEL = process.env.npm_package_version ?? 'dev'
 
 function baseLabels(topology: Topology): Labels {
-  return {[LABEL.project]: topology.project, [LABEL.role]: 'topology', [LABEL.version]: VERSION_LABEL}
+  return {[LABEL.project]: topology.project, [LABEL.role]: 'topology', [LABEL.version]: VERSION_LABEL, ...(topology.copyOf ? {[LABEL.copyOf]: topology.copyOf} : {})}
 }
 
 /** Build images the topology needs (missing ones, or all with `rebuild`). Returns ref → image ID. */
@@ -206,6 +206,23 @@ export async function tearDown(project: string, engine: Engine, progress: Progre
     await Promise.all(volumes.map((v) => engine.removeVolume(v.name)))
     return {project, containers: containers.length, networks: networks.length, volumes: volumes.length}
   })
+}
+
+/**
+ * Remove a topology copy `run --parallel` made (at the end of the run, or what a killed run left):
+ * only what carries both the copy's project and its io.firedrill.copy-of label, so a topology someone
+ * named like a copy is never touched.
+ */
+export async function removeCopy(copy: Topology, engine: Engine): Promise<DownResult> {
+  if (!copy.copyOf) throw new Error(`${copy.project} is not a copy`)
+  const filter = [...projectFilter(copy.project), `${LABEL.copyOf}=${copy.copyOf}`]
+  const containers = await engine.listContainers(filter)
+  await Promise.all(containers.map((c) => engine.removeContainer(c.id)))
+  const networks = await engine.listNetworks(filter)
+  await Promise.all(networks.map((n) => engine.removeNetwork(n.id)))
+  const volumes = await engine.listVolumes(filter)
+  await Promise.all(volumes.map((v) => engine.removeVolume(v.name)))
+  return {project: copy.project, containers: containers.length, networks: networks.length, volumes: volumes.length}
 }
 
 function instanceLabels(topology: Topology, i: Instance): Labels {

@@ -31,3 +31,14 @@ export function redactedProgress(progress: Progress, clean: (text: string) => st
     log: (message) => progress.log(clean(message)),
   }
 }
+
+/**
+ * The same display with every title, status line and log line prefixed (`[p1 kill-primary] `), so the
+ * lines of drills running side by side can be told apart.
+ */
+export function prefixedProgress(progress: Progress, prefix: string): Progress {
+  return {
+    phase: (title, fn) => progress.phase(`${prefix}${title}`, (update) => fn((message) => update(`${prefix}${message}`))),
+    log: (message) => progress.log(`${prefix}${message}`),
+  }
+}
