@@ -6,7 +6,12 @@ import {firedrill} from '../support/cli.js'
 import {labelled, NOTHING, testProject} from '../support/docker.js'
 import {embeddedTopologyAs, tempDir} from '../support/files.js'
 
-/** Every drill shipped in drills/ must pass against the embedded topology, one after another on one topology, as a user runs them. */
+/**
+ * Every drill shipped in drills/ must pass against the embedded topology, as the quickstart runs them:
+ * three at a time, each on its own copy of the topology (`--parallel 3`), which also holds the copies
+ * to real drills on real failovers (test/integration/parallel.test.ts covers their life cycle on a
+ * one-container topology). One after another on one topology is what the other integration files do.
+ */
 describe('the shipped drills on the embedded topology', () => {
   const project = testProject()
   let tmp: ReturnType<typeof tempDir>
@@ -20,10 +25,10 @@ describe('the shipped drills on the embedded topology', () => {
     tmp.cleanup()
   })
 
-  it('firedrill run drills/ passes every one, reverts every fault, and leaves nothing behind', async () => {
+  it('firedrill run drills/ --parallel 3 passes every one, reverts every fault, and leaves nothing behind', async () => {
     const shipped = loadDrillFiles([DEFAULT_DRILLS_DIR]).drills.map((d) => d.drill.name)
     expect(shipped.length).toBeGreaterThanOrEqual(5)
-    const r = await firedrill(['run', 'drills/', '--topology', topology, '--ci', '--json'], {timeout: 1_500_000})
+    const r = await firedrill(['run', 'drills/', '--topology', topology, '--parallel', '3', '--ci', '--json'], {timeout: 1_500_000})
     let results: any[]
     try {
       results = r.stdout
@@ -42,6 +47,6 @@ describe('the shipped drills on the embedded topology', () => {
       expect(x.reverts.every((o: {ok: boolean}) => o.ok), `${x.drill}: ${JSON.stringify(x.reverts)}`).toBe(true)
       expect(x.timeline.map((e: {kind: string}) => e.kind)).toContain('read-back')
     }
-    expect(await labelled(project)).toEqual(NOTHING)
+    for (const copy of [project, `${project}-p1`, `${project}-p2`, `${project}-p3`]) expect(await labelled(copy), copy).toEqual(NOTHING)
   }, 1_600_000)
 })
