@@ -5,6 +5,7 @@ import {EXIT_CODE_HELP, ExitCode, FiredrillError} from '../errors.js'
 import {DockerEngine} from '../engine/docker.js'
 import type {Engine} from '../engine/engine.js'
 import {DEFAULT_TOPOLOGY} from '../paths.js'
+import {REPORTERS} from '../report/reporters.js'
 import type {Progress} from '../util/progress.js'
 import {listrProgress, progressMode} from './listr-progress.js'
 // Registers the probe kinds' schemas (not their client libraries): every command may load drills; the runner registers the kinds themselves.
@@ -112,6 +113,16 @@ export const buildArgFlag = Flags.string({
   description: 'Docker build argument for images the topology builds, KEY=VALUE (repeatable), e.g. BASE_IMAGE=debian:bookworm-slim.',
   multiple: true,
   default: [],
+})
+
+/** The reporters of a run or a sweep: the table or JSON on stdout, the others as files in the bundle. */
+export const reporterFlag = Flags.string({
+  char: 'r',
+  description: 'Reporters, comma-separated: table (stdout; on stderr when json takes stdout), json (stdout), junit, markdown, html (files in the bundle under reports/).',
+  options: [...REPORTERS],
+  multiple: true,
+  delimiter: ',',
+  default: ['table'],
 })
 
 /** A flag holding a duration as drill files write it (`30s`, `10m`), parsed to milliseconds; zero or less is refused (exit 2). */

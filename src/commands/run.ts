@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BadFlagError, BaseCommand, buildArgFlag, durationFlag, parseBuildArgs} from '../cli/base-command.js'
+import {BadFlagError, BaseCommand, buildArgFlag, durationFlag, parseBuildArgs, reporterFlag} from '../cli/base-command.js'
 import {terminalOperator} from '../cli/terminal-operator.js'
 import {holdTopologies} from '../session/hold.js'
 import {checkParallel, copyProjects, loadDrills, runDrills, type DrillOutcome} from '../session/session.js'
@@ -11,7 +11,7 @@ import {SIGNING_KEY_ENV} from '../evidence/signing.js'
 import {GRADE_ON, type GradeOn} from '../grade/repeat.js'
 import {requireChromium} from '../report/chromium.js'
 import {onGitHubActions, publishToGitHubActions} from '../report/github.js'
-import {isFileReporter, REPORTERS, type Reporter} from '../report/reporters.js'
+import {isFileReporter, type Reporter} from '../report/reporters.js'
 import {RunOutput} from '../report/run-output.js'
 import {evidenceSummary, gradedLine} from '../report/table.js'
 import {redactedProgress} from '../util/progress.js'
@@ -82,14 +82,7 @@ ${BaseCommand.exitCodeHelp}`
     'grade-on': Flags.option({options: GRADE_ON, description: 'With --repeat: grade on the worst run, or the p95 or median run.', default: 'worst' as GradeOn})(),
     'build-arg': buildArgFlag,
     out: Flags.string({char: 'o', description: 'Evidence directory for this run (with several runs: one sub-directory per run id). Default: .firedrill/runs/<run-id>.'}),
-    reporter: Flags.string({
-      char: 'r',
-      description: 'Reporters, comma-separated: table (stdout; on stderr when json takes stdout), json (stdout), junit, markdown, html (files in the bundle under reports/).',
-      options: [...REPORTERS],
-      multiple: true,
-      delimiter: ',',
-      default: ['table'],
-    }),
+    reporter: reporterFlag,
     operator: Flags.string({description: 'Who runs the drill and confirms manual steps, for the record (default: the login name).'}),
     key: Flags.string({description: `Ed25519 private key (PEM file) to sign the evidence with; default: $${SIGNING_KEY_ENV}. Without one the bundle is unsigned, and says so.`}),
     pdf: Flags.boolean({description: 'Also print the HTML report to reports/report.pdf (needs Chromium).'}),

@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, buildArgFlag, durationFlag, parseBuildArgs, topologyFlag} from '../cli/base-command.js'
+import {BaseCommand, buildArgFlag, durationFlag, parseBuildArgs, reporterFlag, topologyFlag} from '../cli/base-command.js'
 import {loadProbeSet} from '../config/probe-set.js'
 import {ExitCode} from '../errors.js'
 import {evidenceForSweep} from '../evidence/sweep-evidence.js'
 import {SWEEP_FAULTS, type SweepFaultKind, type SweepResult} from '../model/sweep.js'
-import {isFileReporter, REPORTERS, type Reporter} from '../report/reporters.js'
+import {isFileReporter, type Reporter} from '../report/reporters.js'
 import {sweepTable} from '../report/sweep.js'
 import {holdTopologies} from '../session/hold.js'
 import {newRunId} from '../session/session.js'
@@ -49,14 +49,7 @@ Exit codes: 0 no single point of failure, 1 at least one, 2 bad input, 3 engine 
     keep: Flags.boolean({description: 'Leave the topology up afterwards.'}),
     'build-arg': buildArgFlag,
     out: Flags.string({char: 'o', description: "The sweep's evidence directory. Default: .firedrill/runs/<sweep id>."}),
-    reporter: Flags.string({
-      char: 'r',
-      description: 'Reporters, comma-separated: table (stdout; on stderr when json takes stdout), json (stdout), junit, markdown, html (files in the bundle under reports/).',
-      options: [...REPORTERS],
-      multiple: true,
-      delimiter: ',',
-      default: ['table'],
-    }),
+    reporter: reporterFlag,
     operator: Flags.string({description: 'Who runs the sweep, for the record (default: the login name).'}),
     key: Flags.string({description: 'Ed25519 private key (PEM file) to sign the evidence with; default: $FIREDRILL_SIGNING_KEY.'}),
   }
