@@ -7,6 +7,7 @@ import Docker from 'dockerode'
 import {EngineUnavailableError, EnvironmentError} from '../errors.js'
 import type {ContainerCreateRequest, ContainerHealth, ContainerState, ContainerSummary, Engine, ExecResult, ImageBuildRequest, NetworkSummary, VolumeSummary} from './engine.js'
 import type {EngineInfo} from '../model/result.js'
+import {engineEndpoint, type EngineEndpoint} from './endpoint.js'
 
 const NS_PER_MS = 1_000_000
 /** No engine call may hang a drill: one that takes longer than this (beyond its own stop timeout) means the engine is stuck. */
@@ -18,14 +19,20 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONN
 /** The Docker engine behind the Engine interfaces; the only module that imports dockerode. */
 export class DockerEngine implements Engine {
   private readonly docker: Docker
+  private readonly socketPath?: string
 
   constructor(opts: {socketPath?: string} = {}) {
+    this.socketPath = opts.socketPath
     // DOCKER_HOST is honoured by docker-modem when no socket is given.
     this.docker = opts.socketPath ? new Docker({socketPath: opts.socketPath}) : new Docker()
   }
 
   describeEndpoint(): string {
-    return process.env.DOCKER_HOST ?? '/var/run/docker.sock'
+    return this.endpoint().describe
+  }
+
+  endpoint(): EngineEndpoint {
+    return engineEndpoint(this.socketPath ? `unix://${this.socketPath}` : process.env.DOCKER_HOST)
   }
 
   close(): void {
@@ -179,6 +186,7 @@ export class DockerEngine implements Engine {
           NetworkMode: req.networkMode === undefined ? first?.name : req.networkMode === 'none' ? 'none' : `container:${req.networkMode.container}`,
           CapAdd: req.capAdd,
           CapDrop: req.capDrop,
+          Sysctls: req.sysctls,
         },
         NetworkingConfig: first ? {EndpointsConfig: {[first.name]: {Aliases: first.aliases}}} : undefined,
       }),
@@ -402,6 +410,7 @@ function summarize(c: Docker.ContainerInfo): ContainerSummary {
     health: healthOf(c.Status),
     labels: c.Labels ?? {},
     addresses,
+    published: (c.Ports ?? []).flatMap((p) => (p.Type === 'tcp' && p.PublicPort && !(p.IP ?? '').includes(':') ? [{container: p.PrivatePort, host: p.PublicPort}] : [])),
   }
 }
 
