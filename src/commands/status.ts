@@ -29,7 +29,7 @@ export default class Status extends BaseCommand<typeof Status> {
     this.log(statusTable(seen.instances))
     const up = seen.instances.some((o) => o.container)
     this.log(!up ? `Topology ${topology.project} is not up.` : problems.length === 0 ? `Topology ${topology.project} is healthy.` : `Not healthy: ${problems.join('; ')}`)
-    if (seen.route.via.kind === 'relay') this.log(describeRoute(seen.route.via))
+    if (seen.route.via.kind !== 'direct') this.log(describeRoute(seen.route.via))
     return {
       project: topology.project,
       healthy: problems.length === 0,

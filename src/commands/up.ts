@@ -32,7 +32,7 @@ ${BaseCommand.exitCodeHelp}`
         ? `Topology ${result.project} is up and healthy in ${formatMs(result.duration_ms)} (${formatMs(result.healthy_after_start_ms ?? 0)} from first container start).`
         : `Topology ${result.project} was already up; healthy after ${formatMs(result.duration_ms)}.`,
     )
-    if (result.route.kind === 'relay') this.log(describeRoute(result.route))
+    if (result.route.kind !== 'direct') this.log(describeRoute(result.route))
     return result
   }
 }

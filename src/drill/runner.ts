@@ -132,6 +132,7 @@ const RELAY_TRIALS = 15
 async function timeRoute(run: Run): Promise<RouteRecord> {
   const {topology} = run.loaded
   const seen = await observe(topology, run.engine)
+  if (seen.route.via.kind === 'none') throw new EngineUnavailableError(`the runner cannot reach the topology's containers: ${seen.route.via.why}`)
   if (seen.route.via.kind === 'direct') return routeRecord(seen.route.via)
   const target = reachTarget(topology, seen.instances.flatMap((o) => (o.container ? [o.container] : [])))
   const times = target ? await run.progress.phase('Time the relay', () => relayConnectTimes(seen.route, target, RELAY_TRIALS)) : undefined

@@ -17,7 +17,7 @@ const tenths = (ms: number) => Math.round(ms * 10) / 10
  * and to it (`toRelay`: a port it refuses itself, so the same path as far as the relay). Added = the
  * difference of the medians, never below 0. Direct: nothing added.
  */
-export function routeRecord(via: RouteVia, times?: {through: readonly number[]; toRelay: readonly number[]}): RouteRecord {
+export function routeRecord(via: Exclude<RouteVia, {kind: 'none'}>, times?: {through: readonly number[]; toRelay: readonly number[]}): RouteRecord {
   if (via.kind === 'direct') return {via: 'direct', relay: null, host: null, why: null, connect_ms: null, added_ms: null, trials: 0}
   const through = median(times?.through ?? [])
   const toRelay = median(times?.toRelay ?? [])

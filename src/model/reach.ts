@@ -24,5 +24,8 @@ export async function endpointOf(node: Reachable, port: number): Promise<Endpoin
   return node.reach ? node.reach(port) : {host: node.address, port}
 }
 
-/** How the runner reaches the topology's containers, for status and evidence. */
-export type RouteVia = {kind: 'direct'} | {kind: 'relay'; container: string; host: string; why: string}
+/**
+ * How the runner reaches the topology's containers, for status and evidence; `none`: it cannot (a remote
+ * engine and no relay yet: `up` makes one), and nothing connects to an address that is not routable from here.
+ */
+export type RouteVia = {kind: 'direct'} | {kind: 'relay'; container: string; host: string; why: string} | {kind: 'none'; why: string}

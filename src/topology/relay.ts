@@ -32,6 +32,16 @@ export function reachThrough(route: Route, address: string): Reach {
   return (port) => route.endpoint(address, port)
 }
 
+/** No way to reach the containers: every endpoint asked for fails with why, and nothing is dialled. */
+export function noRoute(why: string): Route {
+  return {
+    via: {kind: 'none', why},
+    endpoint: async () => {
+      throw new EngineUnavailableError(`the runner cannot reach the topology's containers: ${why}`, ['firedrill up (it adds the relay and checks it)'])
+    },
+  }
+}
+
 export const directRoute: Route = {
   via: {kind: 'direct'},
   endpoint: async (address, port) => ({host: address, port}),
@@ -213,14 +223,16 @@ const routes = new WeakMap<object, Map<string, RelayRoute>>()
 /** The topology's route, from its containers: through its relay when it has one (the same RelayRoute per relay container), else direct. */
 export function routeOf(engine: Partial<ContainerExec> & Partial<Pick<EnginePing, 'endpoint'>>, containers: readonly ContainerSummary[]): Route {
   const relay = containers.find((c) => c.labels[LABEL.role] === RELAY_ROLE)
-  if (!relay) return directRoute
+  const endpoint = engine.endpoint?.() ?? engineEndpoint(undefined)
+  // Never dial a remote engine's private addresses from here: they could be another machine's.
+  if (!relay) return endpoint.remote ? noRoute(`${remoteWhy(endpoint)}, and the topology has no relay (firedrill up adds it)`) : directRoute
   const exec = engine.exec?.bind(engine)
   if (!exec) throw new Error(`the relay ${relay.name} is set up by exec, which this engine cannot do`)
   let byId = routes.get(engine)
   if (!byId) routes.set(engine, (byId = new Map()))
   const known = byId.get(relay.id)
   if (known) return known
-  const route = new RelayRoute({exec}, relay, (engine.endpoint?.() ?? engineEndpoint(undefined)).publishedHost)
+  const route = new RelayRoute({exec}, relay, endpoint.publishedHost)
   byId.set(relay.id, route)
   return route
 }
@@ -317,6 +329,7 @@ export async function relayConnectTimes(route: Route, target: {address: string; 
 
 /** One line for people: how the runner reaches the containers when it is not directly. */
 export function describeRoute(via: RouteVia): string {
+  if (via.kind === 'none') return `The runner cannot reach the containers: ${via.why}.`
   return via.kind === 'direct' ? 'The runner reaches the containers directly.' : `The runner reaches the containers through the relay ${via.container} on ${via.host}${via.why ? ` (${via.why})` : ''}.`
 }
 

@@ -49,6 +49,8 @@ describe('one remote engine, reached through the relay', () => {
     expect(result.measurements.resolution_ms).toBeCloseTo(100 + result.route!.added_ms!, 5)
     expect(result.measurements.rto_ms).toBeGreaterThan(0)
     expect(result.measurements.lost_writes).toBe(0)
+    // The figures for bench/README.md ("What the relay adds"), in the test log.
+    console.info(`relay: connect ${result.route!.connect_ms} ms, adds ${result.route!.added_ms} ms (medians of ${result.route!.trials}); RTO ${result.measurements.rto_ms} ms ± ${result.measurements.resolution_ms} ms`)
 
     const down = await firedrill(['down', '--topology', DEFAULT_TOPOLOGY], {env, timeout: 120_000})
     expect(down.exitCode, down.stderr).toBe(0)

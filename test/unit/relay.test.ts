@@ -151,7 +151,13 @@ describe('the route through a relay', () => {
     expect(calls.map((c) => c[0])).toEqual(['iptables'])
   })
 
-  it('no relay among the containers: direct, the container address itself', async () => {
+  it('a remote engine with no relay: no route, and nothing dialled (its addresses could be another machine here)', async () => {
+    const route = routeOf({endpoint: () => remote}, [])
+    expect(route.via).toEqual({kind: 'none', why: "the engine at tcp://10.9.8.7:2375 runs on another host: its containers' addresses are not routable from here, and the topology has no relay (firedrill up adds it)"})
+    await expect(route.endpoint('172.18.0.3', 8008)).rejects.toThrow(/^the runner cannot reach the topology's containers: the engine at tcp:\/\/10\.9\.8\.7:2375 runs on another host/)
+  })
+
+  it('no relay among the containers of a local engine: direct, the container address itself', async () => {
     expect(routeOf({}, [])).toBe(directRoute)
     expect(await directRoute.endpoint('172.18.0.3', 5432)).toEqual({host: '172.18.0.3', port: 5432})
   })
