@@ -31,7 +31,7 @@ const project = 'fdbench-relay'
 const net = `fd-${project}-wan`
 const image = 'firedrill/net-helper:1'
 const labels = {[LABEL.project]: project, [LABEL.role]: 'topology'}
-const docker = (...args) => execFileSync('docker', args, {encoding: 'utf8'}).trim()
+const docker = (...args) => execFileSync('docker', args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).trim()
 
 const engine = new DockerEngine()
 const before = load()
