@@ -14,7 +14,7 @@ import {probeKind} from '../probes/registry.js'
 import {waitHealthy} from '../topology/lifecycle.js'
 import {networkName} from '../model/topology.js'
 import {observe} from '../topology/observe.js'
-import {reachTarget, reachThrough, relayConnectTimes} from '../topology/relay.js'
+import {reachTarget, reachThrough, relayConnectTimes, relayStopped} from '../topology/relay.js'
 import {routeRecord, withRelay} from '../measure/relay.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {MAX_TIMER_MS, systemClock, type Clock} from '../util/time.js'
@@ -116,6 +116,11 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     disarm.abort()
     const unwound = await unwind(run, failure)
     failure = unwound.failure
+    // The probes saw the containers through the relay: with the relay gone, what they saw says nothing about the system.
+    if (failure === undefined && !unwound.lostEngine && run.route?.via === 'relay') {
+      const why = await relayStopped(run.engine, run.route.relay!)
+      if (why) failure = new DrillAbortedError(`drill ${drill.name} aborted: ${why}`)
+    }
     if (!signal.aborted && !unwound.lostEngine) {
       readBacks = await readBackAfter(run, unwound.before)
       writers = await Promise.all(run.probes.map((p) => writersAtEnd(run, p)))

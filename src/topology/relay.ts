@@ -1,6 +1,6 @@
 import net from 'node:net'
 
-import type {ContainerCreateRequest, ContainerExec, ContainerSummary, EnginePing} from '../engine/engine.js'
+import type {ContainerCreateRequest, ContainerExec, ContainerSummary, Containers, EnginePing} from '../engine/engine.js'
 import {engineEndpoint, type EngineEndpoint} from '../engine/endpoint.js'
 import {LABEL, RELAY_ROLE} from '../engine/labels.js'
 import {EngineUnavailableError, EnvironmentError, errorMessage} from '../errors.js'
@@ -325,6 +325,16 @@ export async function relayConnectTimes(route: Route, target: {address: string; 
     if (r.kind !== 'unreachable') toRelay.push(r.ms)
   }
   return {through, toRelay}
+}
+
+/**
+ * Why the relay cannot have carried the probes to the end of a run (stopped, or gone), or undefined
+ * while it runs. An engine that does not answer is the engine lost, reported as such elsewhere.
+ */
+export async function relayStopped(engine: Pick<Containers, 'findContainerByName'>, name: string): Promise<string | undefined> {
+  const relay = await engine.findContainerByName(name).catch(() => 'unknown' as const)
+  if (relay === 'unknown' || relay?.state === 'running') return undefined
+  return `the relay ${name}, through which the probes reached the containers, ${relay ? `is ${relay.state}` : 'is gone'}: the samples say nothing about the system after it stopped`
 }
 
 /** One line for people: how the runner reaches the containers when it is not directly. */

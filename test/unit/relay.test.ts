@@ -27,6 +27,7 @@ import {
   RELAY_SLOTS,
   relayConnectTimes,
   relayName,
+  relayStopped,
   routeOf,
   type ConnectOutcome,
 } from '../../src/topology/relay.js'
@@ -290,6 +291,19 @@ describe('up settles the route before waiting on roles', () => {
   it('without a relay image to use (a caller that cannot make one), the runner cannot reach them and says so', async () => {
     const {topology, engine} = fakeEngine()
     await expect(ensureRoute(topology, engine, {}, [])).rejects.toThrow(/^the runner cannot reach the topology's containers: the engine at tcp:\/\/10\.9\.8\.7:2375 runs on another host/)
+  })
+})
+
+describe('a relay that stops during a run', () => {
+  it('is named as why the run cannot be measured; a running relay, or an engine that does not answer, is not', async () => {
+    const {relay} = fakeRelay()
+    const engine = (found: ContainerSummary | undefined | Error) => ({findContainerByName: async () => (found instanceof Error ? Promise.reject(found) : found)})
+    expect(await relayStopped(engine(relay), relay.name)).toBeUndefined()
+    expect(await relayStopped(engine({...relay, state: 'exited'}), relay.name)).toBe(
+      'the relay fd-bank-3site-relay, through which the probes reached the containers, is exited: the samples say nothing about the system after it stopped',
+    )
+    expect(await relayStopped(engine(undefined), relay.name)).toMatch(/fd-bank-3site-relay, through which the probes reached the containers, is gone/)
+    expect(await relayStopped(engine(new EngineUnavailableError('gone')), relay.name)).toBeUndefined()
   })
 })
 
