@@ -26,5 +26,7 @@ export function engineFor(topologies: readonly Pick<Topology, 'file' | 'engines'
     describe: e.describe,
     engine: e.endpoint.kind === 'local' ? new DockerEngine({name: e.name, describe: e.describe}) : new DockerEngine({endpoint: e.endpoint, describe: e.describe, name: e.name}),
   }))
-  return new EngineSet(members, new Map(first.sites.map((s) => [s.name, s.engine])))
+  // Images built or pulled on this machine are loaded onto the engines that lack them.
+  const source = first.engines.some((e) => e.endpoint.kind === 'local') ? undefined : new DockerEngine()
+  return new EngineSet(members, new Map(first.sites.map((s) => [s.name, s.engine])), source)
 }

@@ -39,6 +39,8 @@ export class EngineSet implements Engine {
     readonly members: readonly Member[],
     /** site → engine name */
     private readonly siteEngine: ReadonlyMap<string, string>,
+    /** This machine's engine (DOCKER_HOST or the socket), when none of the members is: images found only there are loaded from it. */
+    private readonly imageSource?: MemberEngine,
   ) {
     if (members.length === 0) throw new Error('an engine set needs at least one engine')
   }
@@ -63,6 +65,7 @@ export class EngineSet implements Engine {
 
   close(): void {
     for (const m of this.members) m.engine.close()
+    this.imageSource?.close()
   }
 
   /** Every engine answers, or one sentence naming the one that does not (exit 3), before anything is created. */
@@ -110,12 +113,13 @@ export class EngineSet implements Engine {
 
   async imageId(ref: string): Promise<string | undefined> {
     const ids = await Promise.all(this.members.map((m) => m.engine.imageId(ref)))
-    const source = this.members.find((_, i) => ids[i] !== undefined)
+    const member = this.members.find((_, i) => ids[i] !== undefined)?.engine
+    // Not on any engine of the topology: on this machine's, perhaps (built here; unreachable counts as absent).
+    const local = member ? undefined : await this.imageSource?.imageId(ref).catch(() => undefined)
+    const source = member ?? (local ? this.imageSource : undefined)
     if (!source) return undefined
-    for (const [i, m] of this.members.entries()) {
-      if (ids[i] === undefined) await source.engine.copyImageTo(ref, m.engine)
-    }
-    return ids.find((id) => id !== undefined)
+    await Promise.all(this.members.filter((_, i) => ids[i] === undefined).map((m) => source.copyImageTo(ref, m.engine)))
+    return ids.find((id) => id !== undefined) ?? local
   }
 
   async buildImage(req: ImageBuildRequest, onLine?: (line: string) => void): Promise<string> {

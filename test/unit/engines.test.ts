@@ -158,6 +158,13 @@ describe('EngineSet: every call on the engine of its site', () => {
     expect(await set.imageId('img:1')).toBe('sha256:img:1')
     expect(one.calls).toEqual(['copy img:1'])
     expect(await set.imageId('img:2')).toBeUndefined()
+    // Only on this machine's engine (built here): loaded onto every engine of the topology.
+    const here = fakeEngine('here', {images: ['img:3']})
+    const three = fakeEngine('three')
+    const withSource = new EngineSet([member('two', two), member('three', three)], new Map(), here)
+    expect(await withSource.imageId('img:3')).toBe('sha256:img:3')
+    expect(here.calls).toEqual(['copy img:3', 'copy img:3'])
+    expect(await three.imageId('img:3')).toBe('sha256:img:3')
   })
 
   it('an engine that does not answer is named (exit 3), and the others are still asked', async () => {
