@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, topologyFlag} from '../cli/base-command.js'
 import {name} from '../config/common.js'
 import {loadTopology} from '../config/load-topology.js'
+import {DEFAULT_TOPOLOGY} from '../paths.js'
 import {withProjectLocks} from '../session/lock.js'
 import {ConfigError, DrillAbortedError} from '../errors.js'
 import {cleanup, type CleanupResult} from '../drill/cleanup.js'
@@ -28,11 +29,14 @@ Exit codes:
   }
 
   async run(): Promise<CleanupResult> {
-    const project = this.flags.project ?? loadTopology(this.flags.topology).project
+    // The topology file says which engines its sites run on; --project alone means the local engine.
+    const topology = this.flags.project === undefined || this.flags.topology !== DEFAULT_TOPOLOGY ? loadTopology(this.flags.topology) : undefined
+    const project = this.flags.project ?? topology!.project
+    if (topology && topology.project !== project) throw new ConfigError([{file: '--project', field: 'project', message: `--project ${project} is not the project of ${topology.file} (${topology.project})`}])
     const valid = name('project').safeParse(project)
     if (!valid.success) throw new ConfigError([{file: '--project', field: 'project', message: valid.error.issues[0]!.message}])
     const progress = this.progress()
-    const result = await withProjectLocks([project], async () => cleanup(project, await this.engine(), {remove: this.flags.remove}), progress.log)
+    const result = await withProjectLocks([project], async () => cleanup(project, await this.engine(topology ? [topology] : []), {remove: this.flags.remove}), progress.log)
     if (result.journal) this.log(`Run ${result.journal.run_id} (pid ${result.journal.pid} on ${result.journal.host}, started ${result.journal.started_at}) did not finish.`)
     for (const a of result.actions) this.log(`  ${a}`)
     if (result.failures.length > 0) {

@@ -99,7 +99,7 @@ ${BaseCommand.exitCodeHelp}`
     const progress = redactedProgress(this.progress(), (text) => clean.text(text))
     // One drill per topology at a time, taken before the engine is even asked; a topology a killed run left faults in is refused.
     const runAll = () =>
-      holdTopologies(drills.map((d) => d.topology.project), {connect: () => this.engine(), log: progress.log}, (engine) =>
+      holdTopologies(drills.map((d) => d.topology.project), {connect: () => this.engine(drills.map((d) => d.topology)), log: progress.log}, (engine) =>
         runDrills(drills, {
           engine,
           keep: this.flags.keep,

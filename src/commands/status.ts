@@ -21,7 +21,7 @@ export default class Status extends BaseCommand<typeof Status> {
 
   async run(): Promise<{project: string; healthy: boolean; problems: string[]; route: RouteVia; instances: StatusRow[]}> {
     const topology = loadTopology(this.flags.topology)
-    const engine = await this.engine()
+    const engine = await this.engine([topology])
     const seen = await observe(topology, engine)
     // The engine checks health every `interval`; where its last word is not `healthy`, ask now.
     await checkHealthNow(seen, engine)

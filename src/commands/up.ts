@@ -26,7 +26,7 @@ ${BaseCommand.exitCodeHelp}`
   async run(): Promise<UpResult> {
     const topology = loadTopology(this.flags.topology)
     // Interrupted half-way, up removes what it created, as it does on any failure.
-    const result = await upTopology(topology, {connect: () => this.engine(), progress: this.progress(), buildArgs: parseBuildArgs(this.flags['build-arg']), rebuild: this.flags.rebuild})
+    const result = await upTopology(topology, {connect: () => this.engine([topology]), progress: this.progress(), buildArgs: parseBuildArgs(this.flags['build-arg']), rebuild: this.flags.rebuild})
     this.log(
       result.created
         ? `Topology ${result.project} is up and healthy in ${formatMs(result.duration_ms)} (${formatMs(result.healthy_after_start_ms ?? 0)} from first container start).`

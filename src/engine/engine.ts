@@ -38,11 +38,19 @@ export interface NetworkSummary {
 }
 
 export interface Networks {
-  /** A bridge network; with `subnet` (CIDR) its addresses come from there instead of the engine's default address pools. */
-  createNetwork(req: {name: string; labels: Labels; subnet?: string}): Promise<string>
+  /**
+   * A bridge network (default), or an attachable swarm-scoped overlay (sites on several engines; `encrypted`:
+   * IPsec between hosts); with `subnet` (CIDR) its addresses come from there instead of the default pools.
+   */
+  createNetwork(req: {name: string; labels: Labels; subnet?: string; driver?: 'bridge' | 'overlay'; encrypted?: boolean}): Promise<string>
   /** Networks carrying every label filter given; every network on the engine with none. */
   listNetworks(labelFilters: string[]): Promise<NetworkSummary[]>
   findNetworkByName(name: string): Promise<NetworkSummary | undefined>
+  /**
+   * Sites on several engines: every engine an active member of one swarm, the first a manager, or an
+   * EnvironmentError with the `docker swarm join` command to run. Absent on a single engine.
+   */
+  checkSwarm?(): Promise<void>
   removeNetwork(id: string): Promise<void>
 }
 

@@ -11,6 +11,8 @@ export interface EngineInfo {
   version: string
   apiVersion: string
   os: string
+  /** Sites on several engines: each engine the run used, by its topology name (the fields above are the first's). */
+  engines?: {name: string; endpoint: string; version: string; apiVersion: string; os: string}[]
 }
 export interface StepRecord {
   index: number

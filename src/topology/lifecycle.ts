@@ -8,7 +8,7 @@ import {LABEL, projectFilter, type Labels} from '../engine/labels.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {overlaps, parseCidr} from '../util/cidr.js'
 import {pollUntil, systemClock, type Clock} from '../util/time.js'
-import {networkName, type Instance, type Topology} from '../model/topology.js'
+import {engineOfSite, networkName, spansEngines, type Instance, type Topology} from '../model/topology.js'
 import {checkHealthNow, observe, unhealthyReasons, type HealthPasses, type Observation} from './observe.js'
 import {decideRoute, isRelay, reachTarget, relayRequest, routeOf, tryConnect, unreachableThroughRelay} from './relay.js'
 
@@ -107,6 +107,11 @@ export async function bringUp(topology: Topology, engine: Engine, opts: UpOption
     ])
   }
 
+  // Sites on several engines share overlay networks: every engine must be in one swarm (firedrill never forms it).
+  if (spansEngines(topology)) {
+    if (!engine.checkSwarm) throw new EnvironmentError(`topology ${topology.project} places its sites on ${topology.engines.length} engines, and this engine client cannot check their swarm`)
+    await progress.phase(`Check the swarm of ${topology.engines.length} engines`, () => engine.checkSwarm!())
+  }
   await ensureImages(topology, engine, opts)
   await progress.phase('Check names and ports', () => preflight(topology, engine))
 
@@ -116,7 +121,7 @@ export async function bringUp(topology: Topology, engine: Engine, opts: UpOption
       await Promise.all(
         topology.networks.map(async (n) => {
           const labels = {...baseLabels(topology), ...(n.site ? {[LABEL.site]: n.site} : {})}
-          created.networks.push(await engine.createNetwork({name: n.name, labels, subnet: n.subnet}))
+          created.networks.push(await engine.createNetwork({name: n.name, labels, subnet: n.subnet, driver: n.driver, encrypted: n.encrypted}))
         }),
       )
     })
@@ -167,7 +172,7 @@ export async function ensureRoute(topology: Topology, engine: Engine, opts: Pick
   let containers = await engine.listContainers(projectFilter(topology.project))
   const target = reachTarget(topology, containers)
   if (!containers.some(isRelay)) {
-    const decision = await decideRoute(endpoint, target, connect)
+    const decision = await decideRoute(endpoint, target, connect, topology.networks.some((n) => n.driver === 'overlay'))
     if (!decision.relay) return {kind: 'direct'}
     if (!opts.relayImage) {
       throw new EngineUnavailableError(`the runner cannot reach the topology's containers: ${decision.why}, and no relay can be made here`, [
@@ -184,7 +189,7 @@ export async function ensureRoute(topology: Topology, engine: Engine, opts: Pick
   if (relay.state !== 'running') {
     throw await abortWithLogs(engine, `the relay ${relay.name}, through which the runner reaches the topology's containers, is ${relay.state}`, relay.id)
   }
-  const route = routeOf(engine, containers)
+  const route = routeOf(engine, containers, {overlay: topology.networks.some((n) => n.driver === 'overlay')})
   if (target) {
     const via = await route.endpoint(target.address, target.port)
     const outcome = await connect(via.host, via.port, RELAY_CHECK_TIMEOUT_MS)
@@ -320,6 +325,10 @@ async function preflight(topology: Topology, engine: Engine): Promise<void> {
     }
   }
   for (const i of topology.instances) {
+    // A port published by an engine on another host is not this machine's to check.
+    const engineName = engineOfSite(topology, i.site)
+    const where = topology.engines?.find((e) => e.name === engineName)
+    if (where && where.endpoint.kind !== 'local') continue
     for (const p of i.ports) {
       if (p.protocol !== 'tcp') continue
       const busy = await portInUse(p.host_ip, p.host)

@@ -43,7 +43,7 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
   const containers = await engine.listContainers(projectFilter(topology.project))
   const byName = new Map(containers.map((c) => [c.name, c]))
   const wan = networkName(topology.project, undefined)
-  const route = routeOf(engine, containers)
+  const route = routeOf(engine, containers, {overlay: topology.networks.some((n) => n.driver === 'overlay')})
   const instances: ObservedInstance[] = topology.instances.map((instance) => {
     const container = byName.get(instance.containerName)
     const address = container ? (container.addresses[wan] ?? Object.values(container.addresses)[0]) : undefined

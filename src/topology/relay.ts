@@ -221,11 +221,13 @@ function relayRemedy(name: string): string {
 const routes = new WeakMap<object, Map<string, RelayRoute>>()
 
 /** The topology's route, from its containers: through its relay when it has one (the same RelayRoute per relay container), else direct. */
-export function routeOf(engine: Partial<ContainerExec> & Partial<Pick<EnginePing, 'endpoint'>>, containers: readonly ContainerSummary[]): Route {
+export function routeOf(engine: Partial<ContainerExec> & Partial<Pick<EnginePing, 'endpoint'>>, containers: readonly ContainerSummary[], opts: {overlay?: boolean} = {}): Route {
   const relay = containers.find((c) => c.labels[LABEL.role] === RELAY_ROLE)
   const endpoint = engine.endpoint?.() ?? engineEndpoint(undefined)
-  // Never dial a remote engine's private addresses from here: they could be another machine's.
-  if (!relay) return endpoint.remote ? noRoute(`${remoteWhy(endpoint)}, and the topology has no relay (firedrill up adds it)`) : directRoute
+  // Never dial a remote engine's private addresses, or overlay addresses, from here: they could be another machine's.
+  if (!relay && endpoint.remote) return noRoute(`${remoteWhy(endpoint)}, and the topology has no relay (firedrill up adds it)`)
+  if (!relay && opts.overlay) return noRoute("the topology's networks are swarm overlays, whose addresses are not routable from here, and it has no relay (firedrill up adds it)")
+  if (!relay) return directRoute
   const exec = engine.exec?.bind(engine)
   if (!exec) throw new Error(`the relay ${relay.name} is set up by exec, which this engine cannot do`)
   let byId = routes.get(engine)
@@ -282,14 +284,21 @@ export interface RouteDecision {
 }
 
 /**
- * Whether the runner needs the relay, decided by asking rather than guessing. A remote engine always
- * needs it: its containers' addresses are private to that host, and an address that answered from here
+ * Whether the runner needs the relay, decided by asking rather than guessing. Overlay networks (sites on
+ * several engines) always need it. A remote engine always needs it: its containers' addresses are private to that host, and an address that answered from here
  * could be another machine's container (here, an engine in a container has the same 172.x ranges as the
  * engine around it). A local engine needs it when a connect to a container's address gets no answer
  * (Docker Desktop, a rootless engine): connected or refused means the address is routable.
  */
-export async function decideRoute(endpoint: EngineEndpoint, target: {address: string; port: number} | undefined, connect = tryConnect): Promise<RouteDecision> {
+export async function decideRoute(
+  endpoint: EngineEndpoint,
+  target: {address: string; port: number} | undefined,
+  connect = tryConnect,
+  overlay = false,
+): Promise<RouteDecision> {
   if (endpoint.remote) return {relay: true, why: remoteWhy(endpoint)}
+  // Overlay addresses live inside the swarm's VXLAN: never routable from a host, and not to be dialled from here.
+  if (overlay) return {relay: true, why: "the topology's networks are swarm overlays, whose addresses are not routable from here"}
   if (!target) return {relay: false, why: 'no running container to ask; direct'}
   const outcome = await connect(target.address, target.port, 1000)
   if (outcome.kind !== 'unreachable') return {relay: false, why: `${target.address} answered from here (${outcome.kind})`}

@@ -158,6 +158,13 @@ describe('the route through a relay', () => {
     await expect(route.endpoint('172.18.0.3', 8008)).rejects.toThrow(/^the runner cannot reach the topology's containers: the engine at tcp:\/\/10\.9\.8\.7:2375 runs on another host/)
   })
 
+  it('overlay networks with no relay: no route either, even on a local engine', async () => {
+    const route = routeOf({endpoint: () => local}, [], {overlay: true})
+    expect(route.via.kind).toBe('none')
+    await expect(route.endpoint('10.0.1.5', 5432)).rejects.toThrow(/swarm overlays/)
+    expect((await decideRoute(local, {address: '10.0.1.5', port: 5432}, async () => ({kind: 'refused', ms: 1}), true)).relay).toBe(true)
+  })
+
   it('no relay among the containers of a local engine: direct, the container address itself', async () => {
     expect(routeOf({}, [])).toBe(directRoute)
     expect(await directRoute.endpoint('172.18.0.3', 5432)).toEqual({host: '172.18.0.3', port: 5432})
