@@ -28,7 +28,8 @@ export class DockerEngine implements Engine {
   constructor(opts: {socketPath?: string; endpoint?: EngineEndpointSpec; describe?: string; name?: string} = {}) {
     // DOCKER_HOST is honoured by docker-modem when no socket is given.
     this.docker = opts.socketPath ? new Docker({socketPath: opts.socketPath}) : opts.endpoint ? new Docker(dockerOptions(opts.endpoint)) : new Docker()
-    if (opts.describe || opts.name) this.where = `${opts.name ? `${opts.name} ` : ''}${opts.describe ? `at ${opts.describe}` : ''}`.trim()
+    // Messages say "the Docker engine at tcp://10.2.0.10:2376 (engine gyeonggi-dc)".
+    if (opts.describe || opts.name) this.where = `${opts.describe ?? 'local'}${opts.name ? ` (engine ${opts.name})` : ''}`
   }
 
   describeEndpoint(): string {
