@@ -8,6 +8,7 @@ import {EngineUnavailableError, EnvironmentError} from '../errors.js'
 import type {ContainerCreateRequest, ContainerHealth, ContainerState, ContainerSummary, Engine, ExecResult, ImageBuildRequest, NetworkSummary, VolumeSummary} from './engine.js'
 import type {EngineInfo} from '../model/result.js'
 import type {EngineEndpointSpec} from '../model/topology.js'
+import {engineEndpoint, type EngineEndpoint} from './endpoint.js'
 
 const NS_PER_MS = 1_000_000
 /** No engine call may hang a drill: one that takes longer than this (beyond its own stop timeout) means the engine is stuck. */
@@ -20,6 +21,8 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONN
 export class DockerEngine implements Engine {
   private readonly docker: Docker
   private readonly where?: string
+  /** What DOCKER_HOST would say for this engine: where it runs, as the relay needs it (endpoint()). */
+  private readonly dockerHost?: string
 
   /**
    * `endpoint`: one engine of a topology's `engines:` (tcp:// with TLS files read here, ssh:// with the SSH
@@ -30,10 +33,15 @@ export class DockerEngine implements Engine {
     this.docker = opts.socketPath ? new Docker({socketPath: opts.socketPath}) : opts.endpoint ? new Docker(dockerOptions(opts.endpoint)) : new Docker()
     // Messages say "the Docker engine at tcp://10.2.0.10:2376 (engine gyeonggi-dc)".
     if (opts.describe || opts.name) this.where = `${opts.describe ?? 'local'}${opts.name ? ` (engine ${opts.name})` : ''}`
+    this.dockerHost = opts.socketPath ? `unix://${opts.socketPath}` : opts.endpoint ? dockerHostOf(opts.endpoint) : process.env.DOCKER_HOST
   }
 
   describeEndpoint(): string {
-    return this.where ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock'
+    return this.where ?? this.endpoint().describe
+  }
+
+  endpoint(): EngineEndpoint {
+    return engineEndpoint(this.dockerHost)
   }
 
   /** Where this engine stands in a swarm (`docker info`'s Swarm section). */
@@ -224,6 +232,7 @@ export class DockerEngine implements Engine {
           NetworkMode: req.networkMode === undefined ? first?.name : req.networkMode === 'none' ? 'none' : `container:${req.networkMode.container}`,
           CapAdd: req.capAdd,
           CapDrop: req.capDrop,
+          Sysctls: req.sysctls,
         },
         NetworkingConfig: first ? {EndpointsConfig: {[first.name]: {Aliases: first.aliases}}} : undefined,
       }),
@@ -423,6 +432,20 @@ export interface SwarmState {
   managerAddrs: string[]
 }
 
+/** The DOCKER_HOST naming a topology's engine (no secret in it). */
+function dockerHostOf(e: EngineEndpointSpec): string | undefined {
+  switch (e.kind) {
+    case 'local':
+      return process.env.DOCKER_HOST
+    case 'unix':
+      return `unix://${e.socketPath}`
+    case 'ssh':
+      return `ssh://${e.username ? `${e.username}@` : ''}${e.host}:${e.port}`
+    case 'tcp':
+      return `tcp://${e.host}:${e.port}`
+  }
+}
+
 /** dockerode's options for one engine of a topology; TLS files are read now, so a missing one fails before anything starts. */
 function dockerOptions(e: EngineEndpointSpec): Docker.DockerOptions {
   switch (e.kind) {
@@ -476,6 +499,7 @@ function summarize(c: Docker.ContainerInfo): ContainerSummary {
     health: healthOf(c.Status),
     labels: c.Labels ?? {},
     addresses,
+    published: (c.Ports ?? []).flatMap((p) => (p.Type === 'tcp' && p.PublicPort && !(p.IP ?? '').includes(':') ? [{container: p.PrivatePort, host: p.PublicPort}] : [])),
   }
 }
 

@@ -14,10 +14,12 @@ import type {EngineInfo} from '../model/result.js'
 import type {ContainerCreateRequest, ContainerSummary, Engine, ExecResult, ImageBuildRequest, NetworkSummary, VolumeSummary} from './engine.js'
 import {LABEL, type Labels} from './labels.js'
 import type {SwarmState} from './docker.js'
+import type {EngineEndpoint} from './endpoint.js'
 
 /** What the set needs of one member beyond Engine: copying images, the swarm, and naming it in messages. */
 export interface MemberEngine extends Engine {
   describeEndpoint(): string
+  endpoint(): EngineEndpoint
   swarmState(): Promise<SwarmState>
   swarmJoinToken(): Promise<string>
   copyImageTo(ref: string, other: this): Promise<void>
@@ -57,6 +59,11 @@ export class EngineSet implements Engine {
   memberOfSite(site: string): Member {
     const name = this.siteEngine.get(site)
     return (name === undefined ? undefined : this.memberNamed(name)) ?? this.manager
+  }
+
+  /** Where the first engine runs: the relay (a site-less container) is created there and publishes its ports on its host. */
+  endpoint(): EngineEndpoint {
+    return this.manager.engine.endpoint()
   }
 
   describeEndpoint(): string {

@@ -5,12 +5,15 @@
  */
 import type {Labels} from './labels.js'
 import type {EngineInfo} from '../model/result.js'
+import type {EngineEndpoint} from './endpoint.js'
 
 export type {EngineInfo} from '../model/result.js'
 
 
 export interface EnginePing {
   info(): Promise<EngineInfo>
+  /** Where the engine runs (DOCKER_HOST); absent on an in-memory engine, which counts as local. */
+  endpoint?(): EngineEndpoint
 }
 
 export interface ImageBuildRequest {
@@ -84,6 +87,8 @@ export interface ContainerCreateRequest {
   /** Linux capabilities added to, and dropped from, the engine's default set (e.g. drop ALL, add NET_ADMIN). */
   capAdd?: string[]
   capDrop?: string[]
+  /** Namespaced kernel settings of the container (the relay's net.ipv4.ip_forward). */
+  sysctls?: Record<string, string>
   stopTimeoutMs: number
 }
 
@@ -99,6 +104,8 @@ export interface ContainerSummary {
   labels: Labels
   /** Network name → IPv4 address on it. */
   addresses: Record<string, string>
+  /** Container ports published on the engine's host (TCP, IPv4), each with the host port the engine chose or was given. */
+  published?: {container: number; host: number}[]
 }
 
 export interface Containers {

@@ -1,5 +1,6 @@
 import {refuseIfUnfinished} from '../drill/journal.js'
 import type {Engine} from '../engine/engine.js'
+import {ensureNetHelperImage, NET_HELPER_IMAGE} from '../faults/net-helper.js'
 import type {Topology} from '../model/topology.js'
 import {bringUp, type UpResult} from '../topology/lifecycle.js'
 import {interruptible} from '../util/interrupt.js'
@@ -34,6 +35,16 @@ export async function upTopology(
 ): Promise<UpResult> {
   const {progress} = opts
   return holdTopologies([topology.project], {connect: opts.connect, log: progress.log}, (engine) =>
-    interruptible((signal) => bringUp(topology, engine, {buildArgs: opts.buildArgs, rebuild: opts.rebuild, progress, signal}), progress.log),
+    interruptible(
+      (signal) =>
+        bringUp(topology, engine, {
+          buildArgs: opts.buildArgs,
+          rebuild: opts.rebuild,
+          progress,
+          signal,
+          relayImage: () => ensureNetHelperImage(engine, {buildArgs: opts.buildArgs, progress}).then(() => NET_HELPER_IMAGE),
+        }),
+      progress.log,
+    ),
   )
 }

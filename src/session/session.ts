@@ -8,7 +8,7 @@ import {gradeRepeat, type DrillOutcome, type GradeOn} from '../grade/repeat.js'
 
 export type {DrillOutcome} from '../grade/repeat.js'
 import type {Engine} from '../engine/engine.js'
-import {ensureNetHelperImage} from '../faults/net-helper.js'
+import {ensureNetHelperImage, NET_HELPER_IMAGE} from '../faults/net-helper.js'
 import {bringUp, tearDown} from '../topology/lifecycle.js'
 import {interruptible} from '../util/interrupt.js'
 import {type Progress, silentProgress} from '../util/progress.js'
@@ -75,7 +75,12 @@ export async function runSession(drills: readonly LoadedDrill[], opts: SessionOp
       for (const loaded of drills) {
         const {topology} = loaded
         if (!broughtUp.has(topology.file)) {
-          const result = await bringUp(topology, opts.engine, {progress, buildArgs: opts.buildArgs, signal})
+          const result = await bringUp(topology, opts.engine, {
+            progress,
+            buildArgs: opts.buildArgs,
+            signal,
+            relayImage: () => ensureNetHelperImage(opts.engine, {buildArgs: opts.buildArgs, progress}).then(() => NET_HELPER_IMAGE),
+          })
           broughtUp.set(topology.file, result.created ? topology.project : '')
         }
         for (let n = 1; n <= (opts.repeat ?? 1); n++) {

@@ -88,6 +88,7 @@ function fakeEngine(name: string, opts: {containers?: ContainerSummary[]; swarm?
   const engine = {
     calls,
     describeEndpoint: () => name,
+    endpoint: () => ({describe: name, publishedHost: name, remote: true}),
     info: vi.fn(async () => {
       if (opts.down) throw new EngineUnavailableError(`cannot reach ${name} (ECONNREFUSED)`)
       return {version: '20.10.24', apiVersion: '1.41', os: 'linux'}
