@@ -58,6 +58,25 @@ export class DockerEngine implements Engine {
     }
   }
 
+  /**
+   * Create the swarm config NAME with these labels, atomically: false (and the holder's labels) when it
+   * exists already. Configs live in the swarm's Raft store, shared by every engine of the swarm.
+   */
+  async createSwarmConfig(name: string, labels: Record<string, string>): Promise<{created: true} | {created: false; labels: Record<string, string>}> {
+    try {
+      await this.call(`create swarm config ${name}`, () => this.docker.createConfig({Name: name, Labels: labels, Data: Buffer.from(JSON.stringify(labels)).toString('base64')}))
+      return {created: true}
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode !== 409) throw error
+      const existing = (await this.call(`inspect swarm config ${name}`, () => this.docker.getConfig(name).inspect())) as {Spec?: {Labels?: Record<string, string>}}
+      return {created: false, labels: existing.Spec?.Labels ?? {}}
+    }
+  }
+
+  async removeSwarmConfig(name: string): Promise<void> {
+    await this.ignoreNotFound(`remove swarm config ${name}`, () => this.docker.getConfig(name).remove())
+  }
+
   /** The worker join token of the swarm this engine manages. */
   async swarmJoinToken(): Promise<string> {
     const sw = (await this.call('read the swarm\'s join token', () => this.docker.swarmInspect())) as {JoinTokens?: {Worker?: string}}

@@ -9,7 +9,7 @@
  * overlays created on the first engine (a manager: `up` checks the swarm first). Images missing on an
  * engine are copied there from one that has them (`docker save | docker load`), or built on each.
  */
-import {EngineUnavailableError, EnvironmentError, errorMessage} from '../errors.js'
+import {EngineUnavailableError, EnvironmentError, errorMessage, ProjectBusyError} from '../errors.js'
 import type {EngineInfo} from '../model/result.js'
 import type {ContainerCreateRequest, ContainerSummary, Engine, ExecResult, ImageBuildRequest, NetworkSummary, VolumeSummary} from './engine.js'
 import {LABEL, type Labels} from './labels.js'
@@ -22,6 +22,8 @@ export interface MemberEngine extends Engine {
   endpoint(): EngineEndpoint
   swarmState(): Promise<SwarmState>
   swarmJoinToken(): Promise<string>
+  createSwarmConfig(name: string, labels: Record<string, string>): Promise<{created: true} | {created: false; labels: Record<string, string>}>
+  removeSwarmConfig(name: string): Promise<void>
   copyImageTo(ref: string, other: this): Promise<void>
 }
 
@@ -114,6 +116,21 @@ export class EngineSet implements Engine {
         'firedrill never initialises or joins a swarm on its own',
       ],
     )
+  }
+
+  async holdSwarmLock(project: string, holder: Record<string, string | number>): Promise<() => Promise<void>> {
+    const name = `fd-${project}-lock`
+    const labels: Record<string, string> = {[LABEL.project + '.lock']: project}
+    for (const [k, v] of Object.entries(holder)) labels[`io.firedrill.holder.${k}`] = String(v)
+    const got = await this.manager.engine.createSwarmConfig(name, labels)
+    if (!got.created) {
+      const h = (k: string) => got.labels[`io.firedrill.holder.${k}`] ?? '?'
+      throw new ProjectBusyError(
+        `topology ${project} is in use by another firedrill (pid ${h('pid')} on ${h('host')}, since ${h('started_at')}: ${h('command')}), as the swarm config ${name} on its engines says; one drill per topology at a time`,
+        [`wait for it to finish; if that firedrill is gone for good: docker -H ${this.manager.describe} config rm ${name}`],
+      )
+    }
+    return () => this.manager.engine.removeSwarmConfig(name)
   }
 
   // Images: present on every engine, copied from one that has it, or built on each.
