@@ -122,7 +122,12 @@ export class EngineSet implements Engine {
     const name = `fd-${project}-lock`
     const labels: Record<string, string> = {[LABEL.project + '.lock']: project}
     for (const [k, v] of Object.entries(holder)) labels[`io.firedrill.holder.${k}`] = String(v)
-    const got = await this.manager.engine.createSwarmConfig(name, labels)
+    let got = await this.manager.engine.createSwarmConfig(name, labels)
+    // Left by a firedrill of this host that is gone (killed outright): taken over, as the local lock file is.
+    if (!got.created && got.labels['io.firedrill.holder.host'] === String(holder.host) && !alive(Number(got.labels['io.firedrill.holder.pid']))) {
+      await this.manager.engine.removeSwarmConfig(name)
+      got = await this.manager.engine.createSwarmConfig(name, labels)
+    }
     if (!got.created) {
       const h = (k: string) => got.labels[`io.firedrill.holder.${k}`] ?? '?'
       throw new ProjectBusyError(
@@ -297,5 +302,15 @@ export class EngineSet implements Engine {
     const down = answers.find((a) => a.status === 'rejected')
     if (down) throw (down as PromiseRejectedResult).reason
     throw Object.assign(new Error(`no container ${idOrName} on any engine of the topology`), {statusCode: 404})
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

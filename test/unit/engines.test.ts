@@ -209,6 +209,10 @@ describe('the swarm lock: one drill per topology across machines', () => {
     await release()
     expect(one.configs.size).toBe(0)
     await expect(set.holdSwarmLock('bank', {pid: 7, host: 'runner-b', started_at: 'now', command: 'up'})).resolves.toBeTypeOf('function')
+    // Left by a process of this host that is gone (no pid 999999999 exists): taken over.
+    one.configs.set('fd-gone-lock', {'io.firedrill.holder.host': 'here', 'io.firedrill.holder.pid': '999999999'})
+    await expect(set.holdSwarmLock('gone', {pid: process.pid, host: 'here', started_at: 'now', command: 'up'})).resolves.toBeTypeOf('function')
+    expect(one.configs.get('fd-gone-lock')?.['io.firedrill.holder.pid']).toBe(String(process.pid))
   })
 })
 
