@@ -44,7 +44,7 @@ export interface EngineLab {
   at(i: number): InnerEngine
   /** Run the docker CLI against one engine (argv, never a shell). */
   docker(engine: InnerEngine, args: string[], opts?: {timeoutMs?: number; reject?: boolean}): Promise<{exitCode: number; stdout: string; stderr: string}>
-  /** The engine becomes unreachable (its container cut off the lab network): an engine lost, as a host gone. */
+  /** The engine's API becomes unreachable (connections reset, new ones refused): an engine lost, as a host gone. */
   lose(engine: InnerEngine): Promise<void>
   /** The engine answers again. */
   restore(engine: InnerEngine): Promise<void>
@@ -130,11 +130,12 @@ export async function startEngines(opts: EngineLabOptions): Promise<EngineLab> {
     },
     docker: (e, args, o = {}) => host(['-H', e.host, ...args], o),
     lose: async (e) => {
-      // Cut off the lab network: calls to it fail within seconds (no route), as a host that went away.
-      await host(['network', 'disconnect', '--force', network, e.container])
+      // Its API refuses everyone from now on, open connections included (a reset on their next packet):
+      // every call fails at once, as with a host gone, while its containers keep their state for later.
+      await host(['exec', e.container, 'iptables', '-I', 'INPUT', '-p', 'tcp', '--dport', '2375', '-j', 'REJECT', '--reject-with', 'tcp-reset'])
     },
     restore: async (e) => {
-      await host(['network', 'connect', '--ip', e.ip, network, e.container], {reject: false})
+      await host(['exec', e.container, 'iptables', '-D', 'INPUT', '-p', 'tcp', '--dport', '2375', '-j', 'REJECT', '--reject-with', 'tcp-reset'], {reject: false})
       await waitReady(e, 30_000)
     },
     remove: async () => {
