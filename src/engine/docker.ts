@@ -7,8 +7,8 @@ import Docker from 'dockerode'
 import {EngineUnavailableError, EnvironmentError} from '../errors.js'
 import type {ContainerCreateRequest, ContainerHealth, ContainerState, ContainerSummary, Engine, ExecResult, ImageBuildRequest, NetworkSummary, VolumeSummary} from './engine.js'
 import type {EngineInfo} from '../model/result.js'
-import {engineEndpoint, engineEndpointOf, type EngineEndpoint} from './endpoint.js'
 import type {EngineEndpointSpec} from '../model/topology.js'
+import {engineEndpoint, type EngineEndpoint} from './endpoint.js'
 
 const NS_PER_MS = 1_000_000
 /** No engine call may hang a drill: one that takes longer than this (beyond its own stop timeout) means the engine is stuck. */
@@ -20,31 +20,28 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONN
 /** The Docker engine behind the Engine interfaces; the only module that imports dockerode. */
 export class DockerEngine implements Engine {
   private readonly docker: Docker
-  private readonly socketPath?: string
-  private readonly spec?: EngineEndpointSpec
   private readonly where?: string
+  /** What DOCKER_HOST would say for this engine: where it runs, as the relay needs it (endpoint()). */
+  private readonly dockerHost?: string
 
   /**
    * `endpoint`: one engine of a topology's `engines:` (tcp:// with TLS files read here, ssh:// with the SSH
    * agent's keys, a unix socket); `name` is how messages call it. Neither: DOCKER_HOST or the default socket.
    */
   constructor(opts: {socketPath?: string; endpoint?: EngineEndpointSpec; describe?: string; name?: string} = {}) {
-    this.socketPath = opts.socketPath
-    this.spec = opts.endpoint
     // DOCKER_HOST is honoured by docker-modem when no socket is given.
     this.docker = opts.socketPath ? new Docker({socketPath: opts.socketPath}) : opts.endpoint ? new Docker(dockerOptions(opts.endpoint)) : new Docker()
-    if (opts.describe || opts.name) this.where = `${opts.name ? `${opts.name} ` : ''}${opts.describe ? `at ${opts.describe}` : ''}`.trim()
+    // Messages say "the Docker engine at tcp://10.2.0.10:2376 (engine gyeonggi-dc)".
+    if (opts.describe || opts.name) this.where = `${opts.describe ?? 'local'}${opts.name ? ` (engine ${opts.name})` : ''}`
+    this.dockerHost = opts.socketPath ? `unix://${opts.socketPath}` : opts.endpoint ? dockerHostOf(opts.endpoint) : process.env.DOCKER_HOST
   }
 
   describeEndpoint(): string {
-    return this.where ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock'
+    return this.where ?? this.endpoint().describe
   }
 
-  /** Where this engine runs as the runner sees it (the relay's published host; whether it is remote). */
   endpoint(): EngineEndpoint {
-    if (this.socketPath) return engineEndpoint(`unix://${this.socketPath}`)
-    if (this.spec) return engineEndpointOf(this.spec)
-    return engineEndpoint(process.env.DOCKER_HOST)
+    return engineEndpoint(this.dockerHost)
   }
 
   /** Where this engine stands in a swarm (`docker info`'s Swarm section). */
@@ -59,6 +56,25 @@ export class DockerEngine implements Engine {
       manager: sw.ControlAvailable === true,
       managerAddrs: (sw.RemoteManagers ?? []).flatMap((m) => (m.Addr ? [m.Addr] : [])),
     }
+  }
+
+  /**
+   * Create the swarm config NAME with these labels, atomically: false (and the holder's labels) when it
+   * exists already. Configs live in the swarm's Raft store, shared by every engine of the swarm.
+   */
+  async createSwarmConfig(name: string, labels: Record<string, string>): Promise<{created: true} | {created: false; labels: Record<string, string>}> {
+    try {
+      await this.call(`create swarm config ${name}`, () => this.docker.createConfig({Name: name, Labels: labels, Data: Buffer.from(JSON.stringify(labels)).toString('base64')}))
+      return {created: true}
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode !== 409) throw error
+      const existing = (await this.call(`inspect swarm config ${name}`, () => this.docker.getConfig(name).inspect())) as {Spec?: {Labels?: Record<string, string>}}
+      return {created: false, labels: existing.Spec?.Labels ?? {}}
+    }
+  }
+
+  async removeSwarmConfig(name: string): Promise<void> {
+    await this.ignoreNotFound(`remove swarm config ${name}`, () => this.docker.getConfig(name).remove())
   }
 
   /** The worker join token of the swarm this engine manages. */
@@ -433,6 +449,20 @@ export interface SwarmState {
   nodeAddr?: string
   manager: boolean
   managerAddrs: string[]
+}
+
+/** The DOCKER_HOST naming a topology's engine (no secret in it). */
+function dockerHostOf(e: EngineEndpointSpec): string | undefined {
+  switch (e.kind) {
+    case 'local':
+      return process.env.DOCKER_HOST
+    case 'unix':
+      return `unix://${e.socketPath}`
+    case 'ssh':
+      return `ssh://${e.username ? `${e.username}@` : ''}${e.host}:${e.port}`
+    case 'tcp':
+      return `tcp://${e.host}:${e.port}`
+  }
 }
 
 /** dockerode's options for one engine of a topology; TLS files are read now, so a missing one fails before anything starts. */

@@ -1,5 +1,3 @@
-import type {EngineEndpointSpec} from '../model/topology.js'
-
 /** Where the Docker engine runs, as the runner sees it: the host its published ports are on, and whether that is this machine. */
 export interface EngineEndpoint {
   /** What DOCKER_HOST (or the default socket) names, for messages. */
@@ -26,16 +24,3 @@ export function engineEndpoint(dockerHost: string | undefined): EngineEndpoint {
   return {describe, publishedHost: host.replace(/^\[|\]$/g, ''), remote: true}
 }
 
-/** The same for one engine of a topology's `engines:` (`local` is what DOCKER_HOST, or the default socket, names). */
-export function engineEndpointOf(spec: EngineEndpointSpec, env: string | undefined = process.env.DOCKER_HOST): EngineEndpoint {
-  switch (spec.kind) {
-    case 'local':
-      return engineEndpoint(env)
-    case 'unix':
-      return engineEndpoint(`unix://${spec.socketPath}`)
-    case 'tcp':
-      return engineEndpoint(`tcp://${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`)
-    case 'ssh':
-      return engineEndpoint(`ssh://${spec.username ? `${spec.username}@` : ''}${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`)
-  }
-}

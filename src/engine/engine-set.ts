@@ -9,18 +9,21 @@
  * overlays created on the first engine (a manager: `up` checks the swarm first). Images missing on an
  * engine are copied there from one that has them (`docker save | docker load`), or built on each.
  */
-import {EngineUnavailableError, EnvironmentError, errorMessage} from '../errors.js'
+import {EngineUnavailableError, EnvironmentError, errorMessage, ProjectBusyError} from '../errors.js'
 import type {EngineInfo} from '../model/result.js'
 import type {ContainerCreateRequest, ContainerSummary, Engine, ExecResult, ImageBuildRequest, NetworkSummary, VolumeSummary} from './engine.js'
 import {LABEL, type Labels} from './labels.js'
-import {engineEndpoint, type EngineEndpoint} from './endpoint.js'
 import type {SwarmState} from './docker.js'
+import type {EngineEndpoint} from './endpoint.js'
 
 /** What the set needs of one member beyond Engine: copying images, the swarm, and naming it in messages. */
 export interface MemberEngine extends Engine {
   describeEndpoint(): string
+  endpoint(): EngineEndpoint
   swarmState(): Promise<SwarmState>
   swarmJoinToken(): Promise<string>
+  createSwarmConfig(name: string, labels: Record<string, string>): Promise<{created: true} | {created: false; labels: Record<string, string>}>
+  removeSwarmConfig(name: string): Promise<void>
   copyImageTo(ref: string, other: this): Promise<void>
 }
 
@@ -46,11 +49,6 @@ export class EngineSet implements Engine {
     if (members.length === 0) throw new Error('an engine set needs at least one engine')
   }
 
-  /** Where the first engine runs: the relay (site-less) is created there and publishes its ports on its host. */
-  endpoint(): EngineEndpoint {
-    return this.manager.engine.endpoint?.() ?? engineEndpoint(undefined)
-  }
-
   /** The first engine: where overlays and site-less containers are created. */
   get manager(): Member {
     return this.members[0]!
@@ -63,6 +61,11 @@ export class EngineSet implements Engine {
   memberOfSite(site: string): Member {
     const name = this.siteEngine.get(site)
     return (name === undefined ? undefined : this.memberNamed(name)) ?? this.manager
+  }
+
+  /** Where the first engine runs: the relay (a site-less container) is created there and publishes its ports on its host. */
+  endpoint(): EngineEndpoint {
+    return this.manager.engine.endpoint()
   }
 
   describeEndpoint(): string {
@@ -113,6 +116,26 @@ export class EngineSet implements Engine {
         'firedrill never initialises or joins a swarm on its own',
       ],
     )
+  }
+
+  async holdSwarmLock(project: string, holder: Record<string, string | number>): Promise<() => Promise<void>> {
+    const name = `fd-${project}-lock`
+    const labels: Record<string, string> = {[LABEL.project + '.lock']: project}
+    for (const [k, v] of Object.entries(holder)) labels[`io.firedrill.holder.${k}`] = String(v)
+    let got = await this.manager.engine.createSwarmConfig(name, labels)
+    // Left by a firedrill of this host that is gone (killed outright): taken over, as the local lock file is.
+    if (!got.created && got.labels['io.firedrill.holder.host'] === String(holder.host) && !alive(Number(got.labels['io.firedrill.holder.pid']))) {
+      await this.manager.engine.removeSwarmConfig(name)
+      got = await this.manager.engine.createSwarmConfig(name, labels)
+    }
+    if (!got.created) {
+      const h = (k: string) => got.labels[`io.firedrill.holder.${k}`] ?? '?'
+      throw new ProjectBusyError(
+        `topology ${project} is in use by another firedrill (pid ${h('pid')} on ${h('host')}, since ${h('started_at')}: ${h('command')}), as the swarm config ${name} on its engines says; one drill per topology at a time`,
+        [`wait for it to finish; if that firedrill is gone for good: docker -H ${this.manager.describe} config rm ${name}`],
+      )
+    }
+    return () => this.manager.engine.removeSwarmConfig(name)
   }
 
   // Images: present on every engine, copied from one that has it, or built on each.
@@ -279,5 +302,15 @@ export class EngineSet implements Engine {
     const down = answers.find((a) => a.status === 'rejected')
     if (down) throw (down as PromiseRejectedResult).reason
     throw Object.assign(new Error(`no container ${idOrName} on any engine of the topology`), {statusCode: 404})
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

@@ -51,6 +51,12 @@ export interface Networks {
    * EnvironmentError with the `docker swarm join` command to run. Absent on a single engine.
    */
   checkSwarm?(): Promise<void>
+  /**
+   * Sites on several engines: the topology's lock held in the swarm itself (a labelled swarm config
+   * `fd-PROJECT-lock`, created atomically by the managers' Raft store), so two runners on two machines
+   * cannot drill it at once. Resolves to its release; rejects naming the holder. Absent on one engine.
+   */
+  holdSwarmLock?(project: string, holder: Record<string, string | number>): Promise<() => Promise<void>>
   removeNetwork(id: string): Promise<void>
 }
 

@@ -44,7 +44,7 @@ export interface EngineLab {
   at(i: number): InnerEngine
   /** Run the docker CLI against one engine (argv, never a shell). */
   docker(engine: InnerEngine, args: string[], opts?: {timeoutMs?: number; reject?: boolean}): Promise<{exitCode: number; stdout: string; stderr: string}>
-  /** The engine's API stops answering (its container frozen): an engine lost, as a host that hangs. */
+  /** The engine's API becomes unreachable (connections reset, new ones refused): an engine lost, as a host gone. */
   lose(engine: InnerEngine): Promise<void>
   /** The engine answers again. */
   restore(engine: InnerEngine): Promise<void>
@@ -130,10 +130,12 @@ export async function startEngines(opts: EngineLabOptions): Promise<EngineLab> {
     },
     docker: (e, args, o = {}) => host(['-H', e.host, ...args], o),
     lose: async (e) => {
-      await host(['pause', e.container])
+      // Its API refuses everyone from now on, open connections included (a reset on their next packet):
+      // every call fails at once, as with a host gone, while its containers keep their state for later.
+      await host(['exec', e.container, 'iptables', '-I', 'INPUT', '-p', 'tcp', '--dport', '2375', '-j', 'REJECT', '--reject-with', 'tcp-reset'])
     },
     restore: async (e) => {
-      await host(['unpause', e.container], {reject: false})
+      await host(['exec', e.container, 'iptables', '-D', 'INPUT', '-p', 'tcp', '--dport', '2375', '-j', 'REJECT', '--reject-with', 'tcp-reset'], {reject: false})
       await waitReady(e, 30_000)
     },
     remove: async () => {
@@ -141,7 +143,7 @@ export async function startEngines(opts: EngineLabOptions): Promise<EngineLab> {
       removed = true
       const all = await host(['ps', '-aq', '--filter', `label=${LABEL.project}=${project}`, '--filter', `label=${LABEL.role}=${ENGINE_LAB_ROLE}`], {reject: false})
       const ids = all.stdout.split('\n').filter(Boolean)
-      // A frozen engine cannot stop its containers; thaw it first. Then a graceful stop: dockerd stops its
+      // A frozen engine cannot stop its containers; thaw it first (a test may have paused one). Then a graceful stop: dockerd stops its
       // own containers on SIGTERM, so no cgroup or shim of theirs outlives the engine.
       await Promise.all(ids.map((id) => host(['unpause', id], {reject: false})))
       if (ids.length > 0) await host(['stop', '-t', '20', ...ids], {reject: false, timeoutMs: 60_000})
@@ -157,7 +159,7 @@ export async function startEngines(opts: EngineLabOptions): Promise<EngineLab> {
 
   try {
     await ensureInnerEngineImage()
-    await host(['network', 'create', ...labels, network])
+    await createLabNetwork(network, labels)
     for (let i = 1; i <= count; i++) {
       const name = `engine${i}`
       const container = `${project}-${name}`
@@ -182,6 +184,22 @@ export async function startEngines(opts: EngineLabOptions): Promise<EngineLab> {
     await lab.remove().catch(() => undefined)
     throw error
   }
+}
+
+/**
+ * The lab network, on a subnet of its own in 10.250.0.0/16 (so that an engine cut off can come back at its
+ * own address: `network connect --ip` needs a configured subnet); another one is tried when one is taken.
+ */
+async function createLabNetwork(network: string, labels: string[]): Promise<void> {
+  let last = ''
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const octet = 1 + Math.floor(Math.random() * 254)
+    const r = await host(['network', 'create', ...labels, '--subnet', `10.250.${octet}.0/24`, network], {reject: false})
+    if (r.exitCode === 0) return
+    last = r.stderr.trim()
+    if (!/overlap/i.test(last)) break
+  }
+  throw new Error(`could not create the engine lab network ${network}: ${last}`)
 }
 
 /** The first engine initialises the swarm; every other joins as a manager (any may then create overlays). */

@@ -4,7 +4,7 @@ import {loadTopology} from '../../src/config/load-topology.js'
 import type {SwarmState} from '../../src/engine/docker.js'
 import type {ContainerSummary, Engine} from '../../src/engine/engine.js'
 import {EngineSet, type Member, type MemberEngine} from '../../src/engine/engine-set.js'
-import {EngineUnavailableError, EnvironmentError} from '../../src/errors.js'
+import {EngineUnavailableError, EnvironmentError, ProjectBusyError} from '../../src/errors.js'
 import {LABEL} from '../../src/engine/labels.js'
 import {issuesOf} from '../support/config.js'
 import {tempDir} from '../support/files.js'
@@ -82,18 +82,28 @@ function fakeEngine(name: string, opts: {containers?: ContainerSummary[]; swarm?
   const calls: string[] = []
   const containers = [...(opts.containers ?? [])]
   const images = new Set(opts.images ?? [])
+  const configs = new Map<string, Record<string, string>>()
   const rec = (what: string) => async (...args: unknown[]) => {
     calls.push(`${what} ${args.filter((a) => typeof a === 'string').join(' ')}`.trim())
   }
   const engine = {
     calls,
     describeEndpoint: () => name,
+    endpoint: () => ({describe: name, publishedHost: name, remote: true}),
     info: vi.fn(async () => {
       if (opts.down) throw new EngineUnavailableError(`cannot reach ${name} (ECONNREFUSED)`)
       return {version: '20.10.24', apiVersion: '1.41', os: 'linux'}
     }),
     swarmState: async () => ({state: 'active', clusterId: 'c1', manager: true, managerAddrs: [], nodeAddr: `${name}-addr`, ...opts.swarm}),
     swarmJoinToken: async () => 'SWMTKN-1-abc',
+    configs,
+    createSwarmConfig: async (n: string, labels: Record<string, string>) => {
+      const existing = configs.get(n)
+      if (existing) return {created: false, labels: existing}
+      configs.set(n, labels)
+      return {created: true}
+    },
+    removeSwarmConfig: async (n: string) => void configs.delete(n),
     copyImageTo: async (ref: string, other: {images: Set<string>}) => {
       calls.push(`copy ${ref}`)
       other.images.add(ref)
@@ -183,6 +193,26 @@ describe('EngineSet: every call on the engine of its site', () => {
     expect(error.message).toMatch(/engine two \(tcp:\/\/two:2375\) is not in the swarm of one/)
     expect(error.suggestions[0]).toBe("on two's host: docker swarm join --token SWMTKN-1-abc one-addr:2377")
     await expect(new EngineSet([member('one', fakeEngine('one')), member('two', fakeEngine('two'))], new Map()).checkSwarm()).resolves.toBeUndefined()
+  })
+})
+
+describe('the swarm lock: one drill per topology across machines', () => {
+  it('held as a labelled swarm config on the first engine; a second holder is refused naming the first (exit 2); released, it can be taken again', async () => {
+    const one = fakeEngine('one') as unknown as MemberEngine & {configs: Map<string, Record<string, string>>}
+    const set = new EngineSet([member('one', one), member('two', fakeEngine('two'))], new Map())
+    const release = await set.holdSwarmLock('bank', {pid: 41, host: 'runner-a', started_at: '2026-12-01T10:00:00Z', command: 'run drills/kill-primary.yaml'})
+    expect(one.configs.get('fd-bank-lock')).toMatchObject({'io.firedrill.project.lock': 'bank', 'io.firedrill.holder.host': 'runner-a'})
+    const busy = (await set.holdSwarmLock('bank', {pid: 7, host: 'runner-b', started_at: 'now', command: 'up'}).catch((e: unknown) => e)) as ProjectBusyError
+    expect(busy).toBeInstanceOf(ProjectBusyError)
+    expect(busy.exitCode).toBe(2)
+    expect(busy.message).toMatch(/^topology bank is in use by another firedrill \(pid 41 on runner-a, since 2026-12-01T10:00:00Z: run drills\/kill-primary\.yaml\)/)
+    await release()
+    expect(one.configs.size).toBe(0)
+    await expect(set.holdSwarmLock('bank', {pid: 7, host: 'runner-b', started_at: 'now', command: 'up'})).resolves.toBeTypeOf('function')
+    // Left by a process of this host that is gone (no pid 999999999 exists): taken over.
+    one.configs.set('fd-gone-lock', {'io.firedrill.holder.host': 'here', 'io.firedrill.holder.pid': '999999999'})
+    await expect(set.holdSwarmLock('gone', {pid: process.pid, host: 'here', started_at: 'now', command: 'up'})).resolves.toBeTypeOf('function')
+    expect(one.configs.get('fd-gone-lock')?.['io.firedrill.holder.pid']).toBe(String(process.pid))
   })
 })
 
