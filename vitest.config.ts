@@ -25,6 +25,19 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // Sites on separate hosts: three Docker engines run as containers of the host engine (test/support/engines.ts),
+        // joined in a swarm. Same rules as integration; scripts/test.sh runs it after the integration project.
+        test: {
+          name: 'multi-engine',
+          include: ['test/multi-engine/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          setupFiles: ['test/support/probe-kinds.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 })

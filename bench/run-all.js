@@ -13,7 +13,7 @@ import {load, machine, parseArgs, RESULTS_DIR, ROOT, writeResults} from './lib/c
 
 const opts = parseArgs()
 const onlyAt = opts.rest.indexOf('--only')
-const ALL = ['startup', 'rto-accuracy', 'rpo-accuracy', 'rpo-accuracy-mysql-redis', 'probe-accuracy', 'compose-vs-up', 'runner-cost', 'scale', 'idle-cost', 'suite']
+const ALL = ['startup', 'rto-accuracy', 'rpo-accuracy', 'rpo-accuracy-mysql-redis', 'probe-accuracy', 'compose-vs-up', 'runner-cost', 'scale', 'idle-cost', 'relay-cost', 'suite']
 const chosen = onlyAt >= 0 ? opts.rest[onlyAt + 1].split(',') : ALL
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fdbench-all-'))
 const results = {}
@@ -58,6 +58,7 @@ const combined = {
   runner_cost: results['runner-cost']?.runner_cost ?? null,
   scale: results.scale?.scale ?? null,
   idle_cost: results['idle-cost']?.idle_cost ?? null,
+  relay_added_ms: results['relay-cost']?.added_ms ?? null,
   benchmarks: results,
 }
 writeResults('', combined, undefined)

@@ -12,4 +12,9 @@ export FIREDRILL_TEST_IMAGES=1
 [ -t 1 ] || export NO_COLOR=1
 # Imports only point down the layers (.dependency-cruiser.cjs); a violation prints the offending import and stops here.
 npm run --silent lint:deps
-exec npx vitest run "$@"
+# With arguments, vitest gets them as they are. Without, every project; the multi-engine project (three
+# Docker engines as containers of this one, test/support/engines.ts) after the others, never beside the
+# integration project: both check that the host engine is left as they found it.
+if [ "$#" -gt 0 ]; then exec npx vitest run "$@"; fi
+npx vitest run --project unit --project tools --project commands --project integration
+exec npx vitest run --project multi-engine

@@ -96,6 +96,12 @@ export class EngineUnavailableError extends FiredrillError {
   readonly code = 'engine_unavailable'
 }
 
+/** Another firedrill is using the topology: one drill per topology at a time. */
+export class ProjectBusyError extends FiredrillError {
+  readonly exitCode = ExitCode.BadInput
+  readonly code = 'busy'
+}
+
 /** The drill started but could not be completed; whatever it changed has been reverted. */
 export class DrillAbortedError extends FiredrillError {
   readonly exitCode = ExitCode.Aborted

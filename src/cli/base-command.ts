@@ -2,8 +2,9 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {DURATION_HINT, parseDuration} from '../config/duration.js'
 import {EXIT_CODE_HELP, ExitCode, FiredrillError} from '../errors.js'
-import {DockerEngine} from '../engine/docker.js'
+import {engineFor} from '../engine/connect.js'
 import type {Engine} from '../engine/engine.js'
+import type {Topology} from '../model/topology.js'
 import {DEFAULT_TOPOLOGY} from '../paths.js'
 import {REPORTERS} from '../report/reporters.js'
 import type {Progress} from '../util/progress.js'
@@ -42,10 +43,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
   }
 
-  /** The engine, once it has answered a ping: unreachable means one sentence and exit 3 before any progress is shown. */
-  protected async engine(): Promise<Engine> {
+  /**
+   * The engine, once it has answered a ping: unreachable means one sentence and exit 3 before any progress is
+   * shown. With topologies whose sites run on other engines (`engines:`), one client per engine, every one
+   * pinged (the one that does not answer is named).
+   */
+  protected async engine(topologies: readonly Topology[] = []): Promise<Engine> {
     if (!this.engineInstance) {
-      const engine = new DockerEngine()
+      const engine = engineFor(topologies)
       this.engineInstance = engine
       await engine.info()
     }

@@ -1,4 +1,5 @@
 import {errorMessage} from '../errors.js'
+import {endpointOf} from '../model/reach.js'
 import type {ClusterRole} from '../model/vocabulary.js'
 import {unknownRole} from './command.js'
 import type {ClusterSpecOf, MemberRole, RoleReader} from './role-reader.js'
@@ -17,7 +18,8 @@ export const httpRoleReader: RoleReader<ClusterSpecOf<'http'>> = {
         const answers = await Promise.all(
           paths.map(async ([role, path]) => {
             try {
-              const response = await fetch(`http://${m.address}:${cluster.port}${path}`, {signal: AbortSignal.timeout(cluster.timeout)})
+              const at = await endpointOf(m, cluster.port)
+              const response = await fetch(`http://${at.host}:${at.port}${path}`, {signal: AbortSignal.timeout(cluster.timeout)})
               await response.body?.cancel()
               return {role, path, status: response.status}
             } catch (error) {

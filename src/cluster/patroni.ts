@@ -1,3 +1,4 @@
+import {endpointOf, type Reachable} from '../model/reach.js'
 import type {ClusterRole} from '../model/vocabulary.js'
 import type {ClusterMember, ClusterSpecOf, MemberRole, RoleReader} from './role-reader.js'
 
@@ -33,9 +34,10 @@ export function normalizeRole(role: string): ClusterRole | 'other' {
 }
 
 /** GET /cluster from one member; any member answers with the whole cluster as the DCS sees it. */
-export async function fetchPatroniCluster(address: string, port: number, timeoutMs: number): Promise<PatroniMember[]> {
-  const response = await fetch(`http://${address}:${port}/cluster`, {signal: AbortSignal.timeout(timeoutMs)})
-  if (!response.ok) throw new Error(`Patroni at ${address}:${port} answered HTTP ${response.status}`)
+export async function fetchPatroniCluster(member: Reachable, port: number, timeoutMs: number): Promise<PatroniMember[]> {
+  const at = await endpointOf(member, port)
+  const response = await fetch(`http://${at.host}:${at.port}/cluster`, {signal: AbortSignal.timeout(timeoutMs)})
+  if (!response.ok) throw new Error(`Patroni at ${member.address}:${port} answered HTTP ${response.status}`)
   const body = (await response.json()) as ClusterResponse
   return (body.members ?? []).map((m) => ({
     name: m.name,
@@ -60,9 +62,10 @@ export interface LeaderStatus {
   replication: ReplicationEntry[]
 }
 
-export async function fetchLeaderStatus(address: string, port: number, timeoutMs: number): Promise<LeaderStatus> {
-  const response = await fetch(`http://${address}:${port}/patroni`, {signal: AbortSignal.timeout(timeoutMs)})
-  if (!response.ok) throw new Error(`Patroni at ${address}:${port} answered HTTP ${response.status}`)
+export async function fetchLeaderStatus(member: Reachable, port: number, timeoutMs: number): Promise<LeaderStatus> {
+  const at = await endpointOf(member, port)
+  const response = await fetch(`http://${at.host}:${at.port}/patroni`, {signal: AbortSignal.timeout(timeoutMs)})
+  if (!response.ok) throw new Error(`Patroni at ${member.address}:${port} answered HTTP ${response.status}`)
   const body = (await response.json()) as {role?: string; replication?: {application_name: string; state: string; sync_state: string}[]}
   return {
     role: normalizeRole(body.role ?? ''),
@@ -89,7 +92,7 @@ const PATRONI_TIMEOUT_MS = 1500
  * answer only breaks a tie. Undefined when no member answered.
  */
 async function clusterView(members: readonly ClusterMember[], port: number): Promise<PatroniMember[] | undefined> {
-  const views = await Promise.all(members.map(async (m) => ({name: m.name, cluster: await fetchPatroniCluster(m.address, port, PATRONI_TIMEOUT_MS).catch(() => undefined)})))
+  const views = await Promise.all(members.map(async (m) => ({name: m.name, cluster: await fetchPatroniCluster(m, port, PATRONI_TIMEOUT_MS).catch(() => undefined)})))
   const answered = views.flatMap((v) => (v.cluster ? [{name: v.name, cluster: v.cluster}] : []))
   const leaderIn = (v: (typeof answered)[number]) => v.cluster.find((c) => c.role === 'leader')?.name
   const votes = new Map<string, number>()
@@ -120,7 +123,7 @@ export const patroniRoleReader: RoleReader<ClusterSpecOf<'patroni'>> = {
     const leader = leaderName === undefined ? undefined : members.find((m) => m.name === leaderName)
     let replication: ReplicationEntry[] = []
     if (leader) {
-      const status = await fetchLeaderStatus(leader.address, cluster.api_port, PATRONI_TIMEOUT_MS).catch(() => undefined)
+      const status = await fetchLeaderStatus(leader, cluster.api_port, PATRONI_TIMEOUT_MS).catch(() => undefined)
       replication = status?.replication ?? []
       // The leader key outlives a demotion (Patroni 3.0.2 keeps it while it demotes itself, seen after
       // an isolation was healed): a leader whose PostgreSQL is read-only is not serving yet.

@@ -1,3 +1,4 @@
+import type {Reachable} from '../model/reach.js'
 import type {ClusterSpec} from '../model/topology.js'
 import type {ClusterRole} from '../model/vocabulary.js'
 
@@ -17,10 +18,12 @@ export interface MemberExecResult {
   stderr: string
 }
 
-/** A running member the reader may ask: its name in the cluster (the instance's hostname) and an address the host reaches. */
-export interface ClusterMember {
+/**
+ * A running member the reader may ask: its name in the cluster (the instance's hostname), its container
+ * address, and how the runner reaches a port there (`endpointOf(member, port)`: directly or through the relay).
+ */
+export interface ClusterMember extends Reachable {
   name: string
-  address: string
   /** Run an argv inside the member's container (never through a shell); absent when the caller cannot (then a command reader reads no role). */
   exec?(argv: string[], timeoutMs: number): Promise<MemberExecResult>
 }

@@ -13,7 +13,7 @@ Dockerfiles take ARG BASE_IMAGE (default debian:bookworm-slim); without a regist
   async run(): Promise<{images: Record<string, string>}> {
     const topology = loadTopology(this.flags.topology)
     const buildArgs = parseBuildArgs(this.flags['build-arg'])
-    const engine = await this.engine()
+    const engine = await this.engine([topology])
     const images = await ensureImages(topology, engine, {rebuild: true, buildArgs, progress: this.progress()})
     images[NET_HELPER_IMAGE] = await ensureNetHelperImage(engine, {rebuild: true, buildArgs, progress: this.progress()})
     for (const [ref, id] of Object.entries(images)) this.log(`${ref}  ${id}`)

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, topologyFlag} from '../cli/base-command.js'
 import {name} from '../config/common.js'
 import {loadTopology} from '../config/load-topology.js'
+import {DEFAULT_TOPOLOGY} from '../paths.js'
 import {withProjectLocks} from '../session/lock.js'
 import {ConfigError, DrillAbortedError} from '../errors.js'
 import {cleanup, copiesOf, type CleanupResult} from '../drill/cleanup.js'
@@ -32,12 +33,15 @@ Exit codes:
   }
 
   async run(): Promise<CleanupResult & {copies: CleanupResult[]}> {
-    const project = this.flags.project ?? loadTopology(this.flags.topology).project
+    // The topology file says which engines its sites run on; --project alone means the local engine.
+    const topology = this.flags.project === undefined || this.flags.topology !== DEFAULT_TOPOLOGY ? loadTopology(this.flags.topology) : undefined
+    const project = this.flags.project ?? topology!.project
+    if (topology && topology.project !== project) throw new ConfigError([{file: '--project', field: 'project', message: `--project ${project} is not the project of ${topology.file} (${topology.project})`}])
     const valid = name('project').safeParse(project)
     if (!valid.success) throw new ConfigError([{file: '--project', field: 'project', message: valid.error.issues[0]!.message}])
     const progress = this.progress()
-    const result = await withProjectLocks([project], async () => cleanup(project, await this.engine(), {remove: this.flags.remove}), progress.log)
-    const engine = await this.engine()
+    const engine = await this.engine(topology ? [topology] : [])
+    const result = await withProjectLocks([project], async () => cleanup(project, engine, {remove: this.flags.remove}), progress.log)
     const copies: CleanupResult[] = []
     for (const copy of await copiesOf(project, engine)) {
       copies.push(await withProjectLocks([copy], async () => cleanup(copy, engine, {remove: true}), progress.log))

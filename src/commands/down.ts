@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, topologyFlag} from '../cli/base-command.js'
 import {name} from '../config/common.js'
 import {loadTopology} from '../config/load-topology.js'
+import {DEFAULT_TOPOLOGY} from '../paths.js'
 import {ConfigError} from '../errors.js'
 import {withProjectLocks} from '../session/lock.js'
 import {tearDown, type DownResult} from '../topology/lifecycle.js'
@@ -20,12 +21,15 @@ ${BaseCommand.exitCodeHelp}`
   }
 
   async run(): Promise<DownResult> {
-    const project = this.flags.project ?? loadTopology(this.flags.topology).project
+    // The topology file says which engines its sites run on; --project alone means the local engine.
+    const topology = this.flags.project === undefined || this.flags.topology !== DEFAULT_TOPOLOGY ? loadTopology(this.flags.topology) : undefined
+    const project = this.flags.project ?? topology!.project
+    if (topology && topology.project !== project) throw new ConfigError([{file: '--project', field: 'project', message: `--project ${project} is not the project of ${topology.file} (${topology.project})`}])
     const valid = name('project').safeParse(project)
     if (!valid.success) throw new ConfigError([{file: '--project', field: 'project', message: valid.error.issues[0]!.message}])
     const progress = this.progress()
     // Never from under a running drill: down waits its turn like everyone else.
-    const result = await withProjectLocks([project], async () => tearDown(project, await this.engine(), progress), progress.log)
+    const result = await withProjectLocks([project], async () => tearDown(project, await this.engine(topology ? [topology] : []), progress), progress.log)
     this.log(
       result.containers + result.networks + result.volumes === 0
         ? `Nothing of ${project} was there.`

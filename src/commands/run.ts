@@ -118,7 +118,7 @@ ${BaseCommand.exitCodeHelp}`
     const progress = redactedProgress(this.progress({concurrent: parallel > 1}), (text) => clean.text(text))
     // One drill per topology at a time, taken before the engine is even asked; a topology a killed run left faults in is refused.
     const runAll = () =>
-      holdTopologies(parallel > 1 ? copyProjects(drills, parallel) : drills.map((d) => d.topology.project), {connect: () => this.engine(), log: progress.log}, (engine) =>
+      holdTopologies(parallel > 1 ? copyProjects(drills, parallel) : drills.map((d) => d.topology.project), {connect: () => this.engine(drills.map((d) => d.topology)), log: progress.log}, (engine) =>
         runDrills(drills, {
           engine,
           keep: this.flags.keep,

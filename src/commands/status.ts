@@ -1,7 +1,9 @@
 import {BaseCommand, topologyFlag} from '../cli/base-command.js'
 import {loadTopology} from '../config/load-topology.js'
 import {statusTable} from '../report/table.js'
+import type {RouteVia} from '../model/reach.js'
 import {checkHealthNow, observe, unhealthyReasons} from '../topology/observe.js'
+import {describeRoute} from '../topology/relay.js'
 
 export interface StatusRow {
   site: string
@@ -17,9 +19,9 @@ export default class Status extends BaseCommand<typeof Status> {
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json']
   static override flags = {topology: topologyFlag}
 
-  async run(): Promise<{project: string; healthy: boolean; problems: string[]; instances: StatusRow[]}> {
+  async run(): Promise<{project: string; healthy: boolean; problems: string[]; route: RouteVia; instances: StatusRow[]}> {
     const topology = loadTopology(this.flags.topology)
-    const engine = await this.engine()
+    const engine = await this.engine([topology])
     const seen = await observe(topology, engine)
     // The engine checks health every `interval`; where its last word is not `healthy`, ask now.
     await checkHealthNow(seen, engine)
@@ -27,10 +29,12 @@ export default class Status extends BaseCommand<typeof Status> {
     this.log(statusTable(seen.instances))
     const up = seen.instances.some((o) => o.container)
     this.log(!up ? `Topology ${topology.project} is not up.` : problems.length === 0 ? `Topology ${topology.project} is healthy.` : `Not healthy: ${problems.join('; ')}`)
+    if (seen.route.via.kind !== 'direct') this.log(describeRoute(seen.route.via))
     return {
       project: topology.project,
       healthy: problems.length === 0,
       problems,
+      route: seen.route.via,
       instances: seen.instances.map((o) => ({
         site: o.instance.site,
         service: o.instance.service,

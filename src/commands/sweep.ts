@@ -64,7 +64,7 @@ Exit codes: 0 no single point of failure, 1 at least one, 2 bad input, 3 engine 
     const sweepId = `sweep-${newRunId()}`
     const evidence = evidenceForSweep(plan.map((p) => p.loaded), {sweepId, out: flags.out, operator: flags.operator, key: flags.key, reporters: reporters.filter((r) => isFileReporter(r))})
     const progress = redactedProgress(this.progress(), (text) => evidence.redactor.text(text))
-    const {result, failure} = await holdTopologies([set.topology.project], {connect: () => this.engine(), log: progress.log}, (engine) =>
+    const {result, failure} = await holdTopologies([set.topology.project], {connect: () => this.engine([set.topology]), log: progress.log}, (engine) =>
       runSweep(set, plan, {...opts, engine, progress, keep: flags.keep, buildArgs: parseBuildArgs(flags['build-arg']), sweepId, onResult: (r, loaded) => progress.phase(`Write evidence of ${r.drill}`, () => evidence.record(r, loaded, engine))}),
     )
     // Interrupted or aborted part-way: the rows done so far are sealed all the same, then the failure is reported.

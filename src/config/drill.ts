@@ -14,7 +14,7 @@ export {CLUSTER_ROLES, DISRUPTIONS, FAULT_KINDS, type ClusterRole, type Disrupti
 
 
 /** Faults that act on a whole site: their target names the site and nothing else. */
-export const SITE_FAULTS: readonly FaultKind[] = ['power-cut', 'isolate']
+export const SITE_FAULTS: readonly FaultKind[] = ['power-cut', 'host-power-cut', 'isolate']
 /** Faults that change a container's network from a helper container in its network namespace. */
 export const NETWORK_FAULTS: readonly FaultKind[] = ['partition', 'degrade']
 export const PARTITION_DIRECTIONS = ['both', 'one-way'] as const

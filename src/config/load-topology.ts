@@ -2,10 +2,10 @@ import {existsSync} from 'node:fs'
 import path from 'node:path'
 
 import {ConfigError, type ConfigIssue} from '../errors.js'
-import {containerName, copyProjectName, networkName, type ImagePlan, type Instance, type NetworkPlan, type Topology} from '../model/topology.js'
+import {containerName, copyProjectName, LOCAL_ENGINE, networkName, type EnginePlan, type ImagePlan, type Instance, type NetworkPlan, type Topology} from '../model/topology.js'
 import {containerCapacity, overlaps, parseCidr} from '../util/cidr.js'
 import {HOSTNAME_PATTERN} from './common.js'
-import {topologySchema, type TopologyFile} from './topology.js'
+import {topologySchema, type EngineSpec, type TopologyFile} from './topology.js'
 import {YamlSource} from './yaml-source.js'
 
 const VARIABLE = /\$\{([^}]*)\}/g
@@ -113,15 +113,21 @@ export function loadTopology(file: string, opts: {copy?: number} = {}): Topology
     hostnames.set(inst.hostname, `${inst.service} on ${inst.site}`)
   }
 
+  const engines = enginePlans(source, spec, path.dirname(absolute), issues)
+  const driver = engines.length > 1 ? 'overlay' : 'bridge'
+  const encrypted = spec.wan?.encrypted ?? false
+  if (encrypted && driver === 'bridge') {
+    issues.push(source.issue(['wan', 'encrypted'], 'encrypted applies to overlay networks between hosts; every site of this topology is on one engine (give sites engines of their own, or remove it)'))
+  }
   const networks: NetworkPlan[] = [
-    ...Object.entries(spec.sites).map(([site, s]) => ({name: networkName(project, site), site, subnet: s.subnet})),
-    {name: networkName(project, undefined), subnet: spec.wan?.subnet},
+    ...Object.entries(spec.sites).map(([site, s]) => ({name: networkName(project, site), site, subnet: s.subnet, driver, encrypted} as const)),
+    {name: networkName(project, undefined), subnet: spec.wan?.subnet, driver, encrypted},
   ]
   issues.push(...subnetIssues(source, networks, instances))
 
   if (issues.length > 0) throw new ConfigError(issues)
 
-  const sites = Object.entries(spec.sites).map(([name, s]) => ({name, role: s.role}))
+  const sites = Object.entries(spec.sites).map(([name, s]) => ({name, role: s.role, engine: s.engine ?? LOCAL_ENGINE}))
   return {
     file: absolute,
     sha256: source.sha256,
@@ -133,7 +139,72 @@ export function loadTopology(file: string, opts: {copy?: number} = {}): Topology
     networks,
     images: [...images.values()],
     upTimeoutMs: spec.up_timeout,
+    engines,
   }
+}
+
+/** The engines the sites use, in the order first used; an engine no site uses, or a site's unknown engine, is an issue. */
+function enginePlans(source: YamlSource, spec: TopologyFile, dir: string, issues: ConfigIssue[]): EnginePlan[] {
+  const declared = spec.engines ?? {}
+  const used: string[] = []
+  for (const [site, s] of Object.entries(spec.sites)) {
+    const engine = s.engine ?? LOCAL_ENGINE
+    if (s.engine !== undefined && !(s.engine in declared) && s.engine !== LOCAL_ENGINE) {
+      const known = Object.keys(declared)
+      issues.push(source.issue(['sites', site, 'engine'], `engine "${s.engine}" is not declared under engines (${known.length > 0 ? `declared: ${known.join(', ')}` : 'none is declared'})`))
+      continue
+    }
+    if (!used.includes(engine)) used.push(engine)
+  }
+  for (const name of Object.keys(declared)) {
+    if (!used.includes(name)) issues.push(source.issue(['engines', name], `engine "${name}" is not used by any site (give a site engine: ${name}, or remove it)`))
+  }
+  return used.map((name) => {
+    const e = declared[name]
+    if (!e) return {name, endpoint: {kind: 'local'}, describe: 'local (DOCKER_HOST or the default socket)'}
+    return enginePlan(source, name, e, dir, issues)
+  })
+}
+
+function enginePlan(source: YamlSource, name: string, e: EngineSpec, dir: string, issues: ConfigIssue[]): EnginePlan {
+  const at = ['engines', name]
+  if (e.host === 'local') return {name, endpoint: {kind: 'local'}, describe: 'local (DOCKER_HOST or the default socket)'}
+  const url = new URL(e.host)
+  if (url.password) issues.push(source.issue([...at, 'host'], 'a password in the engine address would be a secret in the topology file: use an SSH key from the agent, or TLS client certificates'))
+  if (url.protocol === 'unix:') {
+    if (e.tls) issues.push(source.issue([...at, 'tls'], 'tls applies to tcp:// engines, not to a unix socket'))
+    return {name, endpoint: {kind: 'unix', socketPath: url.pathname}, describe: e.host}
+  }
+  if (url.protocol === 'ssh:') {
+    if (e.tls) issues.push(source.issue([...at, 'tls'], 'tls applies to tcp:// engines; ssh:// is authenticated by SSH (keys from the SSH agent)'))
+    const port = url.port ? Number(url.port) : 22
+    return {name, endpoint: {kind: 'ssh', host: url.hostname, port, username: url.username || undefined}, describe: `ssh://${url.username ? `${url.username}@` : ''}${url.hostname}${url.port ? `:${url.port}` : ''}`}
+  }
+  if (!url.port) issues.push(source.issue([...at, 'host'], `engine host "${e.host}" needs a port (2376 for TLS)`))
+  const port = Number(url.port || 2376)
+  const describe = `tcp://${url.hostname}:${port}`
+  if (!e.tls) {
+    if (!e.insecure) {
+      issues.push(source.issue([...at, 'host'], `${describe} without tls is an unauthenticated engine: anyone who reaches it owns the host. Give tls: {ca, cert, key} (or tls: {dir_env: VAR}), or insecure: true for a lab network`))
+    }
+    return {name, endpoint: {kind: 'tcp', host: url.hostname, port, insecure: true}, describe}
+  }
+  if (e.insecure) issues.push(source.issue([...at, 'insecure'], 'insecure and tls contradict each other: remove one'))
+  let files: {ca: string; cert: string; key: string}
+  if (e.tls.dir_env) {
+    const dirFromEnv = process.env[e.tls.dir_env]
+    if (!dirFromEnv) {
+      issues.push(source.issue([...at, 'tls', 'dir_env'], `environment variable ${e.tls.dir_env} is not set (it must name a directory holding ca.pem, cert.pem and key.pem)`))
+      return {name, endpoint: {kind: 'tcp', host: url.hostname, port, insecure: false}, describe}
+    }
+    files = {ca: path.join(dirFromEnv, 'ca.pem'), cert: path.join(dirFromEnv, 'cert.pem'), key: path.join(dirFromEnv, 'key.pem')}
+  } else {
+    files = {ca: path.resolve(dir, e.tls.ca!), cert: path.resolve(dir, e.tls.cert!), key: path.resolve(dir, e.tls.key!)}
+  }
+  for (const k of ['ca', 'cert', 'key'] as const) {
+    if (!existsSync(files[k])) issues.push(source.issue([...at, 'tls', e.tls.dir_env ? 'dir_env' : k], `no such file: ${files[k]}`))
+  }
+  return {name, endpoint: {kind: 'tcp', host: url.hostname, port, tls: files, insecure: false}, describe}
 }
 
 /** Subnets the topology asks for must not overlap one another, and each must hold its network's containers. */

@@ -13,11 +13,40 @@ const site = z.strictObject({
   description: z.string().optional(),
   /** The subnet of the site's network (CIDR); without it the engine picks one from its default address pools. */
   subnet: subnet().optional(),
+  /** The engine (a key of `engines:`) the site's containers run on; without it, the local engine (DOCKER_HOST or the socket). */
+  engine: name('engine name').optional(),
 })
 
 const wan = z.strictObject({
   /** The subnet of the WAN network joining the sites (CIDR); without it the engine picks one. */
   subnet: subnet().optional(),
+  /** With sites on several engines: the overlay networks encrypt traffic between hosts (IPsec). */
+  encrypted: z.boolean().default(false),
+})
+
+/**
+ * One Docker engine sites run on. Secrets stay out of the topology: TLS client material by file path
+ * (relative to the topology file) or a directory named by an environment variable (ca.pem, cert.pem,
+ * key.pem, as DOCKER_CERT_PATH); SSH keys from the SSH agent.
+ */
+const engine = z.strictObject({
+  /** tcp://HOST:PORT (with tls), ssh://USER@HOST[:PORT], unix:///PATH, or local (DOCKER_HOST or the default socket). */
+  host: z.string().refine((h) => h === 'local' || /^(tcp|ssh|unix):\/\/\S+$/.test(h), {
+    error: (issue) => `engine host "${String(issue.input)}" must be tcp://HOST:PORT, ssh://USER@HOST, unix:///PATH or local`,
+  }),
+  tls: z
+    .strictObject({
+      ca: noNul('tls.ca').optional(),
+      cert: noNul('tls.cert').optional(),
+      key: noNul('tls.key').optional(),
+      /** An environment variable naming a directory with ca.pem, cert.pem and key.pem. */
+      dir_env: envName().optional(),
+    })
+    .refine((t) => (t.dir_env !== undefined) !== (t.ca !== undefined || t.cert !== undefined || t.key !== undefined), {error: 'tls needs either dir_env or all of ca, cert and key'})
+    .refine((t) => t.dir_env !== undefined || (t.ca !== undefined && t.cert !== undefined && t.key !== undefined), {error: 'tls needs ca, cert and key together'})
+    .optional(),
+  /** Plain tcp:// without TLS: anyone who reaches the port owns the host. Only for a lab; must be said. */
+  insecure: z.boolean().default(false),
 })
 
 const health = z.strictObject({
@@ -162,6 +191,8 @@ export const topologySchema = z.strictObject({
   sites: z.record(name('site name'), site).refine((s) => Object.keys(s).length > 0, {error: 'declare at least one site'}),
   services: z.record(name('service name'), service).refine((s) => Object.keys(s).length > 0, {error: 'declare at least one service'}),
   wan: wan.optional(),
+  /** The Docker engines sites run on (sites.<site>.engine names one); absent: every site on the local engine. */
+  engines: z.record(name('engine name'), engine).optional(),
   /** How long `up` waits for the topology to become healthy. */
   up_timeout: duration({positive: true}).default(180_000),
   /**
@@ -183,6 +214,7 @@ export type ServiceSpec = z.output<typeof service>
 export type HealthSpec = z.output<typeof health>
 export type PortSpec = z.output<typeof port>
 export type ClusterSpec = z.output<typeof cluster>
+export type EngineSpec = z.output<typeof engine>
 
 // What validation yields is what the model (src/model/topology.ts) describes: checked at compile time.
 type Assignable<T extends U, U> = T

@@ -4,6 +4,7 @@ import {buildFault, undoSpecOf} from '../faults/catalog.js'
 import type {Injected} from '../faults/fault.js'
 import {describeSelector, isRunning, selectTargets} from '../faults/targets.js'
 import {observe} from '../topology/observe.js'
+import {engineOfSite} from '../model/topology.js'
 import type {StepContext} from './step-context.js'
 
 // A fault step's bookkeeping: its targets now, the crash journal before the engine is asked, the
@@ -12,10 +13,14 @@ import type {StepContext} from './step-context.js'
 export async function injectFault(step: FaultStep, index: number, ctx: StepContext, update: (message: string) => void): Promise<void> {
   const seen = await observe(ctx.topology, ctx.engine)
   // A partition acts on every running container of the sites its groups name; other faults on their target.
+  // A host power cut on every running container of every site on the target site's engine.
+  const hostOf = step.fault === 'host-power-cut' ? engineOfSite(ctx.topology, step.target.site) : undefined
   const targets =
     step.fault === 'partition'
       ? seen.instances.filter(isRunning).filter((o) => step.groups.some((g) => g.includes(o.instance.site)))
-      : selectTargets(step.target, seen.instances)
+      : hostOf !== undefined
+        ? seen.instances.filter(isRunning).filter((o) => engineOfSite(ctx.topology, o.instance.site) === hostOf)
+        : selectTargets(step.target, seen.instances)
   if (targets.length === 0) throw new DrillAbortedError(`step ${index + 1}: no running container matches ${step.target ? describeSelector(step.target) : 'the partition groups'} now`)
   if (NETWORK_FAULTS.includes(step.fault) && !ctx.netHelpers) throw new DrillAbortedError(`step ${index + 1}: ${step.fault} needs the network helpers, which this run did not prepare`)
   const faultName = step.name ?? `${step.fault}-${index + 1}`

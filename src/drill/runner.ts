@@ -14,6 +14,8 @@ import {probeKind} from '../probes/registry.js'
 import {waitHealthy} from '../topology/lifecycle.js'
 import {networkName} from '../model/topology.js'
 import {observe} from '../topology/observe.js'
+import {reachTarget, reachThrough, relayConnectTimes, relayStopped} from '../topology/relay.js'
+import {routeRecord, withRelay} from '../measure/relay.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {MAX_TIMER_MS, systemClock, type Clock} from '../util/time.js'
 import {watchEngine} from './engine-watch.js'
@@ -21,7 +23,7 @@ import {Journal, type JournalEntry} from './journal.js'
 import {RevertStack} from './reverts.js'
 import {describeStep, liveStatus, runStep, type Operator, type StepContext} from './steps.js'
 import {Timeline} from './timeline.js'
-import type {DrillResult, EngineInfo, ProbeOutcome, ProbeRecord, StepRecord} from '../model/result.js'
+import type {DrillResult, EngineInfo, ProbeOutcome, ProbeRecord, RouteRecord, StepRecord} from '../model/result.js'
 import type {ObjectiveResult, Objectives} from '../model/objectives.js'
 import {runCommand} from './commands.js'
 import type {RevertOutcome} from '../model/revert.js'
@@ -78,6 +80,8 @@ interface Run {
   stepContext: StepContext
   /** Ctrl-C, SIGTERM or the drill's deadline. */
   signal: AbortSignal
+  /** How the probes reach the containers, and what the relay adds to each sample (set as the run starts). */
+  route?: RouteRecord
 }
 
 /**
@@ -112,6 +116,11 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     disarm.abort()
     const unwound = await unwind(run, failure)
     failure = unwound.failure
+    // The probes saw the containers through the relay: with the relay gone, what they saw says nothing about the system.
+    if (failure === undefined && !unwound.lostEngine && run.route?.via === 'relay') {
+      const why = await relayStopped(run.engine, run.route.relay!)
+      if (why) failure = new DrillAbortedError(`drill ${drill.name} aborted: ${why}`)
+    }
     if (!signal.aborted && !unwound.lostEngine) {
       readBacks = await readBackAfter(run, unwound.before)
       writers = await Promise.all(run.probes.map((p) => writersAtEnd(run, p)))
@@ -119,6 +128,20 @@ export async function runDrill(loaded: LoadedDrill, ctx: RunContext): Promise<Dr
     await Promise.all(run.probes.map((p) => p.probe.close()))
   }
   return result(run, failure, readBacks, writers)
+}
+
+/** Connects timed through the relay and to it, for the median of each. */
+const RELAY_TRIALS = 15
+
+/** How the runner reaches the containers now, timed when it is through the relay (the timestamps stay on the runner's clock). */
+async function timeRoute(run: Run): Promise<RouteRecord> {
+  const {topology} = run.loaded
+  const seen = await observe(topology, run.engine)
+  if (seen.route.via.kind === 'none') throw new EngineUnavailableError(`the runner cannot reach the topology's containers: ${seen.route.via.why}`)
+  if (seen.route.via.kind === 'direct') return routeRecord(seen.route.via)
+  const target = reachTarget(topology, seen.instances.flatMap((o) => (o.container ? [o.container] : [])))
+  const times = target ? await run.progress.phase('Time the relay', () => relayConnectTimes(seen.route, target, RELAY_TRIALS)) : undefined
+  return routeRecord(seen.route.via, times)
 }
 
 /** Everything a run needs before it starts: the timeline, the probe and its watches from the probe's kind, the journal. */
@@ -134,8 +157,11 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
     const seen = await observe(topology, engine)
     return seen.instances
       .filter((o) => o.instance.service === service && o.container)
-      .map((o) => ({name: o.instance.hostname, site: o.instance.site, address: vantage === 'wan' ? o.address : o.container?.addresses[networkName(topology.project, o.instance.site)]}))
-      .filter((n): n is ProbeNode & {site: string} => n.address !== undefined)
+      .flatMap((o): (ProbeNode & {site: string})[] => {
+        const address = vantage === 'wan' ? o.address : o.container?.addresses[networkName(topology.project, o.instance.site)]
+        // Reached as the topology's route says: directly, or through its relay (on every network, so either vantage).
+        return address === undefined ? [] : [{name: o.instance.hostname, site: o.instance.site, address, reach: reachThrough(seen.route, address)}]
+      })
   }
   const probes: RunProbe[] = drill.probes.map((p) => {
     const kind = probeKind(p.spec.kind)
@@ -234,6 +260,14 @@ async function start(run: Run): Promise<void> {
         timeline.record('step', `network faults: degrade uses ${mechanism === 'netem' ? 'tc netem' : 'the NFQUEUE fallback (firedrill-delayer, iptables statistic, htb): this kernel has no netem'}`)
       }
     })
+  }
+  run.route = await timeRoute(run)
+  if (run.route.via === 'relay') {
+    const r = run.route
+    timeline.record(
+      'step',
+      `probes reach the containers through the relay ${r.relay} on ${r.host}: a connect through it takes ${r.connect_ms ?? '?'} ms, the relay adds ${r.added_ms ?? '?'} ms (medians of ${r.trials}); every resolution includes it`,
+    )
   }
   for (const p of run.probes) {
     const label = drill.named ? `probe ${p.name}: ` : ''
@@ -453,6 +487,7 @@ function result(run: Run, failure: unknown, readBacks: (Set<number> | undefined)
     faults: stepContext.faults ?? [],
     probe: record(first),
     engine: run.ctx.engineInfo,
+    ...(run.route ? {route: run.route} : {}),
     steps,
     reverts: stepContext.revertOutcomes,
   }
@@ -482,7 +517,7 @@ function result(run: Run, failure: unknown, readBacks: (Set<number> | undefined)
       objectives: objectivesOf(p.objectives),
       verdict: 'fail',
       results: named(p, notMeasured(p.objectives, reason)),
-      measurements: {...unmeasured(p.probe.samples, p.probe.resolutionMs ?? p.spec.interval), split_brain: null, replication_lag: null},
+      measurements: {...unmeasured(p.probe.samples, withRelay(p.probe.resolutionMs ?? p.spec.interval, run.route)), split_brain: null, replication_lag: null},
       samples: samplesOf(p),
     }))
     const partial: DrillResult = {
@@ -504,7 +539,7 @@ function result(run: Run, failure: unknown, readBacks: (Set<number> | undefined)
   const unfinished = steps
     .filter((s) => s.status === 'timed-out')
     .map((s) => ({title: `step ${s.index + 1}`, reason: `${s.description}: not met in time; the steps after it were skipped`}))
-  const measured = run.probes.map((p, i) => measure({samples: p.probe.samples, faultAt, readBack: readBacks[i], stableSamples: p.spec.stable_samples, intervalMs: p.probe.resolutionMs ?? p.spec.interval}))
+  const measured = run.probes.map((p, i) => measure({samples: p.probe.samples, faultAt, readBack: readBacks[i], stableSamples: p.spec.stable_samples, intervalMs: withRelay(p.probe.resolutionMs ?? p.spec.interval, run.route)}))
   const outcomes: ProbeOutcome[] = run.probes.map((p, i) => {
     const label = drill.named ? `probe ${p.name}: ` : ''
     const m = measured[i]!

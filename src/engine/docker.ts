@@ -1,4 +1,4 @@
-import {readdirSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import {Writable} from 'node:stream'
 import path from 'node:path'
 
@@ -7,6 +7,8 @@ import Docker from 'dockerode'
 import {EngineUnavailableError, EnvironmentError} from '../errors.js'
 import type {ContainerCreateRequest, ContainerHealth, ContainerState, ContainerSummary, Engine, ExecResult, ImageBuildRequest, NetworkSummary, VolumeSummary} from './engine.js'
 import type {EngineInfo} from '../model/result.js'
+import type {EngineEndpointSpec} from '../model/topology.js'
+import {engineEndpoint, type EngineEndpoint} from './endpoint.js'
 
 const NS_PER_MS = 1_000_000
 /** No engine call may hang a drill: one that takes longer than this (beyond its own stop timeout) means the engine is stuck. */
@@ -18,14 +20,82 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONN
 /** The Docker engine behind the Engine interfaces; the only module that imports dockerode. */
 export class DockerEngine implements Engine {
   private readonly docker: Docker
+  private readonly where?: string
+  /** What DOCKER_HOST would say for this engine: where it runs, as the relay needs it (endpoint()). */
+  private readonly dockerHost?: string
 
-  constructor(opts: {socketPath?: string} = {}) {
+  /**
+   * `endpoint`: one engine of a topology's `engines:` (tcp:// with TLS files read here, ssh:// with the SSH
+   * agent's keys, a unix socket); `name` is how messages call it. Neither: DOCKER_HOST or the default socket.
+   */
+  constructor(opts: {socketPath?: string; endpoint?: EngineEndpointSpec; describe?: string; name?: string} = {}) {
     // DOCKER_HOST is honoured by docker-modem when no socket is given.
-    this.docker = opts.socketPath ? new Docker({socketPath: opts.socketPath}) : new Docker()
+    this.docker = opts.socketPath ? new Docker({socketPath: opts.socketPath}) : opts.endpoint ? new Docker(dockerOptions(opts.endpoint)) : new Docker()
+    // Messages say "the Docker engine at tcp://10.2.0.10:2376 (engine gyeonggi-dc)".
+    if (opts.describe || opts.name) this.where = `${opts.describe ?? 'local'}${opts.name ? ` (engine ${opts.name})` : ''}`
+    this.dockerHost = opts.socketPath ? `unix://${opts.socketPath}` : opts.endpoint ? dockerHostOf(opts.endpoint) : process.env.DOCKER_HOST
   }
 
   describeEndpoint(): string {
-    return process.env.DOCKER_HOST ?? '/var/run/docker.sock'
+    return this.where ?? this.endpoint().describe
+  }
+
+  endpoint(): EngineEndpoint {
+    return engineEndpoint(this.dockerHost)
+  }
+
+  /** Where this engine stands in a swarm (`docker info`'s Swarm section). */
+  async swarmState(): Promise<SwarmState> {
+    const info = (await this.call('read the engine\'s swarm state', () => this.docker.info())) as {Swarm?: {LocalNodeState?: string; NodeID?: string; NodeAddr?: string; ControlAvailable?: boolean; Cluster?: {ID?: string}; RemoteManagers?: {Addr?: string}[] | null}}
+    const sw = info.Swarm ?? {}
+    return {
+      state: sw.LocalNodeState ?? 'inactive',
+      clusterId: sw.Cluster?.ID || undefined,
+      nodeId: sw.NodeID || undefined,
+      nodeAddr: sw.NodeAddr || undefined,
+      manager: sw.ControlAvailable === true,
+      managerAddrs: (sw.RemoteManagers ?? []).flatMap((m) => (m.Addr ? [m.Addr] : [])),
+    }
+  }
+
+  /**
+   * Create the swarm config NAME with these labels, atomically: false (and the holder's labels) when it
+   * exists already. Configs live in the swarm's Raft store, shared by every engine of the swarm.
+   */
+  async createSwarmConfig(name: string, labels: Record<string, string>): Promise<{created: true} | {created: false; labels: Record<string, string>}> {
+    try {
+      await this.call(`create swarm config ${name}`, () => this.docker.createConfig({Name: name, Labels: labels, Data: Buffer.from(JSON.stringify(labels)).toString('base64')}))
+      return {created: true}
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode !== 409) throw error
+      const existing = (await this.call(`inspect swarm config ${name}`, () => this.docker.getConfig(name).inspect())) as {Spec?: {Labels?: Record<string, string>}}
+      return {created: false, labels: existing.Spec?.Labels ?? {}}
+    }
+  }
+
+  async removeSwarmConfig(name: string): Promise<void> {
+    await this.ignoreNotFound(`remove swarm config ${name}`, () => this.docker.getConfig(name).remove())
+  }
+
+  /** The worker join token of the swarm this engine manages. */
+  async swarmJoinToken(): Promise<string> {
+    const sw = (await this.call('read the swarm\'s join token', () => this.docker.swarmInspect())) as {JoinTokens?: {Worker?: string}}
+    const token = sw.JoinTokens?.Worker
+    if (!token) throw new EnvironmentError(`the engine ${this.describeEndpoint()} did not give the swarm's join token (is it a manager?)`)
+    return token
+  }
+
+  /** `docker save REF | docker -H OTHER load`: the image copied to another engine, no registry between. */
+  async copyImageTo(ref: string, other: DockerEngine): Promise<void> {
+    const stream = await this.call(`save image ${ref}`, () => this.docker.getImage(ref).get(), BUILD_TIMEOUT_MS)
+    await other.loadImage(ref, stream)
+  }
+
+  private async loadImage(ref: string, stream: NodeJS.ReadableStream): Promise<void> {
+    const out = await this.call(`load image ${ref}`, () => this.docker.loadImage(stream, {quiet: true}), BUILD_TIMEOUT_MS)
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(out, (err: Error | null) => (err ? reject(err) : resolve()))
+    })
   }
 
   close(): void {
@@ -80,15 +150,17 @@ export class DockerEngine implements Engine {
     return id
   }
 
-  async createNetwork(req: {name: string; labels: Record<string, string>; subnet?: string}): Promise<string> {
+  async createNetwork(req: {name: string; labels: Record<string, string>; subnet?: string; driver?: 'bridge' | 'overlay'; encrypted?: boolean}): Promise<string> {
     try {
       const network = await this.call(`create network ${req.name}`, () =>
         this.docker.createNetwork({
           Name: req.name,
-          Driver: 'bridge',
+          Driver: req.driver ?? 'bridge',
           Labels: req.labels,
           CheckDuplicate: true,
+          // Overlays: swarm-scoped, and attachable so that plain containers (not services) join them.
           Attachable: true,
+          ...(req.driver === 'overlay' && req.encrypted ? {Options: {encrypted: 'true'}} : {}),
           ...(req.subnet ? {IPAM: {Driver: 'default', Config: [{Subnet: req.subnet}]}} : {}),
         }),
       )
@@ -179,6 +251,7 @@ export class DockerEngine implements Engine {
           NetworkMode: req.networkMode === undefined ? first?.name : req.networkMode === 'none' ? 'none' : `container:${req.networkMode.container}`,
           CapAdd: req.capAdd,
           CapDrop: req.capDrop,
+          Sysctls: req.sysctls,
         },
         NetworkingConfig: first ? {EndpointsConfig: {[first.name]: {Aliases: first.aliases}}} : undefined,
       }),
@@ -368,6 +441,49 @@ export class DockerEngine implements Engine {
   }
 }
 
+export interface SwarmState {
+  /** inactive, pending, active, error, locked */
+  state: string
+  clusterId?: string
+  nodeId?: string
+  nodeAddr?: string
+  manager: boolean
+  managerAddrs: string[]
+}
+
+/** The DOCKER_HOST naming a topology's engine (no secret in it). */
+function dockerHostOf(e: EngineEndpointSpec): string | undefined {
+  switch (e.kind) {
+    case 'local':
+      return process.env.DOCKER_HOST
+    case 'unix':
+      return `unix://${e.socketPath}`
+    case 'ssh':
+      return `ssh://${e.username ? `${e.username}@` : ''}${e.host}:${e.port}`
+    case 'tcp':
+      return `tcp://${e.host}:${e.port}`
+  }
+}
+
+/** dockerode's options for one engine of a topology; TLS files are read now, so a missing one fails before anything starts. */
+function dockerOptions(e: EngineEndpointSpec): Docker.DockerOptions {
+  switch (e.kind) {
+    case 'local':
+      return {}
+    case 'unix':
+      return {socketPath: e.socketPath}
+    case 'ssh':
+      return {protocol: 'ssh', host: e.host, port: e.port, username: e.username, sshOptions: {agent: process.env.SSH_AUTH_SOCK}}
+    case 'tcp':
+      if (!e.tls) return {protocol: 'http', host: e.host, port: e.port}
+      try {
+        return {protocol: 'https', host: e.host, port: e.port, ca: readFileSync(e.tls.ca), cert: readFileSync(e.tls.cert), key: readFileSync(e.tls.key)}
+      } catch (error) {
+        throw new EnvironmentError(`cannot read the TLS files of the engine at tcp://${e.host}:${e.port}: ${(error as Error).message}`)
+      }
+  }
+}
+
 /** Docker multiplexes stdout and stderr of non-TTY containers into frames with an 8-byte header. */
 function demux(buffer: Buffer): string {
   const parts: Buffer[] = []
@@ -402,6 +518,7 @@ function summarize(c: Docker.ContainerInfo): ContainerSummary {
     health: healthOf(c.Status),
     labels: c.Labels ?? {},
     addresses,
+    published: (c.Ports ?? []).flatMap((p) => (p.Type === 'tcp' && p.PublicPort && !(p.IP ?? '').includes(':') ? [{container: p.PrivatePort, host: p.PublicPort}] : [])),
   }
 }
 

@@ -5,12 +5,15 @@
  */
 import type {Labels} from './labels.js'
 import type {EngineInfo} from '../model/result.js'
+import type {EngineEndpoint} from './endpoint.js'
 
 export type {EngineInfo} from '../model/result.js'
 
 
 export interface EnginePing {
   info(): Promise<EngineInfo>
+  /** Where the engine runs (DOCKER_HOST); absent on an in-memory engine, which counts as local. */
+  endpoint?(): EngineEndpoint
 }
 
 export interface ImageBuildRequest {
@@ -35,11 +38,25 @@ export interface NetworkSummary {
 }
 
 export interface Networks {
-  /** A bridge network; with `subnet` (CIDR) its addresses come from there instead of the engine's default address pools. */
-  createNetwork(req: {name: string; labels: Labels; subnet?: string}): Promise<string>
+  /**
+   * A bridge network (default), or an attachable swarm-scoped overlay (sites on several engines; `encrypted`:
+   * IPsec between hosts); with `subnet` (CIDR) its addresses come from there instead of the default pools.
+   */
+  createNetwork(req: {name: string; labels: Labels; subnet?: string; driver?: 'bridge' | 'overlay'; encrypted?: boolean}): Promise<string>
   /** Networks carrying every label filter given; every network on the engine with none. */
   listNetworks(labelFilters: string[]): Promise<NetworkSummary[]>
   findNetworkByName(name: string): Promise<NetworkSummary | undefined>
+  /**
+   * Sites on several engines: every engine an active member of one swarm, the first a manager, or an
+   * EnvironmentError with the `docker swarm join` command to run. Absent on a single engine.
+   */
+  checkSwarm?(): Promise<void>
+  /**
+   * Sites on several engines: the topology's lock held in the swarm itself (a labelled swarm config
+   * `fd-PROJECT-lock`, created atomically by the managers' Raft store), so two runners on two machines
+   * cannot drill it at once. Resolves to its release; rejects naming the holder. Absent on one engine.
+   */
+  holdSwarmLock?(project: string, holder: Record<string, string | number>): Promise<() => Promise<void>>
   removeNetwork(id: string): Promise<void>
 }
 
@@ -76,6 +93,8 @@ export interface ContainerCreateRequest {
   /** Linux capabilities added to, and dropped from, the engine's default set (e.g. drop ALL, add NET_ADMIN). */
   capAdd?: string[]
   capDrop?: string[]
+  /** Namespaced kernel settings of the container (the relay's net.ipv4.ip_forward). */
+  sysctls?: Record<string, string>
   stopTimeoutMs: number
 }
 
@@ -91,6 +110,8 @@ export interface ContainerSummary {
   labels: Labels
   /** Network name → IPv4 address on it. */
   addresses: Record<string, string>
+  /** Container ports published on the engine's host (TCP, IPv4), each with the host port the engine chose or was given. */
+  published?: {container: number; host: number}[]
 }
 
 export interface Containers {

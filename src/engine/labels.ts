@@ -14,6 +14,8 @@ export const LABEL = {
   target: 'io.firedrill.target',
   /** On a network-fault helper: set when its fault owns the root qdisc fd: in that namespace. */
   qdisc: 'io.firedrill.qdisc',
+  /** On the relay: why the runner reaches the containers through it (status and evidence say so). */
+  relayWhy: 'io.firedrill.relay-why',
 } as const
 
 export type Labels = Record<string, string>
@@ -24,3 +26,6 @@ export function projectFilter(project: string): string[] {
 
 /** io.firedrill.role of a network-fault helper: fault state, not topology (observe skips it; cleanup heals it). */
 export const NET_HELPER_ROLE = 'net-helper'
+
+/** io.firedrill.role of the relay: how the runner reaches the topology's containers when it cannot route to them (src/topology/relay.ts). */
+export const RELAY_ROLE = 'relay'

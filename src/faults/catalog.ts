@@ -5,7 +5,7 @@ import {degradeKind} from './degrade.js'
 import {diskFullKind} from './disk-full.js'
 import type {Fault} from './fault.js'
 import {isolateKind} from './isolate.js'
-import {killKind, pauseKind, powerCutKind, restartKind, stopKind} from './kill.js'
+import {hostPowerCutKind, killKind, pauseKind, powerCutKind, restartKind, stopKind} from './kill.js'
 import type {FaultEngine, FaultKindModule, NetFaultContext} from './kind.js'
 import {partitionKind} from './partition.js'
 import {processKillKind} from './process-kill.js'
@@ -23,6 +23,7 @@ const KINDS = {
   pause: pauseKind,
   restart: restartKind,
   'power-cut': powerCutKind,
+  'host-power-cut': hostPowerCutKind,
   isolate: isolateKind,
   'process-kill': processKillKind,
   'disk-full': diskFullKind,

@@ -2,6 +2,7 @@ import {duration, signalName} from '../config/common.js'
 import type {FaultKindSchema} from '../config/fault-kinds.js'
 import type {ContainerLifecycle} from '../engine/engine.js'
 import type {FaultFields, FaultSpec} from '../model/fault-spec.js'
+import {engineOfSite} from '../model/topology.js'
 import type {Fault} from './fault.js'
 import {containersOf, type FaultKindModule} from './kind.js'
 import {applyUndo, undoRecord, type UndoEngine, type UndoSpec} from './undo.js'
@@ -40,10 +41,13 @@ export function powerCutFault(
   site: string,
   targets: readonly ContainerTarget[],
   now: () => number,
+  /** host-power-cut: the host (engine) that loses power, with every site on it. */
+  host?: {engine: string; sites: readonly string[]},
 ): Fault {
-  requireTargets('power-cut', targets)
+  requireTargets(host ? 'host-power-cut' : 'power-cut', targets)
+  const what = host ? `host ${host.engine} (sites ${host.sites.join(', ')})` : `site ${site}`
   return {
-    description: `power cut of site ${site}: SIGKILL ${names(targets)}`,
+    description: `power cut of ${what}: SIGKILL ${names(targets)}`,
     async inject() {
       const done = await Promise.all(
         targets.map(async (t) => {
@@ -54,7 +58,7 @@ export function powerCutFault(
       const spread = Math.max(...done) - Math.min(...done)
       return {
         detail: `${targets.length} containers killed; spread between first and last kill completing: ${spread.toFixed(1)} ms`,
-        revert: {description: `power on site ${site}: start ${names(targets)}`, run: () => undo(engine, undoRecord.start(targets))},
+        revert: {description: `power on ${what}: start ${names(targets)}`, run: () => undo(engine, undoRecord.start(targets))},
       }
     },
   }
@@ -138,6 +142,20 @@ export const powerCutKind: FaultKindModule<'power-cut'> = {
   undo: (_step, env) => undoRecord.start(containersOf(env.targets)),
 }
 
+/**
+ * host-power-cut: the host the target site runs on loses power. Every container of every site on that
+ * engine is killed at once (the runner picks them: src/drill/fault-step.ts); undo: power back on.
+ */
+export const hostPowerCutKind: FaultKindModule<'host-power-cut'> = {
+  kind: 'host-power-cut',
+  build: (step, env) => {
+    const engine = engineOfSite(env.topology, step.target.site)
+    const sites = env.topology.sites.filter((s) => s.engine === engine).map((s) => s.name)
+    return powerCutFault(env.engine, step.target.site, containersOf(env.targets), env.now, {engine, sites})
+  },
+  undo: (_step, env) => undoRecord.start(containersOf(env.targets)),
+}
+
 /** kill and process-kill: the signal sent, by its Linux name (the engine and pkill refuse any other). */
 export const signalField = {signal: signalName().default('SIGKILL')}
 /** stop and restart: how long to wait for a graceful exit before SIGKILL. */
@@ -146,12 +164,12 @@ export const stopTimeoutField = {timeout: duration().default(10_000)}
 /** A step of a kind that needs a target and nothing else. */
 const targeted = (step: FaultFields): FaultSpec | undefined => {
   const {fault, target} = step
-  if (target === undefined || fault === 'partition' || fault === 'power-cut' || fault === 'isolate' || fault === 'disk-full') return undefined
+  if (target === undefined || fault === 'partition' || fault === 'power-cut' || fault === 'host-power-cut' || fault === 'isolate' || fault === 'disk-full') return undefined
   return {...step, fault, target}
 }
 
-/** A whole site's fault (power-cut, isolate): its target is {site: NAME} and nothing else. */
-export function siteFaultSchema<K extends 'power-cut' | 'isolate'>(kind: K): FaultKindSchema<K> {
+/** A whole site's fault (power-cut, host-power-cut, isolate): its target is {site: NAME} and nothing else. */
+export function siteFaultSchema<K extends 'power-cut' | 'host-power-cut' | 'isolate'>(kind: K): FaultKindSchema<K> {
   return {
     kind,
     target: 'required',
@@ -179,5 +197,6 @@ export const pauseSchema: FaultKindSchema<'pause'> = {
 }
 export const restartSchema: FaultKindSchema<'restart'> = {kind: 'restart', fields: stopTimeoutField, target: 'required', leaveable: 'a restart has nothing to revert (the container runs again by itself)', narrow: targeted}
 export const powerCutSchema = siteFaultSchema('power-cut')
+export const hostPowerCutSchema = siteFaultSchema('host-power-cut')
 /** The narrowing of every kind whose step needs only its target (process-kill and degrade use it too). */
 export {targeted as narrowTargeted}

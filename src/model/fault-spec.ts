@@ -36,6 +36,6 @@ type FaultOf<K extends FaultKind, R> = Omit<FaultFields, 'fault' | keyof R> & {f
 /** A validated fault step: one member of a union discriminated on `fault:` (kinds that need the same fields share one). */
 export type FaultSpec =
   | FaultOf<'kill' | 'stop' | 'pause' | 'restart' | 'process-kill' | 'degrade', {target: TargetSelector}>
-  | FaultOf<'power-cut' | 'isolate', {target: TargetSelector & {site: string}}>
+  | FaultOf<'power-cut' | 'host-power-cut' | 'isolate', {target: TargetSelector & {site: string}}>
   | FaultOf<'disk-full', {target: TargetSelector; path: string}>
   | FaultOf<'partition', {groups: string[][]; target: undefined}>

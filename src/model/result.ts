@@ -11,6 +11,8 @@ export interface EngineInfo {
   version: string
   apiVersion: string
   os: string
+  /** Sites on several engines: each engine the run used, by its topology name (the fields above are the first's). */
+  engines?: {name: string; endpoint: string; version: string; apiVersion: string; os: string}[]
 }
 export interface StepRecord {
   index: number
@@ -52,6 +54,8 @@ export interface DrillResult {
   finished_at: string
   duration_ms: number
   engine: EngineInfo
+  /** How the runner reached the containers; absent in results written before the relay. */
+  route?: RouteRecord
   steps: StepRecord[]
   reverts: RevertOutcome[]
   timeline: TimelineEvent[]
@@ -89,4 +93,22 @@ export interface FaultRecord {
   detail: string | null
   /** Network faults: tc netem, or the NFQUEUE fallback. */
   mechanism: 'netem' | 'nfqueue' | null
+}
+
+/** How the runner reached the topology's containers during a run (src/topology/relay.ts), and what the relay cost. */
+export interface RouteRecord {
+  via: 'direct' | 'relay'
+  /** The relay container, the host its ports are published on, and why it was needed; null when direct. */
+  relay: string | null
+  host: string | null
+  why: string | null
+  /** Median TCP connect time through the relay (runner → engine host → relay → container and back), ms. */
+  connect_ms: number | null
+  /**
+   * What the relay adds to each sample, ms: the median connect through it minus the median connect that
+   * the relay itself refuses (the same path up to the relay). Every probe's resolution_ms includes it.
+   */
+  added_ms: number | null
+  /** Connects timed for each median. */
+  trials: number
 }

@@ -63,11 +63,38 @@ export interface Topology {
   networks: NetworkPlan[]
   images: ImagePlan[]
   upTimeoutMs: number
+  /**
+   * The Docker engines the sites run on, each used by at least one site. One entry named `local` (the
+   * engine DOCKER_HOST or the default socket names) when the topology names none.
+   */
+  engines: EnginePlan[]
 }
 
 export interface Site {
   name: string
   role: 'primary' | 'standby' | 'replica' | 'witness'
+  /** The name of the engine (in Topology.engines) its containers, volumes and faults run on. */
+  engine: string
+}
+
+/** The engine `local`: whatever DOCKER_HOST (or the default socket) names, as for a topology with no `engines:`. */
+export const LOCAL_ENGINE = 'local'
+
+/**
+ * How the runner reaches one engine. Secrets are never in the topology: TLS material by file path
+ * (or a directory named by an environment variable, as DOCKER_CERT_PATH), SSH keys from the agent.
+ */
+export type EngineEndpointSpec =
+  | {kind: 'local'}
+  | {kind: 'unix'; socketPath: string}
+  | {kind: 'tcp'; host: string; port: number; tls?: {ca: string; cert: string; key: string}; insecure: boolean}
+  | {kind: 'ssh'; host: string; port: number; username?: string}
+
+export interface EnginePlan {
+  name: string
+  endpoint: EngineEndpointSpec
+  /** The endpoint as messages and evidence show it: no secret, only where (tcp://host:port, ssh://user@host). */
+  describe: string
 }
 
 export interface NetworkPlan {
@@ -76,6 +103,23 @@ export interface NetworkPlan {
   site?: string
   /** The subnet the topology asks for (CIDR); undefined lets the engine pick one. */
   subnet?: string
+  /**
+   * bridge on one engine (sites all on one engine: as always); an attachable swarm-scoped overlay
+   * created on a manager when the sites span several engines.
+   */
+  driver: 'bridge' | 'overlay'
+  /** An overlay with IPsec between hosts (`wan: {encrypted: true}`). */
+  encrypted: boolean
+}
+
+/** Whether the topology's sites span more than one engine (overlay networks, a swarm). */
+export function spansEngines(topology: Partial<Pick<Topology, 'engines'>>): boolean {
+  return (topology.engines?.length ?? 1) > 1
+}
+
+/** The engine a site runs on. */
+export function engineOfSite(topology: Pick<Topology, 'sites'>, site: string): string {
+  return topology.sites.find((s) => s.name === site)?.engine ?? LOCAL_ENGINE
 }
 
 export interface ImagePlan {

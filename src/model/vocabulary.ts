@@ -4,7 +4,7 @@
 export const CLUSTER_ROLES = ['leader', 'sync_standby', 'replica'] as const
 export type ClusterRole = (typeof CLUSTER_ROLES)[number]
 
-export const FAULT_KINDS = ['kill', 'stop', 'pause', 'restart', 'power-cut', 'isolate', 'process-kill', 'disk-full', 'partition', 'degrade'] as const
+export const FAULT_KINDS = ['kill', 'stop', 'pause', 'restart', 'power-cut', 'host-power-cut', 'isolate', 'process-kill', 'disk-full', 'partition', 'degrade'] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
 
 export const STEP_KIND_NAMES = ['sleep', 'fault', 'wait', 'heal', 'runbook', 'assert', 'manual'] as const

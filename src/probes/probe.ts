@@ -4,14 +4,18 @@ import type {ProbeCapabilities, ProbeKindSchema, ProbeMeasures, ProbeSpec} from 
 import type {Place} from '../config/drill.js'
 import type {LagSample, Sample} from '../model/sample.js'
 import type {Clock} from '../util/time.js'
+import type {Reachable} from '../model/reach.js'
 
 export type {ProbeCapabilities, ProbeMeasures, ProbeSpec} from '../config/probe-kinds.js'
 
-/** One instance of the probe's service, at the address the probe's client reaches it on. */
-export interface ProbeNode {
+/**
+ * One instance of the probe's service: its container address at the probe's vantage (what the system
+ * itself names it by, e.g. a Sentinel's answer) and how the probe's client reaches a port there
+ * (`endpointOf(node, port)`: directly, or through the topology's relay).
+ */
+export interface ProbeNode extends Reachable {
   /** The instance's hostname (for a cluster, also its member name). */
   name: string
-  address: string
   /** The site it runs on (client-side failover goes through sites in a declared order). */
   site?: string
 }

@@ -14,8 +14,11 @@ const START_PATIENCE_MS = 30_000
  * WriteFollower. `C` is one connection to one node.
  */
 export interface WriteDriver<C> {
-  /** A client for one node, not yet connected; `onLost` sees what a live connection raises when its node goes away. */
-  client(node: ProbeNode, opts: {connectTimeoutMs: number; onLost: (error: Error) => void}): C
+  /**
+   * A client for one node, not yet connected (its endpoint, `endpointOf(node, port)`, may take a moment
+   * the first time through a relay); `onLost` sees what a live connection raises when its node goes away.
+   */
+  client(node: ProbeNode, opts: {connectTimeoutMs: number; onLost: (error: Error) => void}): Promise<C>
   connect(client: C): Promise<void>
   /** Close a client at once, even one whose node never answers. */
   destroy(client: C): Promise<void>
@@ -229,7 +232,7 @@ export class WriteFollower<C> {
   private connect(n: NodeConnection<C>): Promise<void> {
     if (this.closed) return Promise.resolve()
     n.connecting ??= (async () => {
-      const client: C = this.driver.client(n.node, {
+      const client: C = await this.driver.client(n.node, {
         // Patient with a node that took the connection but does not answer (frozen, overloaded): a
         // new attempt would only queue behind this one, and every attempt given up on is one more
         // dead connection the node must work through when it comes back before it reaches the live

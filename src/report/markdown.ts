@@ -19,6 +19,9 @@ export function renderMarkdown(report: RunReport): string {
   out.push(`- Impact: ${m.impact_ms === null ? 'not measured' : `writes failed from ${formatMs(m.impact_ms)} after the fault`}`)
   out.push(`- RPO: ${m.rpo_ms === null ? 'unknown' : formatMs(m.rpo_ms)}; lost writes: ${m.lost_writes ?? 'unknown'}${m.lost_seqs.length ? ` (seq ${m.lost_seqs.join(', ')})` : ''}`)
   out.push(`- Writes: ${m.acked_writes} acknowledged, ${m.failed_writes} failed, ${m.indeterminate_writes} indeterminate`)
+  if (r.route?.via === 'relay') {
+    out.push(`- Reached through the relay \`${r.route.relay}\` on ${r.route.host}: a connect through it ${r.route.connect_ms ?? '?'} ms, the relay adds ${r.route.added_ms ?? '?'} ms per sample (medians of ${r.route.trials}; in every ±)`)
+  }
   // Several probes: the figures above are the first probe's; each probe's own follow.
   if (r.probes && r.probes.length > 1) for (const p of r.probes) out.push(`- Probe ${cell(probeFigures(p, r.status))}`)
   out.push('')

@@ -1,5 +1,9 @@
+import {hostname} from 'node:os'
+
 import {refuseIfUnfinished} from '../drill/journal.js'
+import {errorMessage} from '../errors.js'
 import type {Engine} from '../engine/engine.js'
+import {ensureNetHelperImage, NET_HELPER_IMAGE} from '../faults/net-helper.js'
 import type {Topology} from '../model/topology.js'
 import {bringUp, type UpResult} from '../topology/lifecycle.js'
 import {interruptible} from '../util/interrupt.js'
@@ -21,7 +25,18 @@ export async function holdTopologies<T>(
     async () => {
       // A run that was killed left faults in place: restore first (firedrill cleanup), never drill on top of them.
       if (opts.journal !== false) for (const project of new Set(projects)) refuseIfUnfinished(project)
-      return work(await opts.connect())
+      const engine = await opts.connect()
+      // Sites on several engines: the lock is also held in their swarm, which runners on other machines see.
+      const releases: (() => Promise<void>)[] = []
+      try {
+        if (engine.holdSwarmLock) {
+          const holder = {pid: process.pid, host: hostname(), started_at: new Date().toISOString(), command: process.argv.slice(2).join(' ').slice(0, 200)}
+          for (const project of new Set(projects)) releases.push(await engine.holdSwarmLock(project, holder))
+        }
+        return await work(engine)
+      } finally {
+        for (const release of releases) await release().catch((error: unknown) => opts.log(`could not release the swarm lock: ${errorMessage(error)}`))
+      }
     },
     opts.log,
   )
@@ -34,6 +49,16 @@ export async function upTopology(
 ): Promise<UpResult> {
   const {progress} = opts
   return holdTopologies([topology.project], {connect: opts.connect, log: progress.log}, (engine) =>
-    interruptible((signal) => bringUp(topology, engine, {buildArgs: opts.buildArgs, rebuild: opts.rebuild, progress, signal}), progress.log),
+    interruptible(
+      (signal) =>
+        bringUp(topology, engine, {
+          buildArgs: opts.buildArgs,
+          rebuild: opts.rebuild,
+          progress,
+          signal,
+          relayImage: () => ensureNetHelperImage(engine, {buildArgs: opts.buildArgs, progress}).then(() => NET_HELPER_IMAGE),
+        }),
+      progress.log,
+    ),
   )
 }

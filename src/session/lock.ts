@@ -2,7 +2,7 @@ import {closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync} fro
 import {hostname, tmpdir} from 'node:os'
 import path from 'node:path'
 
-import {FiredrillError, ExitCode} from '../errors.js'
+import {ProjectBusyError} from '../errors.js'
 
 /** Who holds a topology project: enough for a person to find the process, and for firedrill to tell a stale lock. */
 export interface LockHolder {
@@ -12,11 +12,7 @@ export interface LockHolder {
   command: string
 }
 
-/** Another firedrill is using the topology: one drill per topology at a time. */
-export class ProjectBusyError extends FiredrillError {
-  readonly exitCode = ExitCode.BadInput
-  readonly code = 'busy'
-}
+export {ProjectBusyError} from '../errors.js'
 
 /**
  * Where locks live: one directory per machine (the engine is this machine's), so firedrill runs

@@ -9,7 +9,7 @@ import {gradeRepeat, type DrillOutcome, type GradeOn} from '../grade/repeat.js'
 export type {DrillOutcome} from '../grade/repeat.js'
 import type {Engine} from '../engine/engine.js'
 import {projectFilter} from '../engine/labels.js'
-import {ensureNetHelperImage} from '../faults/net-helper.js'
+import {ensureNetHelperImage, NET_HELPER_IMAGE} from '../faults/net-helper.js'
 import {loadTopology} from '../config/load-topology.js'
 import {copyProjectName, type Topology} from '../model/topology.js'
 import {copyProblems, withCopySubnets} from '../topology/copies.js'
@@ -82,7 +82,12 @@ export async function runSession(drills: readonly LoadedDrill[], opts: SessionOp
       for (const loaded of drills) {
         const {topology} = loaded
         if (!broughtUp.has(topology.file)) {
-          const result = await bringUp(topology, opts.engine, {progress, buildArgs: opts.buildArgs, signal})
+          const result = await bringUp(topology, opts.engine, {
+            progress,
+            buildArgs: opts.buildArgs,
+            signal,
+            relayImage: () => ensureNetHelperImage(opts.engine, {buildArgs: opts.buildArgs, progress}).then(() => NET_HELPER_IMAGE),
+          })
           broughtUp.set(topology.file, result.created ? topology.project : '')
         }
         for (let n = 1; n <= (opts.repeat ?? 1); n++) {

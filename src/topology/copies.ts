@@ -49,6 +49,11 @@ export function withCopySubnets(copy: Topology, engineSubnets: readonly string[]
  * file's lines: a host port it publishes would be asked for by every copy.
  */
 export function copyProblems(topology: Topology): ConfigError | undefined {
+  if (topology.engines.length > 1) {
+    // A copy's overlays, subnets and relay across several engines are not made: such a topology is drilled one run at a time.
+    const source = YamlSource.read(topology.file)
+    return new ConfigError([source.issue(['engines'], `the sites run on ${topology.engines.length} engines; run --parallel makes copies of topologies on one engine only: run its drills without --parallel`)])
+  }
   const publishing = topology.instances.filter((i) => i.ports.length > 0)
   if (publishing.length === 0) return undefined
   const source = YamlSource.read(topology.file)

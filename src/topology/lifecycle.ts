@@ -1,13 +1,16 @@
 import net from 'node:net'
 
-import {DrillAbortedError, EnvironmentError, errorMessage} from '../errors.js'
+import {DrillAbortedError, EngineUnavailableError, EnvironmentError, errorMessage} from '../errors.js'
+import {engineEndpoint} from '../engine/endpoint.js'
+import type {RouteVia} from '../model/reach.js'
 import type {Engine} from '../engine/engine.js'
 import {LABEL, projectFilter, type Labels} from '../engine/labels.js'
 import {type Progress, silentProgress} from '../util/progress.js'
 import {overlaps, parseCidr} from '../util/cidr.js'
 import {pollUntil, systemClock, type Clock} from '../util/time.js'
-import {networkName, type Instance, type Topology} from '../model/topology.js'
+import {engineOfSite, networkName, spansEngines, type Instance, type Topology} from '../model/topology.js'
 import {checkHealthNow, observe, unhealthyReasons, type HealthPasses, type Observation} from './observe.js'
+import {decideRoute, isRelay, reachTarget, relayRequest, routeOf, tryConnect, unreachableThroughRelay} from './relay.js'
 
 export interface UpOptions {
   /** Build arguments applied to every image built (e.g. BASE_IMAGE). */
@@ -17,6 +20,11 @@ export interface UpOptions {
   progress?: Progress
   clock?: Clock
   signal?: AbortSignal
+  /**
+   * The relay's image, made ready on the engine (the net-helper image: iptables), asked for only when the
+   * runner cannot reach the containers directly. Without it, such a topology is refused with why.
+   */
+  relayImage?: () => Promise<string>
 }
 
 export interface UpResult {
@@ -26,6 +34,8 @@ export interface UpResult {
   duration_ms: number
   /** Time from the first container start to healthy. */
   healthy_after_start_ms?: number
+  /** How the runner reaches the containers: directly, or through the relay (and why). */
+  route: RouteVia
 }
 
 const VERSION_LABEL = process.env.npm_package_version ?? 'dev'
@@ -85,16 +95,23 @@ export async function bringUp(topology: Topology, engine: Engine, opts: UpOption
   if (present.length === topology.instances.length && existing.strangers.length === 0) {
     // Already there: start anything stopped and wait for health, create nothing.
     await Promise.all(present.filter((o) => o.container!.state !== 'running').map((o) => engine.startContainer(o.container!.id)))
+    const route = await ensureRoute(topology, engine, opts, [])
     await waitHealthy(topology, engine, {...opts, timeoutMs: topology.upTimeoutMs})
-    return {project: topology.project, created: false, duration_ms: Math.round(clock.now() - started)}
+    return {project: topology.project, created: false, duration_ms: Math.round(clock.now() - started), route}
   }
-  if (present.length > 0 || existing.strangers.length > 0) {
-    const names = [...present.map((o) => o.container!.name), ...existing.strangers.map((c) => c.name)]
+  const relay = existing.route.via.kind === 'relay' ? [existing.route.via.container] : []
+  if (present.length > 0 || existing.strangers.length > 0 || relay.length > 0) {
+    const names = [...present.map((o) => o.container!.name), ...existing.strangers.map((c) => c.name), ...relay]
     throw new EnvironmentError(`topology ${topology.project} is partly up (${names.join(', ')}); firedrill will not guess how to finish it`, [
       `firedrill down --topology ${topology.file}`,
     ])
   }
 
+  // Sites on several engines share overlay networks: every engine must be in one swarm (firedrill never forms it).
+  if (spansEngines(topology)) {
+    if (!engine.checkSwarm) throw new EnvironmentError(`topology ${topology.project} places its sites on ${topology.engines.length} engines, and this engine client cannot check their swarm`)
+    await progress.phase(`Check the swarm of ${topology.engines.length} engines`, () => engine.checkSwarm!())
+  }
   await ensureImages(topology, engine, opts)
   await progress.phase('Check names and ports', () => preflight(topology, engine))
 
@@ -104,7 +121,7 @@ export async function bringUp(topology: Topology, engine: Engine, opts: UpOption
       await Promise.all(
         topology.networks.map(async (n) => {
           const labels = {...baseLabels(topology), ...(n.site ? {[LABEL.site]: n.site} : {})}
-          created.networks.push(await engine.createNetwork({name: n.name, labels, subnet: n.subnet}))
+          created.networks.push(await engine.createNetwork({name: n.name, labels, subnet: n.subnet, driver: n.driver, encrypted: n.encrypted}))
         }),
       )
     })
@@ -130,8 +147,10 @@ export async function bringUp(topology: Topology, engine: Engine, opts: UpOption
       await Promise.all(created.containers.map((id) => engine.startContainer(id)))
       return t
     })
+    // Before waiting on roles read over the network: can the runner reach the containers at all?
+    const route = await progress.phase('Check the runner reaches the containers', () => ensureRoute(topology, engine, opts, created.containers))
     await waitHealthy(topology, engine, {...opts, timeoutMs: topology.upTimeoutMs})
-    return {project: topology.project, created: true, duration_ms: Math.round(clock.now() - started), healthy_after_start_ms: Math.round(clock.now() - startedAt)}
+    return {project: topology.project, created: true, duration_ms: Math.round(clock.now() - started), healthy_after_start_ms: Math.round(clock.now() - startedAt), route}
   } catch (error) {
     await progress.phase('Remove what was created', async () => {
       await Promise.allSettled(created.containers.map((id) => engine.removeContainer(id)))
@@ -141,6 +160,46 @@ export async function bringUp(topology: Topology, engine: Engine, opts: UpOption
     throw error
   }
 }
+
+/**
+ * How the runner reaches the topology's containers, settled before anything waits on them: directly when
+ * it can (decideRoute asks), else through a relay created here (its id pushed to `created`, so a failed
+ * `up` removes it with the rest), checked by a connect through it. When even the relay does not get
+ * through, the error says so at once (exit 3) instead of waiting for roles nobody can read.
+ */
+export async function ensureRoute(topology: Topology, engine: Engine, opts: Pick<UpOptions, 'relayImage'>, created: string[], connect = tryConnect): Promise<RouteVia> {
+  const endpoint = engine.endpoint?.() ?? engineEndpoint(undefined)
+  let containers = await engine.listContainers(projectFilter(topology.project))
+  const target = reachTarget(topology, containers)
+  if (!containers.some(isRelay)) {
+    const decision = await decideRoute(endpoint, target, connect, topology.networks.some((n) => n.driver === 'overlay'))
+    if (!decision.relay) return {kind: 'direct'}
+    if (!opts.relayImage) {
+      throw new EngineUnavailableError(`the runner cannot reach the topology's containers: ${decision.why}, and no relay can be made here`, [
+        'run firedrill up, which sets up a relay on the engine',
+      ])
+    }
+    const image = await opts.relayImage()
+    const id = await engine.createContainer(relayRequest(topology, image, endpoint, decision.why))
+    created.push(id)
+    await engine.startContainer(id)
+    containers = await engine.listContainers(projectFilter(topology.project))
+  }
+  const relay = containers.find(isRelay)!
+  if (relay.state !== 'running') {
+    throw await abortWithLogs(engine, `the relay ${relay.name}, through which the runner reaches the topology's containers, is ${relay.state}`, relay.id)
+  }
+  const route = routeOf(engine, containers, {overlay: topology.networks.some((n) => n.driver === 'overlay')})
+  if (target) {
+    const via = await route.endpoint(target.address, target.port)
+    const outcome = await connect(via.host, via.port, RELAY_CHECK_TIMEOUT_MS)
+    if (outcome.kind === 'unreachable') throw unreachableThroughRelay(relay.name, via, target, outcome.detail, endpoint)
+  }
+  return route.via
+}
+
+/** A connect through the relay that gets no answer in this long means the runner cannot reach its published ports. */
+const RELAY_CHECK_TIMEOUT_MS = 3000
 
 /**
  * Wait until the topology is healthy; DrillAbortedError naming what is still wrong, with log tails, if it
@@ -283,6 +342,10 @@ async function preflight(topology: Topology, engine: Engine): Promise<void> {
     }
   }
   for (const i of topology.instances) {
+    // A port published by an engine on another host is not this machine's to check.
+    const engineName = engineOfSite(topology, i.site)
+    const where = topology.engines?.find((e) => e.name === engineName)
+    if (where && where.endpoint.kind !== 'local') continue
     for (const p of i.ports) {
       if (p.protocol !== 'tcp') continue
       const busy = await portInUse(p.host_ip, p.host)

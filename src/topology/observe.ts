@@ -1,6 +1,8 @@
 import {roleReaderFor} from '../cluster/registry.js'
-import type {ContainerExec, ContainerSummary, Containers} from '../engine/engine.js'
+import type {ContainerExec, ContainerSummary, Containers, EnginePing} from '../engine/engine.js'
 import {LABEL, NET_HELPER_ROLE, projectFilter} from '../engine/labels.js'
+import type {Reach} from '../model/reach.js'
+import {isRelay, reachThrough, routeOf, type Route} from './relay.js'
 import {errorMessage} from '../errors.js'
 import {networkName, type Instance, type Topology} from '../model/topology.js'
 import type {ClusterRole} from '../model/vocabulary.js'
@@ -9,8 +11,10 @@ import type {ClusterRole} from '../model/vocabulary.js'
 export interface ObservedInstance {
   instance: Instance
   container?: ContainerSummary
-  /** The address the host reaches it on: its WAN address, as a client in another site would. */
+  /** Its WAN address, as a client in another site would reach it (the container's own address: what its cluster names it by). */
   address?: string
+  /** How the runner reaches a port at that address (directly, or through the relay). */
+  reach?: Reach
   role?: ClusterRole | 'other'
   memberState?: string
   /** For a standby: whether the leader's pg_stat_replication shows it streaming. */
@@ -25,6 +29,8 @@ export interface ObservedInstance {
 
 export interface Observation {
   instances: ObservedInstance[]
+  /** How the runner reaches any address of the topology's containers (src/topology/relay.ts). */
+  route: Route
   /** Containers carrying this project's label that the topology does not describe. */
   strangers: ContainerSummary[]
 }
@@ -33,14 +39,15 @@ export interface Observation {
  * What is running for each instance, with each clustered member's role as its cluster manager's role
  * reader says. An engine that can exec lets a `command` role reader run its argv in each member.
  */
-export async function observe(topology: Topology, engine: Pick<Containers, 'listContainers'> & Partial<ContainerExec>): Promise<Observation> {
+export async function observe(topology: Topology, engine: Pick<Containers, 'listContainers'> & Partial<ContainerExec> & Partial<Pick<EnginePing, 'endpoint'>>): Promise<Observation> {
   const containers = await engine.listContainers(projectFilter(topology.project))
   const byName = new Map(containers.map((c) => [c.name, c]))
   const wan = networkName(topology.project, undefined)
+  const route = routeOf(engine, containers, {overlay: topology.networks.some((n) => n.driver === 'overlay')})
   const instances: ObservedInstance[] = topology.instances.map((instance) => {
     const container = byName.get(instance.containerName)
     const address = container ? (container.addresses[wan] ?? Object.values(container.addresses)[0]) : undefined
-    return {instance, container, address}
+    return {instance, container, address, ...(address ? {reach: reachThrough(route, address)} : {})}
   })
 
   const byService = new Map<string, ObservedInstance[]>()
@@ -53,7 +60,7 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
       const running = members.flatMap((m) => {
         const container = m.container
         if (container?.state !== 'running' || !m.address) return []
-        return [{name: m.instance.hostname, address: m.address, ...(exec ? {exec: (argv: string[], timeoutMs: number) => exec(container.id, argv, {timeoutMs})} : {})}]
+        return [{name: m.instance.hostname, address: m.address, reach: reachThrough(route, m.address), ...(exec ? {exec: (argv: string[], timeoutMs: number) => exec(container.id, argv, {timeoutMs})} : {})}]
       })
       const roles = await roleReaderFor(cluster.manager).readRoles(running, cluster)
       if (!roles) return
@@ -70,7 +77,8 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
   )
   const known = new Set(topology.instances.map((i) => i.containerName))
   // Network-fault helpers are fault state, not topology: the runner heals leftovers of a crashed run.
-  return {instances, strangers: containers.filter((c) => !known.has(c.name) && c.labels[LABEL.role] !== NET_HELPER_ROLE)}
+  // The relay is how the runner reaches the containers, not topology either (down removes it with them).
+  return {instances, route, strangers: containers.filter((c) => !known.has(c.name) && c.labels[LABEL.role] !== NET_HELPER_ROLE && !isRelay(c))}
 }
 
 /**

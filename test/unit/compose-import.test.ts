@@ -206,7 +206,7 @@ describe('import compose: sites and folding', () => {
     expect(r.topology).toMatchObject({name: 'shop', description: 'the shop', up_timeout: '2m', wan: {subnet: '10.9.0.0/24'}})
     expect(r.topology.sites).toEqual({busan: {role: 'replica', subnet: '10.9.2.0/24'}, seoul: {role: 'primary'}})
     expect(r.warnings.map((w) => w.message).join('\n')).not.toContain('site roles not given')
-    expect(loadImported(r).sites).toEqual([{name: 'busan', role: 'replica'}, {name: 'seoul', role: 'primary'}])
+    expect(loadImported(r).sites).toEqual([{name: 'busan', role: 'replica', engine: 'local'}, {name: 'seoul', role: 'primary', engine: 'local'}])
   })
 
   it('without roles: the first site is primary, the others standby, and a warning says so', () => {

@@ -166,9 +166,9 @@ ${subnets.wan ? `wan: {subnet: ${JSON.stringify(subnets.wan)}}\n` : ''}services:
 
   it('are optional: without them the engine picks (no subnet in the plan)', () => {
     expect(load({}).networks).toEqual([
-      {name: 'fd-t1-a', site: 'a', subnet: undefined},
-      {name: 'fd-t1-b', site: 'b', subnet: undefined},
-      {name: 'fd-t1-wan', subnet: undefined},
+      {name: 'fd-t1-a', site: 'a', subnet: undefined, driver: 'bridge', encrypted: false},
+      {name: 'fd-t1-b', site: 'b', subnet: undefined, driver: 'bridge', encrypted: false},
+      {name: 'fd-t1-wan', subnet: undefined, driver: 'bridge', encrypted: false},
     ])
   })
 

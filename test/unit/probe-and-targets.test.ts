@@ -5,6 +5,7 @@ import {selectTargets} from '../../src/faults/targets.js'
 import {classifyWriteError} from '../../src/probes/postgres/write-probe.js'
 import type {Instance} from '../../src/model/topology.js'
 import {checkHealthNow, unhealthyReasons, type ObservedInstance} from '../../src/topology/observe.js'
+import {directRoute} from '../../src/topology/relay.js'
 
 const pgError = (code: string) => Object.assign(new Error('server said no'), {code})
 
@@ -60,13 +61,13 @@ const healthy = (): ObservedInstance[] => [
 
 describe('unhealthyReasons', () => {
   it('healthy: containers healthy, a leader, a streaming sync standby and a streaming replica', () => {
-    expect(unhealthyReasons({instances: healthy(), strangers: []})).toEqual([])
+    expect(unhealthyReasons({instances: healthy(), strangers: [], route: directRoute})).toEqual([])
   })
 
   it('a standby Patroni calls running but the leader does not see streaming is not ready', () => {
     const instances = healthy()
     instances[3]!.streaming = false
-    expect(unhealthyReasons({instances, strangers: []})).toEqual(['postgres: 0 of 1 streaming replica'])
+    expect(unhealthyReasons({instances, strangers: [], route: directRoute})).toEqual(['postgres: 0 of 1 streaming replica'])
   })
 
   it('names missing containers, stopped ones, failing health checks and missing roles', () => {
@@ -74,7 +75,7 @@ describe('unhealthyReasons', () => {
     instances[0] = {instance: instance('etcd', 'a')}
     instances[1] = observed('postgres', 'a', {}, {state: 'exited'})
     instances[2]!.container!.health = 'starting'
-    expect(unhealthyReasons({instances, strangers: []})).toEqual([
+    expect(unhealthyReasons({instances, strangers: [], route: directRoute})).toEqual([
       'etcd@a: no container',
       'postgres@a: exited',
       'postgres@b: health starting',
@@ -94,7 +95,7 @@ describe('checkHealthNow: readiness does not wait for the engine\'s next (rare) 
       expect(opts?.timeoutMs).toBe(1000)
       return id === 'fd-p-etcd-a' ? {exitCode: 0, stdout: '{"health":"true"}', stderr: ''} : {exitCode: 22, stdout: '', stderr: 'curl: (22) The requested URL returned error: 503\n'}
     })
-    const seen = {instances, strangers: []}
+    const seen = {instances, strangers: [], route: directRoute}
     await checkHealthNow(seen, {exec})
     // Only where the engine's word is not healthy, and only running containers.
     expect(exec.mock.calls.map((c) => c[0]).sort()).toEqual(['fd-p-etcd-a', 'fd-p-postgres-b'])
@@ -113,7 +114,7 @@ describe('checkHealthNow: readiness does not wait for the engine\'s next (rare) 
       const instances = healthy()
       instances[0]!.container!.health = 'starting'
       instances[1]!.container!.health = 'starting'
-      const seen = {instances, strangers: []}
+      const seen = {instances, strangers: [], route: directRoute}
       await checkHealthNow(seen, {exec}, passes)
       return seen
     }
@@ -131,7 +132,7 @@ describe('checkHealthNow: readiness does not wait for the engine\'s next (rare) 
   it('an exec that fails (engine error, timeout) is a failing check, not a crash', async () => {
     const instances = healthy()
     instances[1]!.container!.health = 'starting'
-    const seen = {instances, strangers: []}
+    const seen = {instances, strangers: [], route: directRoute}
     await checkHealthNow(seen, {exec: async () => Promise.reject(new Error('true in fd-p-postgres-a took longer than 1000 ms'))})
     expect(unhealthyReasons(seen)).toEqual(['postgres@a: health check failing (true in fd-p-postgres-a took longer than 1000 ms)'])
   })

@@ -32,6 +32,14 @@ describe('Markdown', () => {
     expect(md).toContain('- **INTEGRITY FAILED**: modified: samples.csv')
     expect(md).toMatch(/\| 3\.06 \| \d\d:\d\d:\d\d\.\d{3} \| fault \| SIGKILL/)
   })
+
+  it('names the relay the runner reached the containers through, and what it added to each sample', () => {
+    const route = {via: 'relay' as const, relay: 'fd-bank-3site-relay', host: '172.30.0.2', why: 'remote', connect_ms: 0.9, added_ms: 0.2, trials: 15}
+    expect(renderMarkdown(report({...fixtureResult(), route}))).toContain(
+      '- Reached through the relay `fd-bank-3site-relay` on 172.30.0.2: a connect through it 0.9 ms, the relay adds 0.2 ms per sample (medians of 15; in every ±)',
+    )
+    expect(renderMarkdown(report())).not.toContain('relay')
+  })
 })
 
 describe('HTML', () => {

@@ -76,7 +76,7 @@ describe('single points of failure', () => {
   })
 
   it('without a recorded dependency, says what was observed', () => {
-    const topo: SweepTopology = {sites: [{name: 'a', role: 'primary'}, {name: 'b', role: 'standby'}], placement: {web: ['a', 'b']}, dependsOn: {}}
+    const topo: SweepTopology = {sites: [{name: 'a', role: 'primary', engine: 'local'}, {name: 'b', role: 'standby', engine: 'local'}], placement: {web: ['a', 'b']}, dependsOn: {}}
     const {spofs} = classifySweep([row('a', [cell('web', {state: 'not-recovered', rto_ms: null})])], [{name: 'web', service: 'web'}], topo, 30_000)
     expect(spofs.map((s) => s.sentence)).toEqual(['power loss at a stops web: not recovered within 30 s (observed; the topology records no dependency that explains it)'])
   })
@@ -84,7 +84,7 @@ describe('single points of failure', () => {
   it('a service fault names the one instance; isolation reads as such; several causes are listed', () => {
     expect(faultPhrase({kind: 'power-cut', site: 'pangyo', service: 'auth'})).toBe('power loss of auth at pangyo')
     expect(faultPhrase({kind: 'isolate', site: 'gasan'})).toBe('isolating gasan')
-    const topo: SweepTopology = {sites: [{name: 'a', role: 'primary'}, {name: 'b', role: 'standby'}], placement: {web: ['a', 'b'], auth: ['a'], queue: ['a']}, dependsOn: {web: ['auth', 'queue']}}
+    const topo: SweepTopology = {sites: [{name: 'a', role: 'primary', engine: 'local'}, {name: 'b', role: 'standby', engine: 'local'}], placement: {web: ['a', 'b'], auth: ['a'], queue: ['a']}, dependsOn: {web: ['auth', 'queue']}}
     const {spofs} = classifySweep([row('a', [cell('web', {state: 'not-recovered', rto_ms: null})], {fault: {kind: 'isolate', site: 'a'}})], [{name: 'web', service: 'web'}], topo, 30_000)
     expect(spofs[0]!.sentence).toBe('isolating a stops web: auth and queue run only in a')
     // The same service fault on the instance alone: only what that one fault wipes out is a cause.
@@ -94,7 +94,7 @@ describe('single points of failure', () => {
 
   it('a cell not measured fails the sweep without being named a single point of failure', () => {
     const rows = [row('a', [cell('web', {state: 'not-measured', rto_ms: null})], {status: 'interrupted'})]
-    const topo: SweepTopology = {sites: [{name: 'a', role: 'primary'}], placement: {web: ['a']}, dependsOn: {}}
+    const topo: SweepTopology = {sites: [{name: 'a', role: 'primary', engine: 'local'}], placement: {web: ['a']}, dependsOn: {}}
     const {spofs} = classifySweep(rows, [{name: 'web', service: 'web'}], topo, 30_000)
     expect(spofs).toEqual([])
     expect(sweepVerdict(rows, spofs)).toBe('fail')

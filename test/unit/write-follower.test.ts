@@ -10,7 +10,7 @@ function fakeSystem(names: string[]) {
   const refused = Object.assign(new Error('read-only'), {definite: true})
   const onLost = new Map<string, (error: Error) => void>()
   const driver: WriteDriver<{node: string}> = {
-    client: (node, opts) => (onLost.set(node.name, opts.onLost), {node: node.name}),
+    client: async (node, opts) => (onLost.set(node.name, opts.onLost), {node: node.name}),
     connect: async () => {},
     destroy: async () => {},
     writable: async (c) => ({writable: writable.has(c.node), why: 'read-only'}),

@@ -1,3 +1,4 @@
+import {endpointOf} from '../../model/reach.js'
 import type {Clock} from '../../util/time.js'
 import type {ProbeNode} from '../probe.js'
 import {inOrder, SamplingProbe, type Attempt} from '../sampling.js'
@@ -127,7 +128,8 @@ export class HttpProbe extends SamplingProbe {
     if (nodes.length === 0) return {answer: {kind: 'not-sent', error: `no running instance of ${this.spec.service}`}}
     const errors: string[] = []
     for (const node of nodes) {
-      const url = new URL(`${scheme}//${node.address.includes(':') ? `[${node.address}]` : node.address}:${port}${path}`)
+      const at = await endpointOf(node, port)
+      const url = new URL(`${scheme}//${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}${path}`)
       const answer = await httpRequest({...base, url, host: `${node.name}:${port}`}, signal)
       // Client-side failover: only an instance that did not take the connection is skipped.
       if (answer.kind !== 'not-sent') return {node: node.name, answer}

@@ -1,5 +1,6 @@
 import mysql from 'mysql2/promise'
 
+import {endpointOf} from '../../model/reach.js'
 import type {Sample} from '../../model/sample.js'
 import {systemClock, type Clock} from '../../util/time.js'
 import type {ProbeNode} from '../probe.js'
@@ -43,11 +44,12 @@ export function classifyMysqlError(error: unknown): 'failed' | 'indeterminate' {
 /** MySQL / MariaDB for the write follower: `@@read_only = 0` says who is writable; one INSERT per sample. */
 export function mysqlDriver(spec: Pick<MysqlWriteSpec, 'port' | 'database' | 'user' | 'password'>): WriteDriver<MysqlClient> {
   return {
-    client: (node, opts) => ({node, connectTimeoutMs: opts.connectTimeoutMs, onLost: opts.onLost}),
+    client: async (node, opts) => ({node, connectTimeoutMs: opts.connectTimeoutMs, onLost: opts.onLost}),
     async connect(client) {
+      const at = await endpointOf(client.node, spec.port)
       const connection = await mysql.createConnection({
-        host: client.node.address,
-        port: spec.port,
+        host: at.host,
+        port: at.port,
         user: spec.user,
         password: spec.password,
         database: spec.database,

@@ -1,5 +1,6 @@
 import pg from 'pg'
 
+import {endpointOf} from '../../model/reach.js'
 import type {PostgresWriteSpec} from './schema.js'
 
 /**
@@ -26,14 +27,15 @@ export const SPLIT_BRAIN_TABLE = 'firedrill_split_brain'
  * A client for one node with the probe's credentials (not yet connected): the one place the family
  * sets up a pg.Client. `onError` sees what a live connection raises when its node goes away.
  */
-export function newClient(
+export async function newClient(
   spec: Pick<PostgresWriteSpec, 'port' | 'user' | 'password' | 'database'>,
   node: ProbeNode,
   opts: {connectTimeoutMs: number; queryTimeoutMs?: number; applicationName?: string; onError: (error: Error) => void},
-): pg.Client {
+): Promise<pg.Client> {
+  const at = await endpointOf(node, spec.port)
   const client = new pg.Client({
-    host: node.address,
-    port: spec.port,
+    host: at.host,
+    port: at.port,
     user: spec.user,
     password: spec.password,
     database: spec.database,

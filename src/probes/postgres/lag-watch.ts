@@ -70,7 +70,7 @@ export class ReplicationLagWatch {
 
   private async connectPrimary(): Promise<pg.Client> {
     for (const node of await this.resolveNodes()) {
-      const client = newClient(this.spec, node, {connectTimeoutMs: this.spec.timeout, queryTimeoutMs: this.spec.timeout, onError: () => {}})
+      const client = await newClient(this.spec, node, {connectTimeoutMs: this.spec.timeout, queryTimeoutMs: this.spec.timeout, onError: () => {}})
       try {
         await client.connect()
         const r = await client.query<{r: boolean}>('SELECT pg_is_in_recovery() AS r')

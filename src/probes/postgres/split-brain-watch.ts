@@ -78,7 +78,7 @@ export class SplitBrainWatch {
   private async client(node: ProbeNode): Promise<pg.Client> {
     const known = this.clients.get(node.name)
     if (known) return known
-    const client: pg.Client = newClient(this.spec, node, {
+    const client: pg.Client = await newClient(this.spec, node, {
       connectTimeoutMs: this.spec.timeout,
       applicationName: 'firedrill-split-brain-watch',
       onError: () => {

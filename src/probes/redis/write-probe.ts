@@ -1,6 +1,7 @@
 import {ClientClosedError, ClientOfflineError, createClient, ErrorReply} from 'redis'
 
 import {errorMessage} from '../../errors.js'
+import {endpointOf} from '../../model/reach.js'
 import type {Sample} from '../../model/sample.js'
 import {systemClock, type Clock} from '../../util/time.js'
 import type {ProbeNode} from '../probe.js'
@@ -44,9 +45,10 @@ async function roleOf(client: RedisClient): Promise<string> {
  * one `SET key seq EX` per sample, then `WAIT replicas timeout` when asked.
  */
 export function redisDriver(spec: RedisWriteSpec, sentinelNodes?: () => Promise<ProbeNode[]>): WriteDriver<RedisClient> {
-  const open = (node: ProbeNode, port: number, connectTimeoutMs: number, onLost: (error: Error) => void): RedisClient => {
+  const open = async (node: ProbeNode, port: number, connectTimeoutMs: number, onLost: (error: Error) => void): Promise<RedisClient> => {
+    const at = await endpointOf(node, port)
     const client = newRedisClient({
-      socket: {host: node.address, port, connectTimeout: connectTimeoutMs, reconnectStrategy: false},
+      socket: {host: at.host, port: at.port, connectTimeout: connectTimeoutMs, reconnectStrategy: false},
       ...(spec.user === undefined ? {} : {username: spec.user}),
       ...(spec.password === undefined ? {} : {password: spec.password}),
       database: spec.db,
@@ -63,7 +65,7 @@ export function redisDriver(spec: RedisWriteSpec, sentinelNodes?: () => Promise<
     const s = spec.sentinels!
     const tried: string[] = []
     for (const node of await sentinelNodes!()) {
-      const client = open(node, s.port, spec.timeout, () => {})
+      const client = await open(node, s.port, spec.timeout, () => {})
       try {
         await client.connect()
         const reply = (await client.sendCommand(['SENTINEL', 'get-master-addr-by-name', s.master])) as string[] | null
@@ -80,8 +82,8 @@ export function redisDriver(spec: RedisWriteSpec, sentinelNodes?: () => Promise<
 
   const nodeOf = new WeakMap<RedisClient, ProbeNode>()
   return {
-    client(node, opts) {
-      const client = open(node, spec.port, opts.connectTimeoutMs, opts.onLost)
+    async client(node, opts) {
+      const client = await open(node, spec.port, opts.connectTimeoutMs, opts.onLost)
       nodeOf.set(client, node)
       return client
     },

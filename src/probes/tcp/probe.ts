@@ -1,5 +1,6 @@
 import net from 'node:net'
 
+import {endpointOf} from '../../model/reach.js'
 import type {Clock} from '../../util/time.js'
 import type {ProbeNode} from '../probe.js'
 import {inOrder, SamplingProbe, type Attempt} from '../sampling.js'
@@ -28,7 +29,8 @@ export class TcpProbe extends SamplingProbe {
     const errors: string[] = []
     for (const node of nodes) {
       if (signal.aborted) break
-      const r = await connect(node.address, this.spec.port, this.banner, signal)
+      const at = await endpointOf(node, this.spec.port)
+      const r = await connect(at.host, at.port, this.banner, signal)
       if (r.connected) return r.error === undefined ? {outcome: 'ok', node: node.name} : {outcome: 'failed', node: node.name, error: r.error}
       errors.push(`${node.name}: ${r.error}`)
     }

@@ -1,0 +1,77 @@
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {LABEL} from '../../src/engine/labels.js'
+import type {DrillResult} from '../../src/model/result.js'
+import {DEFAULT_TOPOLOGY, PACKAGE_ROOT} from '../../src/paths.js'
+import {firedrill} from '../support/cli.js'
+import {startEngines, type EngineLab} from '../support/engines.js'
+import {tempDir} from '../support/files.js'
+
+// Issue 14: bank-3site spread one site per engine (three engines in one swarm), the shipped drills run
+// unchanged against it (the topology only gains `engines:` and `engine:` lines). One bring-up, the drills
+// in sequence on it; afterwards nothing is left on any engine.
+const LONG = {timeout: 420_000}
+const PROJECT = 'engbank'
+
+/** The shipped topology with one engine per site: only `engines:` and `engine:` lines added (and its own project name). */
+function spread(hosts: string[]): string {
+  const text = readFileSync(DEFAULT_TOPOLOGY, 'utf8')
+    .replace(/^name: bank-3site$/m, `name: ${PROJECT}`)
+    .replace(/context: \.\/image/g, `context: ${path.join(path.dirname(DEFAULT_TOPOLOGY), 'image')}`)
+    .replace(/^sites:$/m, `engines:\n${hosts.map((h, i) => `  host-${'abc'[i]}: {host: "${h}", insecure: true}`).join('\n')}\n\nsites:`)
+  let i = 0
+  return text.replace(/^(  (?:seoul|gyeonggi|busan):\n    role: \w+)$/gm, (m) => `${m}\n    engine: host-${'abc'[i++]}`)
+}
+
+describe('bank-3site, one site per engine', () => {
+  let lab: EngineLab
+  let tmp: ReturnType<typeof tempDir>
+  let topology: string
+
+  beforeAll(async () => {
+    tmp = tempDir()
+    lab = await startEngines({project: `engbank${Math.random().toString(36).slice(2, 6)}`, count: 3, images: ['firedrill/bank-node:15', 'firedrill/net-helper:1']})
+    topology = tmp.write('topology.yaml', spread(lab.engines.map((e) => e.host)))
+  })
+  afterAll(async () => {
+    if (topology) await firedrill(['down', '--topology', topology, '--ci'], LONG).catch(() => undefined)
+    await lab?.remove()
+    tmp?.cleanup()
+  })
+
+  it('up: each site on its own engine, overlays, the roles read through the relay', async () => {
+    const started = performance.now()
+    const up = await firedrill(['up', '--topology', topology, '--ci', '--json'], LONG)
+    expect(up.exitCode, up.stderr).toBe(0)
+    console.info(`multi-engine up of bank-3site: ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    expect(JSON.parse(up.stdout).route).toMatchObject({kind: 'relay', host: lab.at(0).ip})
+    for (const [i, site] of ['seoul', 'gyeonggi', 'busan'].entries()) {
+      const names = (await lab.docker(lab.at(i), ['ps', '--filter', `label=${LABEL.project}=${PROJECT}`, '--filter', `label=${LABEL.site}=${site}`, '--format', '{{.Names}}'])).stdout.split('\n').filter(Boolean).sort()
+      expect(names).toEqual([`fd-${PROJECT}-etcd-${site}`, `fd-${PROJECT}-postgres-${site}`])
+    }
+  })
+
+  for (const drill of ['kill-primary', 'site-power-cut', 'site-isolation', 'wan-degradation']) {
+    it(`the shipped ${drill} drill, unchanged, passes across three engines`, async () => {
+      const r = await firedrill(['run', path.join(PACKAGE_ROOT, 'drills', `${drill}.yaml`), '--topology', topology, '--keep', '--ci', '--json'], LONG)
+      const result = JSON.parse(r.stdout || '{}') as DrillResult
+      console.info(`${drill} on three engines: exit ${r.exitCode}, RTO ${result.measurements?.rto_ms} ms ± ${result.measurements?.resolution_ms} ms, lost ${result.measurements?.lost_writes}, relay adds ${result.route?.added_ms} ms`)
+      expect(r.exitCode, r.stderr).toBe(0)
+      expect(result.status).toBe('completed')
+      expect(result.engine.engines?.map((e) => e.name)).toEqual(['host-a', 'host-b', 'host-c'])
+    })
+  }
+
+  it('down: nothing of the topology left on any engine', async () => {
+    const r = await firedrill(['down', '--topology', topology, '--ci'], LONG)
+    expect(r.exitCode, r.stderr).toBe(0)
+    for (const e of lab.engines) {
+      for (const kind of [['ps', '-aq'], ['network', 'ls', '-q'], ['volume', 'ls', '-q']]) {
+        expect((await lab.docker(e, [...kind, '--filter', `label=${LABEL.project}=${PROJECT}`])).stdout.trim(), `${e.name} ${kind.join(' ')}`).toBe('')
+      }
+    }
+  })
+})
