@@ -179,7 +179,19 @@ export class EngineSet implements Engine {
 
   async removeNetwork(id: string): Promise<void> {
     // An overlay is removed once for the swarm; a bridge network on the engine holding it. Not found is fine.
-    for (const m of this.members) await m.engine.removeNetwork(id)
+    // The swarm lets go of a removed container's attachment to an overlay a moment later ("in use by task"):
+    // asked again for up to 30 s.
+    for (const m of this.members) {
+      for (let waited = 0; ; waited += 500) {
+        try {
+          await m.engine.removeNetwork(id)
+          break
+        } catch (error) {
+          if (waited >= 30_000 || !/in use by task|has active endpoints/.test(errorMessage(error))) throw error
+          await new Promise((resolve) => setTimeout(resolve, 500))
+        }
+      }
+    }
   }
 
   async inspectNetwork(id: string): Promise<unknown> {
