@@ -33,7 +33,7 @@ describe('firedrill validate', () => {
     expect(r.exitCode).toBe(2)
     expect(r.stdout.split('\n').filter((l) => l.startsWith('error'))).toEqual([
       `error ${a}:3:8: objectives.rto: "30 secs" is not a duration such as 100ms, 30s, 2m or 1m30s`,
-      `error ${a}:11:12: steps[1].fault: unknown fault kind; known kinds: kill, stop, pause, restart, power-cut, isolate, process-kill, disk-full, partition, degrade`,
+      `error ${a}:11:12: steps[1].fault: unknown fault kind; known kinds: kill, stop, pause, restart, power-cut, host-power-cut, isolate, process-kill, disk-full, partition, degrade`,
       `error ${b}:8:3: probe.intervall: unknown field "intervall"; did you mean "interval"?`,
       `error ${c}:1: not a drill (steps), a topology (sites, services) or a policy (tiers): cannot tell what this file is`,
     ])
