@@ -192,6 +192,13 @@ export class EngineSet implements Engine {
         }
       }
     }
+    // An engine of the swarm lets go of its copy of a removed overlay a moment later: removed means gone
+    // from every engine's list (waited on for up to 15 s), so `down` never reports what is still listed.
+    for (let waited = 0; waited < 15_000; waited += 250) {
+      const still = await Promise.all(this.members.map(async (m) => (await m.engine.listNetworks([])).some((n) => n.id === id)))
+      if (!still.includes(true)) return
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
   }
 
   async inspectNetwork(id: string): Promise<unknown> {
