@@ -179,7 +179,26 @@ export class EngineSet implements Engine {
 
   async removeNetwork(id: string): Promise<void> {
     // An overlay is removed once for the swarm; a bridge network on the engine holding it. Not found is fine.
-    for (const m of this.members) await m.engine.removeNetwork(id)
+    // The swarm lets go of a removed container's attachment to an overlay a moment later ("in use by task"):
+    // asked again for up to 30 s.
+    for (const m of this.members) {
+      for (let waited = 0; ; waited += 500) {
+        try {
+          await m.engine.removeNetwork(id)
+          break
+        } catch (error) {
+          if (waited >= 30_000 || !/in use by task|has active endpoints/.test(errorMessage(error))) throw error
+          await new Promise((resolve) => setTimeout(resolve, 500))
+        }
+      }
+    }
+    // An engine of the swarm lets go of its copy of a removed overlay a moment later: removed means gone
+    // from every engine's list (waited on for up to 15 s), so `down` never reports what is still listed.
+    for (let waited = 0; waited < 15_000; waited += 250) {
+      const still = await Promise.all(this.members.map(async (m) => (await m.engine.listNetworks([])).some((n) => n.id === id)))
+      if (!still.includes(true)) return
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
   }
 
   async inspectNetwork(id: string): Promise<unknown> {

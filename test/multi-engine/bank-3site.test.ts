@@ -6,13 +6,14 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {LABEL} from '../../src/engine/labels.js'
 import type {DrillResult} from '../../src/model/result.js'
 import {DEFAULT_TOPOLOGY, PACKAGE_ROOT} from '../../src/paths.js'
-import {firedrill} from '../support/cli.js'
+import {firedrill, firedrillMeanwhile} from '../support/cli.js'
 import {startEngines, type EngineLab} from '../support/engines.js'
 import {tempDir} from '../support/files.js'
 
 // Issue 14: bank-3site spread one site per engine (three engines in one swarm), the shipped drills run
 // unchanged against it (the topology only gains `engines:` and `engine:` lines). One bring-up, the drills
-// in sequence on it; afterwards nothing is left on any engine.
+// in sequence on it, then host-power-cut and an engine lost mid-drill; afterwards nothing is left on any
+// engine, and the engines are removed.
 const LONG = {timeout: 420_000}
 const PROJECT = 'engbank'
 
@@ -64,6 +65,59 @@ describe('bank-3site, one site per engine', () => {
       expect(result.engine.engines?.map((e) => e.name)).toEqual(['host-a', 'host-b', 'host-c'])
     })
   }
+
+  it('host-power-cut: every container on seoul\'s host killed at once (the relay, firedrill\'s own, spared); gyeonggi takes over, nothing acknowledged is lost', async () => {
+    const drill = tmp.write(
+      'host-power-cut.yaml',
+      readFileSync(path.join(PACKAGE_ROOT, 'drills', 'site-power-cut.yaml'), 'utf8')
+        .replace(/^name: site-power-cut$/m, 'name: host-power-cut')
+        .replace(/^topology: .*$/m, `topology: ${topology}`)
+        .replace(/^tier: .*$/m, 'objectives: {rto: 60s, rpo: 0s}')
+        .replace(/^disruption: .*$/m, '')
+        .replace('fault: power-cut', 'fault: host-power-cut'),
+    )
+    const r = await firedrill(['run', drill, '--keep', '--ci', '--json'], LONG)
+    expect(r.exitCode, r.stderr).toBe(0)
+    const result = JSON.parse(r.stdout) as DrillResult
+    console.info(`host-power-cut on three engines: RTO ${result.measurements.rto_ms} ms ± ${result.measurements.resolution_ms} ms, lost ${result.measurements.lost_writes}`)
+    expect(result.faults[0]!.description).toBe(`power cut of host host-a (sites seoul): SIGKILL fd-${PROJECT}-etcd-seoul, fd-${PROJECT}-postgres-seoul`)
+    expect(result.measurements.lost_writes).toBe(0)
+  })
+
+  it('an engine lost mid-drill: the run is aborted naming it; run refuses until cleanup, which finishes once the engine is back', async () => {
+    const busan = lab.at(2)
+    const drill = tmp.write(
+      'engine-lost.yaml',
+      `name: engine-lost
+topology: ${topology}
+probe: {kind: postgres-write, service: postgres, password: firedrill, interval: 100ms, timeout: 1s}
+objectives: {rto: 60s}
+steps:
+  - sleep: 1s
+  - fault: pause
+    name: freeze
+    target: {service: postgres, site: busan}
+  - sleep: 30s
+  - heal: [freeze]
+  - wait: recovered
+    timeout: 60s
+`,
+    )
+    const paused = async () => (await lab.docker(busan, ['ps', '--filter', `name=fd-${PROJECT}-postgres-busan`, '--format', '{{.Status}}'])).stdout.includes('Paused')
+    const r = await firedrillMeanwhile(['run', drill, '--keep', '--ci'], /pause fd-\S+-postgres-busan/, async () => {
+      for (let i = 0; i < 100 && !(await paused()); i++) await new Promise((res) => setTimeout(res, 100))
+      await lab.lose(busan)
+    }, LONG)
+    expect(r.exitCode, r.stderr).toBe(4)
+    expect(r.stderr).toMatch(/the Docker engine was lost mid-drill \(.*the Docker engine at tcp:\/\/\S+ \(engine host-c\)/)
+    expect(r.stderr).toContain(`firedrill cleanup --project ${PROJECT}`)
+    expect((await firedrill(['run', drill, '--ci'], LONG)).exitCode).toBe(2)
+    await lab.restore(busan)
+    expect(await paused()).toBe(true)
+    const cleaned = await firedrill(['cleanup', '--topology', topology, '--ci'], LONG)
+    expect(cleaned.exitCode, cleaned.stderr).toBe(0)
+    expect(await paused()).toBe(false)
+  })
 
   it('down: nothing of the topology left on any engine', async () => {
     const r = await firedrill(['down', '--topology', topology, '--ci'], LONG)
