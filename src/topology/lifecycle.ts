@@ -255,16 +255,7 @@ export interface DownResult {
 
 /** Remove everything labelled with this project; nothing there is fine. */
 export async function tearDown(project: string, engine: Engine, progress: Progress = silentProgress): Promise<DownResult> {
-  return progress.phase(`Remove topology ${project}`, async () => {
-    const filter = projectFilter(project)
-    const containers = await engine.listContainers(filter)
-    await Promise.all(containers.map((c) => engine.removeContainer(c.id)))
-    const networks = await engine.listNetworks(filter)
-    await Promise.all(networks.map((n) => engine.removeNetwork(n.id)))
-    const volumes = await engine.listVolumes(filter)
-    await Promise.all(volumes.map((v) => engine.removeVolume(v.name)))
-    return {project, containers: containers.length, networks: networks.length, volumes: volumes.length}
-  })
+  return progress.phase(`Remove topology ${project}`, async () => removeLabelled(project, projectFilter(project), engine))
 }
 
 /**
@@ -274,14 +265,18 @@ export async function tearDown(project: string, engine: Engine, progress: Progre
  */
 export async function removeCopy(copy: Topology, engine: Engine): Promise<DownResult> {
   if (!copy.copyOf) throw new Error(`${copy.project} is not a copy`)
-  const filter = [...projectFilter(copy.project), `${LABEL.copyOf}=${copy.copyOf}`]
+  return removeLabelled(copy.project, [...projectFilter(copy.project), `${LABEL.copyOf}=${copy.copyOf}`], engine)
+}
+
+/** Containers first (they hold the networks and volumes), then networks, then volumes: what the filter picks. */
+async function removeLabelled(project: string, filter: string[], engine: Engine): Promise<DownResult> {
   const containers = await engine.listContainers(filter)
   await Promise.all(containers.map((c) => engine.removeContainer(c.id)))
   const networks = await engine.listNetworks(filter)
   await Promise.all(networks.map((n) => engine.removeNetwork(n.id)))
   const volumes = await engine.listVolumes(filter)
   await Promise.all(volumes.map((v) => engine.removeVolume(v.name)))
-  return {project: copy.project, containers: containers.length, networks: networks.length, volumes: volumes.length}
+  return {project, containers: containers.length, networks: networks.length, volumes: volumes.length}
 }
 
 function instanceLabels(topology: Topology, i: Instance): Labels {
