@@ -34,7 +34,7 @@ describe('bank-3site, one site per engine', () => {
 
   beforeAll(async () => {
     tmp = tempDir()
-    lab = await startEngines({project: `engbank${Math.random().toString(36).slice(2, 6)}`, count: 3, images: ['firedrill/bank-node:15', 'firedrill/net-helper:1']})
+    lab = await startEngines({project: `engbank${Math.random().toString(36).slice(2, 6)}`, count: 3, images: ['firedrill/bank-node:15']})
     topology = tmp.write('topology.yaml', spread(lab.engines.map((e) => e.host)))
   })
   afterAll(async () => {
@@ -43,7 +43,7 @@ describe('bank-3site, one site per engine', () => {
     tmp?.cleanup()
   })
 
-  it('up: each site on its own engine, overlays, the roles read through the relay', async () => {
+  it('up: the relay image loaded from this machine onto every engine, each site on its own engine, overlays, the roles read through the relay', async () => {
     const started = performance.now()
     const up = await firedrill(['up', '--topology', topology, '--ci', '--json'], LONG)
     expect(up.exitCode, up.stderr).toBe(0)
@@ -52,7 +52,11 @@ describe('bank-3site, one site per engine', () => {
     for (const [i, site] of ['seoul', 'gyeonggi', 'busan'].entries()) {
       const names = (await lab.docker(lab.at(i), ['ps', '--filter', `label=${LABEL.project}=${PROJECT}`, '--filter', `label=${LABEL.site}=${site}`, '--format', '{{.Names}}'])).stdout.split('\n').filter(Boolean).sort()
       expect(names).toEqual([`fd-${PROJECT}-etcd-${site}`, `fd-${PROJECT}-postgres-${site}`])
+      // Not preloaded by the lab: firedrill copied it from this machine's engine (docker save | docker load).
+      expect((await lab.docker(lab.at(i), ['image', 'inspect', '--format', '{{.Id}}', 'firedrill/net-helper:1'], {reject: false})).exitCode).toBe(0)
     }
+    const networks = (await lab.docker(lab.at(0), ['network', 'ls', '--filter', `label=${LABEL.project}=${PROJECT}`, '--format', '{{.Name}} {{.Driver}} {{.Scope}}'])).stdout.split('\n').filter(Boolean).sort()
+    expect(networks).toEqual(['busan', 'gyeonggi', 'seoul', 'wan'].map((n) => `fd-${PROJECT}-${n} overlay swarm`))
   })
 
   for (const drill of ['kill-primary', 'site-power-cut', 'site-isolation', 'wan-degradation']) {
