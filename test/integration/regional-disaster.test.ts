@@ -44,8 +44,10 @@ describe('regional-disaster on the real engine', () => {
     await firedrill(['down', '--project', project], LONG)
   })
 
-  it('promotes busan by breaking the glass, twice in a row on one topology, which then still serves kill-primary; down leaves nothing', async () => {
-    for (const run of [1, 2]) {
+  // Once here (it ran twice, 60 s more): shipped-drills.test.ts runs it again on a copy an earlier drill
+  // already used (run --parallel 3 reuses a slot's copy), so "on a topology already drilled" is held there.
+  it('promotes busan by breaking the glass on one topology, which then still serves kill-primary; down leaves nothing', async () => {
+    for (const run of [1]) {
       const result = await runRegionalDisaster(topology)
       expect(result, `run ${run}`).toMatchObject({
         drill: 'regional-disaster',
