@@ -15,9 +15,9 @@ import {execFileSync} from 'node:child_process'
 import {readdirSync} from 'node:fs'
 import path from 'node:path'
 
-import pg from 'pg'
 
 import {BIN, load, machine, parseArgs, ROOT, run, stats, writeResults} from './lib/common.js'
+import {gateWatcher} from './lib/gate-watch.js'
 import {freezeDrill, lossDrill, lossTopology} from './lib/drills.js'
 import {embeddedAs, scratch} from './lib/topology.js'
 
@@ -97,52 +97,12 @@ async function rtoAccuracy() {
 }
 
 // --- 2. RPO exactness ----------------------------------------------------------------------------
-/** Reads fdbench_gated on every PostgreSQL node of the projects named fd-PREFIX* every 200 ms (WAN address); keeps every row seen. */
-function gateWatcher(prefix) {
-  const seen = new Map()
-  let stopped = false
-  let addresses = []
-  let resolvedAt = 0
-  const resolve = () => {
-    const ids = execFileSync('docker', ['ps', '-q', '--filter', `name=fd-${prefix}`, '--filter', 'label=io.firedrill.service=postgres'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim().split('\n').filter(Boolean)
-    if (ids.length === 0) return []
-    const out = execFileSync('docker', ['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}', ...ids], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
-    return out.trim().split('\n').flatMap((line) => line.split(' ').filter((p) => /-wan=/.test(p)).map((p) => p.split('=')[1])).filter(Boolean)
-  }
-  const poll = async () => {
-    while (!stopped) {
-      if (Date.now() - resolvedAt > 1000) {
-        try {
-          addresses = resolve()
-        } catch {}
-        resolvedAt = Date.now()
-      }
-      await Promise.all(
-        addresses.map(async (host) => {
-          const client = new pg.Client({host, user: 'postgres', password: 'firedrill', database: 'postgres', connectionTimeoutMillis: 500, query_timeout: 500})
-          client.on('error', () => {})
-          try {
-            await client.connect()
-            const r = await client.query('SELECT run_id, seq::int AS seq, at FROM fdbench_gated')
-            for (const row of r.rows) seen.set(`${row.run_id}/${row.seq}`, {run_id: row.run_id, seq: row.seq})
-          } catch {
-            // not up, no gate yet, or not accepting connections: next round
-          } finally {
-            await client.end().catch(() => {})
-          }
-        }),
-      )
-      await new Promise((r) => setTimeout(r, 200))
-    }
-  }
-  const loop = poll()
-  return {
-    seqs: (runId) => [...seen.values()].filter((r) => r.run_id === runId).map((r) => r.seq).sort((a, b) => a - b),
-    stop: async () => {
-      stopped = true
-      await loop
-    },
-  }
+/** The WAN addresses of every PostgreSQL node of the projects named fd-PREFIX*, for the gate watcher (bench/lib/gate-watch.js). */
+function postgresOf(prefix) {
+  const ids = execFileSync('docker', ['ps', '-q', '--filter', `name=fd-${prefix}`, '--filter', 'label=io.firedrill.service=postgres'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim().split('\n').filter(Boolean)
+  if (ids.length === 0) return []
+  const out = execFileSync('docker', ['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}', ...ids], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
+  return out.trim().split('\n').flatMap((line) => line.split(' ').filter((p) => /-wan=/.test(p)).map((p) => p.split('=')[1])).filter(Boolean)
 }
 
 /** The loss drill with synchronous replication switched off first (Patroni), as bench/rpo-accuracy.js does from outside. */
@@ -156,7 +116,7 @@ function lossOnCopy(topology, name) {
 async function rpoExactness() {
   const topology = tmp.write('parbench-rpo.yaml', lossTopology(embeddedAs('parbench-rpo')))
   const drills = ['a', 'b', 'c'].map((x) => tmp.write(`lose-${x}.yaml`, lossOnCopy(topology, `lose-${LOST}-${x}`)))
-  const watcher = gateWatcher('parbench-rpo')
+  const watcher = gateWatcher(() => postgresOf('parbench-rpo'), {resolveEveryMs: 1000})
   const rows = []
   try {
     for (const parallel of [1, 3]) {

@@ -13,9 +13,9 @@ import {cpSync, readFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import pg from 'pg'
 
 import {BIN, load, machine, parseArgs, run, stats, writeResults} from './lib/common.js'
+import {gateWatcher} from './lib/gate-watch.js'
 import {lossDrill, lossTopology} from './lib/drills.js'
 import {embeddedAs, ensureUp, leaderContainer, scratch} from './lib/topology.js'
 
@@ -47,52 +47,12 @@ function timelineOf(stderr) {
   }
 }
 
-/** Reads fdbench_gated on every PostgreSQL node of the project every 200 ms; keeps every row ever seen. */
-function gateWatcher() {
-  const seen = new Map()
-  let stopped = false
-  let addresses = []
-  let resolvedAt = 0
-  const resolve = () => {
-    const ids = execFileSync('docker', ['ps', '-q', '--filter', `label=io.firedrill.project=${project}`, '--filter', 'label=io.firedrill.service=postgres'], {encoding: 'utf8'}).trim().split('\n').filter(Boolean)
-    if (ids.length === 0) return []
-    const out = execFileSync('docker', ['inspect', '--format', `{{(index .NetworkSettings.Networks "fd-${project}-wan").IPAddress}}`, ...ids], {encoding: 'utf8'})
-    return out.trim().split('\n').filter(Boolean)
-  }
-  const poll = async () => {
-    while (!stopped) {
-      if (Date.now() - resolvedAt > 2000) {
-        try {
-          addresses = resolve()
-        } catch {}
-        resolvedAt = Date.now()
-      }
-      await Promise.all(
-        addresses.map(async (host) => {
-          const client = new pg.Client({host, user: 'postgres', password: 'firedrill', database: 'postgres', connectionTimeoutMillis: 500, query_timeout: 500})
-          client.on('error', () => {})
-          try {
-            await client.connect()
-            const r = await client.query('SELECT run_id, seq::int AS seq, at FROM fdbench_gated')
-            for (const row of r.rows) seen.set(`${row.run_id}/${row.seq}`, {run_id: row.run_id, seq: row.seq, at: row.at.getTime(), node: host})
-          } catch {
-            // not up, not there yet, or not accepting connections: next round
-          } finally {
-            await client.end().catch(() => {})
-          }
-        }),
-      )
-      await new Promise((r) => setTimeout(r, 200))
-    }
-  }
-  const loop = poll()
-  return {
-    rows: (runId) => [...seen.values()].filter((r) => r.run_id === runId).sort((a, b) => a.seq - b.seq),
-    stop: async () => {
-      stopped = true
-      await loop
-    },
-  }
+/** The WAN addresses of every PostgreSQL node of the project, for the gate watcher (bench/lib/gate-watch.js). */
+function postgresNodes() {
+  const ids = execFileSync('docker', ['ps', '-q', '--filter', `label=io.firedrill.project=${project}`, '--filter', 'label=io.firedrill.service=postgres'], {encoding: 'utf8'}).trim().split('\n').filter(Boolean)
+  if (ids.length === 0) return []
+  const out = execFileSync('docker', ['inspect', '--format', `{{(index .NetworkSettings.Networks "fd-${project}-wan").IPAddress}}`, ...ids], {encoding: 'utf8'})
+  return out.trim().split('\n').filter(Boolean)
 }
 
 function samplesOf(dir) {
@@ -131,7 +91,7 @@ const before = load()
 const started = Date.now()
 const {up, restore} = ensureUp(topology, env)
 const patronictl = (...args) => execFileSync('docker', ['exec', leaderContainer(topology, env), 'patronictl', ...args], {encoding: 'utf8'})
-const watcher = gateWatcher()
+const watcher = gateWatcher(postgresNodes)
 const runs = []
 try {
   // Asynchronous replication: with a synchronous standby the primary could not acknowledge a write the standby lacks.
