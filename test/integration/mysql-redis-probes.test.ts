@@ -68,6 +68,21 @@ async function recovered(probe: WriteFollower<unknown>, after: number, n: number
 const acked = (samples: readonly Sample[]) => new Set(samples.filter((s) => s.outcome === 'ok').map((s) => s.seq))
 const minus = (a: Set<number>, b: Set<number>) => new Set([...a].filter((x) => !b.has(x)))
 
+/** mariadb-2site as project PROJECT, its roles read by the command reader from `SELECT @@read_only`, ready when READY_WHEN holds. */
+function mariadbWithReadOnlyReader(project: string, readyWhen: string): string {
+  return fixtureTopologyAs('test/fixtures/topologies/mariadb-2site/topology.yaml', project).replace(
+    '    stop_timeout: 10s',
+    [
+      '    stop_timeout: 10s',
+      '    cluster:',
+      '      manager: command',
+      "      command: [mariadb, --protocol=socket, -uroot, -pfiredrill-root, -N, -B, -e, 'SELECT @@read_only']",
+      "      outputs: {'0': leader, '1': replica}",
+      `      ready_when: {${readyWhen}}`,
+    ].join('\n'),
+  )
+}
+
 describe('mysql-write and the command role reader on MariaDB primary + replica', () => {
   const project = testProject()
   let topology: Topology
@@ -78,17 +93,7 @@ describe('mysql-write and the command role reader on MariaDB primary + replica',
   })
 
   it('roles from `SELECT @@read_only`; a kill of the primary loses exactly the rows the replica never got; the old primary restarted is a second writable node, and the probe says so', async () => {
-    const text = fixtureTopologyAs('test/fixtures/topologies/mariadb-2site/topology.yaml', project).replace(
-      '    stop_timeout: 10s',
-      [
-        '    stop_timeout: 10s',
-        '    cluster:',
-        '      manager: command',
-        "      command: [mariadb, --protocol=socket, -uroot, -pfiredrill-root, -N, -B, -e, 'SELECT @@read_only']",
-        "      outputs: {'0': leader, '1': replica}",
-        '      ready_when: {leader: 1, replica: 1}',
-      ].join('\n'),
-    )
+    const text = mariadbWithReadOnlyReader(project, 'leader: 1, replica: 1')
     topology = loadTopology(tmp.write(`${project}.yaml`, text))
     await bringUp(topology, engine)
     const roles = async () => Object.fromEntries((await observe(topology, engine)).instances.map((o) => [o.instance.site, o.role ?? null]))
@@ -249,17 +254,7 @@ describe('a drill on MariaDB with no cluster manager, run as users run it', () =
   })
 
   it('kill the leader (read by the command reader), promote by a runbook step: the lost writes are counted from the promoted node, and the verdict says two nodes accept writes at the end', async () => {
-    const text = fixtureTopologyAs('test/fixtures/topologies/mariadb-2site/topology.yaml', project).replace(
-      '    stop_timeout: 10s',
-      [
-        '    stop_timeout: 10s',
-        '    cluster:',
-        '      manager: command',
-        "      command: [mariadb, --protocol=socket, -uroot, -pfiredrill-root, -N, -B, -e, 'SELECT @@read_only']",
-        "      outputs: {'0': leader, '1': replica}",
-        '      ready_when: {leader: 1}',
-      ].join('\n'),
-    )
+    const text = mariadbWithReadOnlyReader(project, 'leader: 1')
     const topologyFile = tmp.write(`${project}.yaml`, text)
     const root = (sql: string) => `[mariadb, --protocol=socket, -uroot, -pfiredrill-root, -e, '${sql}']`
     const drill = tmp.write(
