@@ -38,8 +38,13 @@ steps:
  * The write gate: a trigger on the probe's table. Budget NULL: open. 0: closed (every insert fails
  * with a definite error, so the probe records "failed", never an acknowledgement). N > 0: exactly N
  * more inserts go through, each recorded in fdbench_gated (run, seq, server time), then closed.
+ * Installed while the probe writes: the probe's table is locked first, the order a probe insert takes
+ * them in (its table, then the gate through the trigger). Locking the gate first deadlocked against an
+ * insert on a topology a drill had already gated (CI, 2026-12-01: "HINT: See server log for query details").
  */
-export const GATE_SQL = `CREATE TABLE IF NOT EXISTS fdbench_gate (id int PRIMARY KEY, budget int);
+export const GATE_SQL = `BEGIN;
+LOCK TABLE firedrill_probe IN SHARE ROW EXCLUSIVE MODE;
+CREATE TABLE IF NOT EXISTS fdbench_gate (id int PRIMARY KEY, budget int);
 ALTER TABLE fdbench_gate ADD COLUMN IF NOT EXISTS closed_by text;
 CREATE TABLE IF NOT EXISTS fdbench_gated (run_id text NOT NULL, seq bigint NOT NULL, at timestamptz NOT NULL);
 INSERT INTO fdbench_gate VALUES (1, NULL) ON CONFLICT (id) DO UPDATE SET budget = NULL;
@@ -54,7 +59,8 @@ BEGIN
   RETURN NEW;
 END
 $gate$;
-CREATE OR REPLACE TRIGGER fdbench_gate BEFORE INSERT ON firedrill_probe FOR EACH ROW EXECUTE FUNCTION fdbench_gate();`
+CREATE OR REPLACE TRIGGER fdbench_gate BEFORE INSERT ON firedrill_probe FOR EACH ROW EXECUTE FUNCTION fdbench_gate();
+COMMIT;`
 
 /**
  * Replication stopped on the primary alone: its pg_hba.conf refuses replication connections from other
