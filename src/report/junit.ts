@@ -1,4 +1,4 @@
-import {probeFigures, verdictLabel, type RunReport} from './run-report.js'
+import {probeFigures, sampleCounts, verdictLabel, type RunReport} from './run-report.js'
 
 /**
  * JUnit XML as CI systems read it (the Apache Ant format): one testsuite per drill run, one testcase per
@@ -37,7 +37,7 @@ export function renderJunit(reports: readonly RunReport[]): string {
     const out = [
       `Verdict: ${verdictLabel(r)}${r.error ? ` (${r.error.split('\n')[0]})` : ''}`,
       `RTO ${r.measurements.rto_ms === null ? 'never recovered' : `${r.measurements.rto_ms} ms`} ± ${r.measurements.resolution_ms} ms; ` +
-        `${r.measurements.acked_writes} acknowledged, ${r.measurements.lost_writes ?? '?'} lost, ${r.measurements.indeterminate_writes} indeterminate`,
+        sampleCounts(r.measurements),
       ...(r.probes && r.probes.length > 1 ? r.probes.map((p) => `Probe ${probeFigures(p, r.status)}`) : []),
       ...r.timeline.map((e) => `${(e.t_ms / 1000).toFixed(2).padStart(8)} s  ${e.kind}  ${e.detail}`),
     ].join('\n')

@@ -64,12 +64,21 @@ export function probeOutcomes(r: DrillResult): ProbeOutcome[] {
 }
 
 /** One probe's figures in a line: RTO with its resolution, impact, and (for a write probe) what was lost. */
+/**
+ * A probe's sample counts in the words its kind warrants: a probe with nothing to read back (a check:
+ * http, tcp, command) counts samples ok and failed; one that writes counts acknowledged and lost ("?"
+ * when no read-back happened).
+ */
+export function sampleCounts(m: Pick<DrillResult['measurements'], 'acked_writes' | 'failed_writes' | 'indeterminate_writes' | 'lost_writes' | 'rpo_ms'>): string {
+  return m.lost_writes === null && m.rpo_ms === null
+    ? `${m.acked_writes} ok, ${m.failed_writes} failed, ${m.indeterminate_writes} indeterminate`
+    : `${m.acked_writes} acknowledged, ${m.lost_writes ?? '?'} lost, ${m.indeterminate_writes} indeterminate`
+}
+
 export function probeFigures(p: ProbeOutcome, status: DrillResult['status'] = 'completed'): string {
   const m = p.measurements
   const rto = m.rto_ms === null ? (status === 'completed' ? 'never recovered' : 'not measured') : `${formatMs(m.rto_ms)} ± ${formatMs(m.resolution_ms)}`
   const impact = m.impact_ms === null ? 'impact not measured' : `impact after ${formatMs(m.impact_ms)}`
-  const writes = m.lost_writes === null && m.rpo_ms === null
-    ? `${m.acked_writes} ok, ${m.failed_writes} failed, ${m.indeterminate_writes} indeterminate`
-    : `RPO ${m.rpo_ms === null ? 'unknown' : formatMs(m.rpo_ms)}, ${m.acked_writes} acknowledged, ${m.lost_writes ?? '?'} lost, ${m.indeterminate_writes} indeterminate`
+  const writes = m.lost_writes === null && m.rpo_ms === null ? sampleCounts(m) : `RPO ${m.rpo_ms === null ? 'unknown' : formatMs(m.rpo_ms)}, ${sampleCounts(m)}`
   return `${p.name} (${p.probe.kind} on ${p.probe.service}, ${p.probe.samples} samples): ${p.verdict.toUpperCase()}, RTO ${rto}, ${impact}, ${writes}`
 }

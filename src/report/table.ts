@@ -1,7 +1,7 @@
 import Table from 'cli-table3'
 
 import {formatMs} from '../config/duration.js'
-import {probeFigures, verdictLabel} from './run-report.js'
+import {probeFigures, sampleCounts, verdictLabel} from './run-report.js'
 import type {DrillOutcome, Stats} from '../grade/repeat.js'
 import type {PlanRow} from '../history/calendar.js'
 import {sparkline, type TrendRow} from '../history/trend.js'
@@ -64,7 +64,7 @@ function runSummary(r: DrillResult): string {
   const rto = m.rto_ms === null ? (r.status === 'completed' ? 'never recovered' : 'not measured') : `${formatMs(m.rto_ms)} ± ${formatMs(m.resolution_ms)}`
   return [
     `${r.drill}: ${verdictLabel(r)}  RTO ${rto}, impact ${m.impact_ms === null ? 'not measured' : `after ${formatMs(m.impact_ms)}`}, ` +
-      `${m.acked_writes} acknowledged, ${m.lost_writes ?? '?'} lost, ${m.indeterminate_writes} indeterminate` +
+      sampleCounts(m) +
       (m.indeterminate_present === null ? '' : ` (${m.indeterminate_present} of them applied)`),
     `  run ${r.run_id}, probe ${r.probe.kind} on ${r.probe.service} from the ${r.probe.vantage}, ${r.probe.samples} samples`,
     // Several probes: each one's own figures (the line above is the first probe's).

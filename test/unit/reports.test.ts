@@ -3,6 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {renderHtml, timelineSvg} from '../../src/report/html.js'
 import {renderJunit} from '../../src/report/junit.js'
 import {renderMarkdown} from '../../src/report/markdown.js'
+import {gradedLine} from '../../src/report/table.js'
 import type {RunReport} from '../../src/report/run-report.js'
 import {failingResult, fixtureResult} from '../support/evidence.js'
 
@@ -19,6 +20,19 @@ describe('JUnit XML', () => {
     expect(xml).toMatch(/<testsuite package="firedrill" id="0" name="kill-primary" timestamp="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d" hostname="localhost" tests="2" failures="1" errors="0"/)
     expect(xml).toContain('<testcase name="rpo" classname="firedrill.kill-primary" time="0"></testcase>')
     expect(xml).toMatch(/<failure message="RTO measured 7\.49 s ± 100 ms, objective 500 ms" type="objective-missed">RTO measured 7\.49 s ± 100 ms, objective 500 ms: recovered after 7\.49 s \(over 500 ms\)<\/failure>/)
+  })
+})
+
+describe('the verdict line', () => {
+  it('counts a write probe acknowledged and lost, a check probe (nothing to read back) ok and failed', () => {
+    const write = fixtureResult()
+    expect(gradedLine(write)).toMatch(/: PASS {2}RTO .*, \d+ acknowledged, 0 lost, \d+ indeterminate/)
+    const check = {...write, probe: {...write.probe, kind: 'http'}, measurements: {...write.measurements, lost_writes: null, rpo_ms: null, acked_writes: 17, failed_writes: 3}}
+    expect(gradedLine(check)).toMatch(/, 17 ok, 3 failed, \d+ indeterminate/)
+    expect(gradedLine(check)).not.toContain('acknowledged')
+    // A write probe whose read-back did not happen: the loss is unknown, and said so.
+    const unread = {...write, measurements: {...write.measurements, lost_writes: null, rpo_ms: 1200}}
+    expect(gradedLine(unread)).toContain('acknowledged, ? lost')
   })
 })
 
