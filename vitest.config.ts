@@ -27,11 +27,12 @@ export default defineConfig({
       },
       {
         // Sites on separate hosts: three Docker engines run as containers of the host engine (test/support/engines.ts),
-        // joined in a swarm. Same rules as integration; scripts/test.sh runs it after the integration project.
+        // joined in a swarm. Same rules as integration; scripts/test.sh runs it beside the integration project, each
+        // layer checking what it left on the host engine (test/support/host-check.ts).
         test: {
           name: 'multi-engine',
           include: ['test/multi-engine/**/*.test.ts'],
-          globalSetup: ['test/integration/global-setup.ts'],
+          globalSetup: ['test/multi-engine/global-setup.ts'],
           setupFiles: ['test/support/probe-kinds.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,

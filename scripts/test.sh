@@ -12,9 +12,21 @@ export FIREDRILL_TEST_IMAGES=1
 [ -t 1 ] || export NO_COLOR=1
 # Imports only point down the layers (.dependency-cruiser.cjs); a violation prints the offending import and stops here.
 npm run --silent lint:deps
-# With arguments, vitest gets them as they are. Without, every project; the multi-engine project (three
-# Docker engines as containers of this one, test/support/engines.ts) after the others, never beside the
-# integration project: both check that the host engine is left as they found it.
+# With arguments, vitest gets them as they are. Without, every project. The multi-engine project (three
+# Docker engines as containers of this one, test/support/engines.ts) runs beside the others, in a vitest
+# of its own whose log is printed when both are done; each layer checks only what it left on the host
+# engine (test/support/host-check.ts). Either failing fails the command.
 if [ "$#" -gt 0 ]; then exec npx vitest run "$@"; fi
-npx vitest run --project unit --project tools --project commands --project integration
-exec npx vitest run --project multi-engine
+multi_log=$(mktemp)
+npx vitest run --project multi-engine >"$multi_log" 2>&1 &
+multi_pid=$!
+trap 'kill "$multi_pid" 2>/dev/null || true; rm -f "$multi_log"' EXIT
+rc=0
+npx vitest run --project unit --project tools --project commands --project integration || rc=$?
+multi_rc=0
+wait "$multi_pid" || multi_rc=$?
+echo
+echo "== the multi-engine project (it ran beside the integration project): exit $multi_rc"
+cat "$multi_log"
+if [ "$rc" -ne 0 ]; then exit "$rc"; fi
+exit "$multi_rc"

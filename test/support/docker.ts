@@ -8,10 +8,10 @@ export interface Leftovers {
 }
 
 /** Everything carrying firedrill's project label (for one project, or any). */
-export async function labelled(project?: string): Promise<Leftovers> {
+export async function labelled(project?: string, role?: string): Promise<Leftovers> {
   const engine = new DockerEngine()
   try {
-    const filter = [project ? `${LABEL.project}=${project}` : LABEL.project]
+    const filter = [project ? `${LABEL.project}=${project}` : LABEL.project, ...(role ? [`${LABEL.role}=${role}`] : [])]
     const [containers, networks, volumes] = await Promise.all([engine.listContainers(filter), engine.listNetworks(filter), engine.listVolumes(filter)])
     return {containers: containers.map((c) => c.name), networks: networks.map((n) => n.name), volumes: volumes.map((v) => v.name)}
   } finally {
