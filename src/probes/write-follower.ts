@@ -55,6 +55,12 @@ interface NodeConnection<C> {
   /** Known to accept writes (asked on connect and after every error). */
   writable: boolean
   lastError?: string
+  /**
+   * No longer listed (its container stopped): never dialled again under this entry. Its address is
+   * free and may be given to another node (a container reconnected to a network), whose answers must
+   * not be taken for this node's.
+   */
+  gone?: boolean
 }
 
 /** A write that got no answer in time: it may have applied. */
@@ -140,7 +146,7 @@ export class WriteFollower<C> {
    */
   async writableNodes(timeoutMs: number): Promise<string[] | undefined> {
     await this.refreshNodes().catch(() => {})
-    const all = [...this.nodes.values()]
+    const all = [...this.nodes.values()].filter((n) => !n.gone)
     const waited = new AbortController()
     await Promise.race([Promise.all(all.map((n) => (n.client ? this.recheck(n) : this.connect(n)))), this.clock.sleep(timeoutMs, waited.signal).catch(() => {})])
     waited.abort()
@@ -211,7 +217,7 @@ export class WriteFollower<C> {
    * Connections to other nodes keep going in the background for the next sample.
    */
   private async findWritable(waitMs: number): Promise<NodeConnection<C> | undefined> {
-    const writable = () => [...this.nodes.values()].find((n) => n.writable && n.client)
+    const writable = () => [...this.nodes.values()].find((n) => n.writable && n.client && !n.gone)
     const found = writable()
     if (found) return found
     if ([...this.nodes.values()].every((n) => !n.client && !n.connecting)) {
@@ -220,7 +226,7 @@ export class WriteFollower<C> {
         (error: unknown) => (this.listError = errorMessage(error)),
       )
     }
-    const attempts = [...this.nodes.values()].map((n) => (n.client ? this.recheck(n) : this.connect(n)))
+    const attempts = [...this.nodes.values()].filter((n) => !n.gone).map((n) => (n.client ? this.recheck(n) : this.connect(n)))
     const waited = new AbortController()
     const deadline = this.clock.sleep(waitMs, waited.signal).catch(() => {})
     const anyWritable = Promise.all(attempts.map((a) => a.then(() => (writable() ? Promise.reject(new Error('found')) : undefined)))).catch(() => {})
@@ -230,7 +236,7 @@ export class WriteFollower<C> {
   }
 
   private connect(n: NodeConnection<C>): Promise<void> {
-    if (this.closed) return Promise.resolve()
+    if (this.closed || n.gone) return Promise.resolve()
     n.connecting ??= (async () => {
       const client: C = await this.driver.client(n.node, {
         // Patient with a node that took the connection but does not answer (frozen, overloaded): a
@@ -249,6 +255,7 @@ export class WriteFollower<C> {
       try {
         await this.driver.connect(client)
         if (this.closed) throw new Error('the probe was closed')
+        if (n.gone) throw new Error(`${n.node.name} is no longer listed`)
         n.client = client
         await this.recheck(n)
       } catch (error) {
@@ -294,9 +301,16 @@ export class WriteFollower<C> {
 
   private async refreshNodes(): Promise<void> {
     const nodes = await this.resolveNodes()
+    const listed = new Set(nodes.map((n) => n.name))
+    for (const [name, known] of this.nodes) {
+      if (listed.has(name) || known.gone) continue
+      known.gone = true
+      known.lastError = 'not running'
+      await this.drop(known)
+    }
     for (const node of nodes) {
       const known = this.nodes.get(node.name)
-      if (known && known.node.address === node.address) continue
+      if (known && !known.gone && known.node.address === node.address) continue
       if (known) await this.drop(known)
       this.nodes.set(node.name, {node, writable: false})
     }

@@ -63,3 +63,22 @@ describe('closing the probes leaves no connection open, even one still being mad
     expect(await until(() => node.open.size === 0, 1000), `still open: ${node.open.size}`).toBe(true)
   })
 })
+
+describe('the split-brain watch follows a node to its new address', () => {
+  let node: Awaited<ReturnType<typeof silentNode>>
+  afterEach(() => node.server.close())
+
+  it('a node it cannot reach is listed again (at most once a second), and written to where it is now', async () => {
+    node = await silentNode()
+    const spec = probeSchema.parse({kind: 'postgres-write', service: 'postgres', port: node.port, interval: '50ms', timeout: '200ms'})
+    // Started again with another address, as a container a network gave a new one: nothing answers at the old.
+    let listed = 0
+    const nodes = async () => [{name: 'moved', address: ++listed === 1 ? '127.0.0.2' : '127.0.0.1'}]
+    const watch = new SplitBrainWatch(spec, 'run', nodes)
+    await watch.start()
+    expect(await until(() => node.open.size >= 1, 3000), 'the watch reached the node at its new address').toBe(true)
+    expect(listed).toBeGreaterThanOrEqual(2)
+    await watch.stop()
+    expect(await until(() => node.open.size === 0, 1000), `still open: ${node.open.size}`).toBe(true)
+  })
+})

@@ -53,3 +53,50 @@ describe('WriteFollower', () => {
     await follower.close()
   })
 })
+
+describe('WriteFollower, nodes that stop and addresses given again', () => {
+  it("a stopped node's address taken by another node: the writes are that node's, never the stopped one's", async () => {
+    // Containers on a Docker network: a stopped one frees its address, which a container reconnected
+    // to the network can be given (busan reconnected to the WAN took gyeonggi's, 2026-12-01).
+    const at = new Map([['10.0.0.1', 'a'], ['10.0.0.2', 'b'], ['10.0.0.3', 'c']])
+    const address = new Map([...at].map(([ip, name]) => [name, ip]))
+    const writable = new Set(['a'])
+    const onLost: ((error: Error) => void)[] = []
+    const refused = Object.assign(new Error('read-only'), {definite: true})
+    const driver: WriteDriver<{ip: string}> = {
+      client: async (node, opts) => (onLost.push(opts.onLost), {ip: node.address}),
+      connect: async (c) => {
+        if (!at.has(c.ip)) throw Object.assign(new Error(`connect ECONNREFUSED ${c.ip}`), {definite: true})
+      },
+      destroy: async () => {},
+      writable: async (c) => ({writable: writable.has(at.get(c.ip) ?? ''), why: 'read-only'}),
+      prepare: async () => {},
+      write: async (c) => {
+        if (!writable.has(at.get(c.ip) ?? '')) throw refused
+      },
+      classify: (error) => ((error as {definite?: boolean}).definite ? 'failed' : 'indeterminate'),
+      readBack: async () => new Set(),
+    }
+    const nodes = async (): Promise<ProbeNode[]> => [...address].map(([name, ip]) => ({name, address: ip}))
+    const follower = new WriteFollower(driver, {service: 's', interval: 10, timeout: 200}, 'run', nodes)
+    await follower.start()
+    await sleep(60)
+    // a and b stop (no longer listed, addresses free); c is reconnected and given b's address, then promoted.
+    at.clear()
+    address.delete('a')
+    address.delete('b')
+    for (const lost of onLost) lost(new Error('connection reset'))
+    await sleep(60)
+    at.set('10.0.0.2', 'c')
+    address.set('c', '10.0.0.2')
+    writable.clear()
+    writable.add('c')
+    await sleep(150)
+    await follower.stop()
+    await follower.close()
+    const ok = follower.samples.filter((s) => s.outcome === 'ok')
+    expect(ok[0]!.node).toBe('a')
+    expect(ok.at(-1)!.node).toBe('c')
+    expect(ok.filter((s) => s.node === 'b')).toEqual([])
+  })
+})

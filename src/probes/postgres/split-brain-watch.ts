@@ -19,6 +19,9 @@ export interface WatchAck {
  * Acknowledged writes are collected; `splitBrain` (measure/) decides whether two nodes acted as
  * primary in the same period. A write to a node that has not answered yet is not repeated.
  */
+/** How often, at most, the watch lists the nodes again while one cannot be reached. */
+const RELIST_MS = 1000
+
 export class SplitBrainWatch {
   readonly acks: WatchAck[] = []
   private readonly clients = new Map<string, pg.Client>()
@@ -27,6 +30,9 @@ export class SplitBrainWatch {
   private round = 0
   private nodes: ProbeNode[] = []
   private stopped = false
+  /** When the node list was last asked for again (after a write that could not reach its node). */
+  private listedAt = Number.NEGATIVE_INFINITY
+  private listing?: Promise<void>
 
   constructor(
     private readonly spec: ProbeSpec,
@@ -37,7 +43,34 @@ export class SplitBrainWatch {
 
   async start(): Promise<void> {
     this.nodes = await this.resolveNodes()
+    this.listedAt = this.clock.now()
     void every(this.clock, this.spec.interval, () => this.tick(), this.ticking.signal)
+  }
+
+  /**
+   * A node that cannot be reached may have come back with another address (a container started again
+   * or reconnected gets what its network gives it): list the nodes again, at most once a second, and
+   * drop the connection of a node whose address changed. A node not listed (stopped) is left out until
+   * it is listed again.
+   */
+  private relist(): void {
+    if (this.stopped || this.listing || this.clock.now() - this.listedAt < RELIST_MS) return
+    this.listedAt = this.clock.now()
+    this.listing = (async () => {
+      const fresh = await this.resolveNodes()
+      for (const node of fresh) {
+        const old = this.nodes.find((n) => n.name === node.name)
+        if (!old || old.address === node.address) continue
+        const client = this.clients.get(node.name)
+        this.clients.delete(node.name)
+        if (client) await destroyClient(client)
+      }
+      this.nodes = fresh
+    })()
+      .catch(() => {})
+      .finally(() => {
+        this.listing = undefined
+      })
   }
 
   async stop(): Promise<void> {
@@ -45,6 +78,7 @@ export class SplitBrainWatch {
     this.ticking.abort()
     const deadline = this.clock.now() + this.spec.timeout
     while (this.busy.size > 0 && this.clock.now() < deadline) await this.clock.sleep(20)
+    await this.listing
     await Promise.all([...this.clients.values()].map((c) => destroyClient(c)))
     this.clients.clear()
   }
@@ -71,6 +105,7 @@ export class SplitBrainWatch {
         const client = this.clients.get(node.name)
         this.clients.delete(node.name)
         if (client) await destroyClient(client)
+        this.relist()
       }
     }
   }
