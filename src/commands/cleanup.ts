@@ -5,8 +5,9 @@ import {name} from '../config/common.js'
 import {loadTopology} from '../config/load-topology.js'
 import {DEFAULT_TOPOLOGY} from '../paths.js'
 import {withProjectLocks} from '../session/lock.js'
-import {ConfigError, DrillAbortedError} from '../errors.js'
-import {cleanup, copiesOf, type CleanupResult} from '../drill/cleanup.js'
+import {ConfigError, DrillAbortedError, errorMessage} from '../errors.js'
+import {cleanup, copiesOf, journalTopologyFile, type CleanupResult} from '../drill/cleanup.js'
+import type {Topology} from '../model/topology.js'
 
 export default class Cleanup extends BaseCommand<typeof Cleanup> {
   static override summary = 'Restore a topology a killed firedrill left faults in.'
@@ -33,8 +34,10 @@ Exit codes:
   }
 
   async run(): Promise<CleanupResult & {copies: CleanupResult[]}> {
-    // The topology file says which engines its sites run on; --project alone means the local engine.
-    const topology = this.flags.project === undefined || this.flags.topology !== DEFAULT_TOPOLOGY ? loadTopology(this.flags.topology) : undefined
+    // The topology file says which engines its sites run on. --project alone: the file the killed run's
+    // journal names, when it is still there; else the local engine.
+    const given = this.flags.project === undefined || this.flags.topology !== DEFAULT_TOPOLOGY
+    const topology = given ? loadTopology(this.flags.topology) : this.journalTopology(this.flags.project!)
     const project = this.flags.project ?? topology!.project
     if (topology && topology.project !== project) throw new ConfigError([{file: '--project', field: 'project', message: `--project ${project} is not the project of ${topology.file} (${topology.project})`}])
     const valid = name('project').safeParse(project)
@@ -61,5 +64,21 @@ Exit codes:
       if (c.removed) this.log(`Removed copy ${c.project} (left by run --parallel): ${c.removed.containers} containers, ${c.removed.networks} networks and ${c.removed.volumes} volumes.`)
     }
     return {...result, copies}
+  }
+
+  /** The topology the journal of a killed run of `project` names, if its file is still there and still that project's. */
+  private journalTopology(project: string): Topology | undefined {
+    const file = journalTopologyFile(project)
+    if (!file) return undefined
+    try {
+      const topology = loadTopology(file)
+      // A copy run --parallel made names its original's file: its project differs, and it ran on the local engine.
+      if (topology.project !== project) return undefined
+      this.log(`The journal of ${project} names its topology file ${file}: restoring on its engines.`)
+      return topology
+    } catch (error) {
+      this.warn(`the journal of ${project} names ${file}, which no longer loads (${errorMessage(error).split('\n')[0]}); restoring on the engine at DOCKER_HOST (give --topology for sites on other engines)`)
+      return undefined
+    }
   }
 }

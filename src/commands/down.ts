@@ -29,12 +29,20 @@ ${BaseCommand.exitCodeHelp}`
     if (!valid.success) throw new ConfigError([{file: '--project', field: 'project', message: valid.error.issues[0]!.message}])
     const progress = this.progress()
     // Never from under a running drill: down waits its turn like everyone else.
-    const result = await withProjectLocks([project], async () => tearDown(project, await this.engine(topology ? [topology] : []), progress), progress.log)
-    this.log(
-      result.containers + result.networks + result.volumes === 0
-        ? `Nothing of ${project} was there.`
-        : `Removed ${result.containers} containers, ${result.networks} networks and ${result.volumes} volumes of ${project}.`,
+    let where: string | undefined
+    const result = await withProjectLocks(
+      [project],
+      async () => {
+        const engine = await this.engine(topology ? [topology] : [])
+        where = engine.endpoint?.().describe
+        return tearDown(project, engine, progress)
+      },
+      progress.log,
     )
+    const nothing = result.containers + result.networks + result.volumes === 0
+    this.log(nothing ? `Nothing of ${project} was there.` : `Removed ${result.containers} containers, ${result.networks} networks and ${result.volumes} volumes of ${project}.`)
+    // --project alone asks one engine; a topology whose sites run on other engines is only found through its file.
+    if (nothing && !topology) this.log(`(Looked on the engine at ${where ?? 'DOCKER_HOST'} only: a topology whose sites run on other engines is removed with --topology FILE.)`)
     return result
   }
 }

@@ -4,7 +4,7 @@ import {errorMessage} from '../errors.js'
 import {NetHelpers} from '../faults/net-helper.js'
 import {applyUndo} from '../faults/undo.js'
 import {journalFile, journalsOfCopies, readJournal, unfinished, type JournalFile} from './journal.js'
-import {rmSync} from 'node:fs'
+import {existsSync, rmSync} from 'node:fs'
 import {tearDown, type DownResult} from '../topology/lifecycle.js'
 
 export interface CleanupResult {
@@ -24,6 +24,15 @@ export interface CleanupResult {
  * thaw paused containers of the project, then drop the journal. With `remove`, take the topology down too.
  * Touches only resources labelled with this project.
  */
+/**
+ * The topology file a killed run of `project` was started with, when its journal names one that still
+ * exists: `cleanup --project` reads the engines there (sites on other hosts are restored on their own engine).
+ */
+export function journalTopologyFile(project: string, dir?: string): string | undefined {
+  const file = readJournal(project, dir)?.topology_file
+  return file && existsSync(file) ? file : undefined
+}
+
 export async function cleanup(project: string, engine: Engine, opts: {remove?: boolean; dir?: string} = {}): Promise<CleanupResult> {
   const journal = readJournal(project, opts.dir)
   const actions: string[] = []

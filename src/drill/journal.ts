@@ -26,6 +26,8 @@ export interface JournalFile {
   project: string
   /** On a copy of a topology made by run --parallel: the project it copies (cleanup of that project finds it). */
   copy_of?: string
+  /** The topology file the run was started with: where `cleanup --project` finds the engines its sites run on. */
+  topology_file?: string
   run_id: string
   pid: number
   host: string
@@ -90,10 +92,11 @@ export class Journal {
   }
 
   /** Start the journal of a run; nothing is written until the first fault. */
-  static begin(project: string, runId: string, opts: {dir?: string; now?: () => Date; copyOf?: string} = {}): Journal {
+  static begin(project: string, runId: string, opts: {dir?: string; now?: () => Date; copyOf?: string; topologyFile?: string} = {}): Journal {
     const now = opts.now ?? (() => new Date())
     const copy = opts.copyOf ? {copy_of: opts.copyOf} : {}
-    return new Journal(journalFile(project, opts.dir), {project, ...copy, run_id: runId, pid: process.pid, host: hostname(), started_at: now().toISOString(), entries: []})
+    const file = opts.topologyFile ? {topology_file: opts.topologyFile} : {}
+    return new Journal(journalFile(project, opts.dir), {project, ...copy, ...file, run_id: runId, pid: process.pid, host: hostname(), started_at: now().toISOString(), entries: []})
   }
 
   /** Record, durably, what is about to change; call before the fault's first engine call. */

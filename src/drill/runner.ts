@@ -183,7 +183,7 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
   })
   const first = probes[0]!
   const netHelpers = new NetHelpers(engine, {project: topology.project, runId: ctx.runId})
-  const journal = Journal.begin(topology.project, ctx.runId, {dir: ctx.journalDir, copyOf: topology.copyOf})
+  const journal = Journal.begin(topology.project, ctx.runId, {dir: ctx.journalDir, copyOf: topology.copyOf, topologyFile: topology.file})
   const stepContext: StepContext = {
     topology,
     engine,

@@ -105,6 +105,11 @@ describe('kill-primary on the real engine', () => {
     const downAgain = await firedrill(['down', '--topology', topology])
     expect(downAgain.exitCode).toBe(0)
     expect(downAgain.stdout).toContain(`Nothing of ${project} was there.`)
+    expect(downAgain.stdout).not.toContain('Looked on the engine')
+    // --project alone looked on one engine, and says which: sites on other engines are found through the topology file.
+    const byProject = await firedrill(['down', '--project', project])
+    expect(byProject.exitCode).toBe(0)
+    expect(byProject.stdout).toContain(`Nothing of ${project} was there.\n(Looked on the engine at ${process.env.DOCKER_HOST ?? '/var/run/docker.sock'} only: a topology whose sites run on other engines is removed with --topology FILE.)`)
   })
 })
 

@@ -1,8 +1,9 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync} from 'node:fs'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {Journal, journalFile, readJournal, refuseIfUnfinished} from '../../src/drill/journal.js'
+import {journalTopologyFile} from '../../src/drill/cleanup.js'
 import {EnvironmentError} from '../../src/errors.js'
 import {tempDir} from '../support/files.js'
 
@@ -42,5 +43,18 @@ describe('the crash journal', () => {
     expect((error as Error).message).toMatch(new RegExp(`run run-2 on topology p \\(pid ${process.pid} on .*\\) did not finish: 1 fault\\(s\\) may still be in place: pause fd-p-app-east`))
     expect((error as EnvironmentError).suggestions).toEqual(['restore the topology first: firedrill cleanup --project p'])
     expect(() => refuseIfUnfinished('other', tmp.dir)).not.toThrow()
+  })
+})
+
+describe('the journal names the topology file', () => {
+  it('so cleanup --project finds the engines of its sites; not when the file is gone', () => {
+    const topologyFile = tmp.write('topology.yaml', 'project: p\n')
+    const j = Journal.begin('p', 'run-3', {dir: tmp.dir, topologyFile})
+    j.mark(j.intend(pause), 'injected')
+    expect(readJournal('p', tmp.dir)).toMatchObject({topology_file: topologyFile})
+    expect(journalTopologyFile('p', tmp.dir)).toBe(topologyFile)
+    rmSync(topologyFile)
+    expect(journalTopologyFile('p', tmp.dir)).toBeUndefined()
+    expect(journalTopologyFile('no-such-project', tmp.dir)).toBeUndefined()
   })
 })
