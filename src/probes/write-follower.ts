@@ -7,6 +7,8 @@ import type {ProbeNode} from './probe.js'
 export const CONNECT_PATIENCE_MS = 5000
 /** How long start() looks for a node that accepts writes before the drill is aborted. */
 const START_PATIENCE_MS = 30_000
+/** While no node takes writes, how often at most the nodes are listed again though connections are open. */
+const RELIST_MS = 1000
 
 /**
  * What a write probe needs from one database's client library: the rest (finding the writable node,
@@ -86,6 +88,9 @@ export class WriteFollower<C> {
   private seq = 0
   /** Why the nodes could not be listed last time (the engine gone); samples fail with it rather than the probe stopping. */
   private listError?: string
+  /** When the nodes were last listed, and the listing in progress in the background, if any. */
+  private listedAt = Number.NEGATIVE_INFINITY
+  private relisting?: Promise<void>
 
   constructor(
     private readonly driver: WriteDriver<C>,
@@ -220,12 +225,11 @@ export class WriteFollower<C> {
     const writable = () => [...this.nodes.values()].find((n) => n.writable && n.client && !n.gone)
     const found = writable()
     if (found) return found
-    if ([...this.nodes.values()].every((n) => !n.client && !n.connecting)) {
-      await this.refreshNodes().then(
-        () => (this.listError = undefined),
-        (error: unknown) => (this.listError = errorMessage(error)),
-      )
-    }
+    if ([...this.nodes.values()].every((n) => !n.client && !n.connecting)) await this.relist()
+    // Nothing takes writes, yet a connection is open or being made: it may be to an address its node no
+    // longer has (a container reconnected to a network gets a new one, and the old socket just goes quiet).
+    // List the nodes again in the background, at most once a second, for the samples that follow.
+    else if (this.clock.now() - this.listedAt >= RELIST_MS) void this.relist()
     const attempts = [...this.nodes.values()].filter((n) => !n.gone).map((n) => (n.client ? this.recheck(n) : this.connect(n)))
     const waited = new AbortController()
     const deadline = this.clock.sleep(waitMs, waited.signal).catch(() => {})
@@ -299,8 +303,28 @@ export class WriteFollower<C> {
     if (client) await this.driver.destroy(client)
   }
 
+  /** List the nodes again (one listing at a time); a failure is kept as the reason samples fail. */
+  private relist(): Promise<void> {
+    const listing = (this.relisting ??= this.refreshNodes()
+      .then(
+        () => {
+          this.listError = undefined
+        },
+        (error: unknown) => {
+          this.listError = errorMessage(error)
+        },
+      )
+      .finally(() => {
+        this.relisting = undefined
+      }))
+    return listing
+  }
+
   private async refreshNodes(): Promise<void> {
+    this.listedAt = this.clock.now()
     const nodes = await this.resolveNodes()
+    // Closed meanwhile: nothing is dialled any more, and nothing listed now would be closed.
+    if (this.closed) return
     const listed = new Set(nodes.map((n) => n.name))
     for (const [name, known] of this.nodes) {
       if (listed.has(name) || known.gone) continue

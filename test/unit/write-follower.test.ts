@@ -100,3 +100,44 @@ describe('WriteFollower, nodes that stop and addresses given again', () => {
     expect(ok.filter((s) => s.node === 'b')).toEqual([])
   })
 })
+
+describe('WriteFollower, a running node given a new address', () => {
+  it('is found at its new address while another node keeps its connection open (the nodes are listed again)', async () => {
+    // busan reconnected to the WAN (new address) and promoted, while the probe still held a connection
+    // to a replica elsewhere: it never listed the nodes again and wrote nowhere for 60 s (2026-12-01).
+    const at = new Map([['10.0.0.1', 'a'], ['10.0.0.2', 'b']])
+    const address = new Map([['a', '10.0.0.1'], ['b', '10.0.0.2']])
+    const writable = new Set(['a'])
+    const quiet = new Promise<never>(() => {})
+    const driver: WriteDriver<{ip: string}> = {
+      client: async (node) => ({ip: node.address}),
+      connect: async (c) => {
+        if (!at.has(c.ip)) throw Object.assign(new Error(`connect EHOSTUNREACH ${c.ip}`), {definite: true})
+      },
+      destroy: async () => {},
+      writable: async (c) => (at.has(c.ip) ? {writable: writable.has(at.get(c.ip)!), why: 'read-only'} : quiet),
+      prepare: async () => {},
+      write: async (c) => {
+        if (!at.has(c.ip)) return quiet
+        if (!writable.has(at.get(c.ip)!)) throw Object.assign(new Error('read-only'), {definite: true})
+      },
+      classify: (error) => ((error as {definite?: boolean}).definite ? 'failed' : 'indeterminate'),
+      readBack: async () => new Set(),
+    }
+    const nodes = async (): Promise<ProbeNode[]> => [...address].map(([name, ip]) => ({name, address: ip}))
+    const follower = new WriteFollower(driver, {service: 's', interval: 10, timeout: 100}, 'run', nodes)
+    await follower.start()
+    await sleep(50)
+    // a moves to another address; its old one goes quiet (no reset, no answer). b stays connected, read-only.
+    at.delete('10.0.0.1')
+    at.set('10.0.0.9', 'a')
+    address.set('a', '10.0.0.9')
+    const moved = follower.samples.length
+    await sleep(1800)
+    await follower.stop()
+    await follower.close()
+    const after = follower.samples.slice(moved)
+    expect(after.some((s) => s.outcome !== 'ok'), 'the move was felt').toBe(true)
+    expect(after.at(-1)).toMatchObject({outcome: 'ok', node: 'a'})
+  })
+})
