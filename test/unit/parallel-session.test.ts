@@ -12,7 +12,14 @@ let upMost = 0
 let drillRunning = 0
 let drillMost = 0
 let failDrill: string | undefined
+/** An event the slow drill waits for before it ends (instead of being slow by the clock, which load defeats). */
+let slowUntil: string | undefined
 const tick = (n = 1) => new Promise((resolve) => setTimeout(resolve, n))
+const slowDrill = async () => {
+  const deadline = Date.now() + 5000
+  while (slowUntil !== undefined && !events.includes(slowUntil) && Date.now() < deadline) await tick(1)
+  await tick(40)
+}
 
 vi.mock('../../src/topology/lifecycle.js', () => ({
   bringUp: vi.fn(async (topology: Topology) => {
@@ -40,7 +47,7 @@ vi.mock('../../src/drill/runner.js', () => ({
     drillRunning++
     drillMost = Math.max(drillMost, drillRunning)
     events.push(`run ${loaded.drill.name} on ${loaded.topology.project}`)
-    await tick(loaded.drill.name === 'slow' ? 40 : 10)
+    await (loaded.drill.name === 'slow' ? slowDrill() : tick(10))
     drillRunning--
     if (loaded.drill.name === failDrill) throw new Error(`${loaded.drill.name} broke`)
     events.push(`done ${loaded.drill.name}`)
@@ -61,6 +68,7 @@ beforeEach(() => {
   events.length = 0
   upRunning = upMost = drillRunning = drillMost = 0
   failDrill = undefined
+  slowUntil = undefined
   strangers = []
   const topology = tmp.write('tiny.yaml', tinyPostgresTopology('tiny'))
   drills = ['slow', 'b', 'c', 'd'].map((n) => loadDrill(tmp.write(`${n}.yaml`, tinyPauseDrill(n, topology))))
@@ -69,6 +77,8 @@ afterEach(() => tmp.cleanup())
 
 describe('runParallel', () => {
   it('brings copies up one at a time, runs drills side by side on them, reuses a slot\'s copy, removes every copy, keeps the drills\' order', async () => {
+    // The slow drill on copy 1 lasts until d is done, so b, c and d all run on copy 2 whatever the load.
+    slowUntil = 'done d'
     const results = await runParallel(drills, {engine: engine as never, parallel: 2})
     expect(results.map((r) => r.drill)).toEqual(['slow', 'b', 'c', 'd'])
     expect(upMost).toBe(1)
