@@ -5,6 +5,7 @@ import {NetHelpers} from '../faults/net-helper.js'
 import {applyUndo} from '../faults/undo.js'
 import {journalFile, journalsOfCopies, readJournal, unfinished, type JournalFile} from './journal.js'
 import {existsSync, rmSync} from 'node:fs'
+import {hostname} from 'node:os'
 import {tearDown, type DownResult} from '../topology/lifecycle.js'
 
 export interface CleanupResult {
@@ -61,6 +62,12 @@ export async function cleanup(project: string, engine: Engine, opts: {remove?: b
     }
   }
   if (failures.length === 0) rmSync(journalFile(project, opts.dir), {force: true})
+  // The run was killed while it held the topology's lock on its engine: this host's, and its process is gone.
+  try {
+    if (await engine.removeStaleLock?.(project, hostname())) actions.push(`removed the lock fd-${project}-lock the killed run held on the engine`)
+  } catch (error) {
+    failures.push(`remove the lock fd-${project}-lock: ${errorMessage(error)}`)
+  }
   const removed = opts.remove && failures.length === 0 ? await tearDown(project, engine) : null
   return {project, journal: journal ? {run_id: journal.run_id, pid: journal.pid, host: journal.host, started_at: journal.started_at} : null, actions, failures, removed}
 }

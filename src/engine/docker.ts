@@ -8,6 +8,7 @@ import {EngineUnavailableError, EnvironmentError} from '../errors.js'
 import type {ContainerCreateRequest, ContainerHealth, ContainerState, ContainerSummary, Engine, ExecResult, ImageBuildRequest, NetworkSummary, VolumeSummary} from './engine.js'
 import type {EngineInfo} from '../model/result.js'
 import type {EngineEndpointSpec} from '../model/topology.js'
+import {checkLock, holdLock, LOCK_TOKEN, removeStaleLock, type Holder, type LockStore} from './engine-lock.js'
 import {engineEndpoint, type EngineEndpoint} from './endpoint.js'
 
 const NS_PER_MS = 1_000_000
@@ -70,6 +71,57 @@ export class DockerEngine implements Engine {
       if ((error as {statusCode?: number}).statusCode !== 409) throw error
       const existing = (await this.call(`inspect swarm config ${name}`, () => this.docker.getConfig(name).inspect())) as {Spec?: {Labels?: Record<string, string>}}
       return {created: false, labels: existing.Spec?.Labels ?? {}}
+    }
+  }
+
+  async inspectSwarmConfig(name: string): Promise<Record<string, string> | undefined> {
+    try {
+      const c = (await this.call(`inspect swarm config ${name}`, () => this.docker.getConfig(name).inspect())) as {Spec?: {Labels?: Record<string, string>}}
+      return c.Spec?.Labels ?? {}
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode === 404) return undefined
+      throw error
+    }
+  }
+
+  /**
+   * The topology's lock on this one engine: a volume `fd-PROJECT-lock` (creation is create-or-get by
+   * name, so the labels of the one that exists say whose it is). Taken when the engine is on another
+   * host, where runners on other machines meet; a runner using this machine's own engine only checks
+   * it (its lock file is the lock there) and leaves nothing behind.
+   */
+  async holdEngineLock(project: string, holder: Holder): Promise<() => Promise<void>> {
+    if (this.endpoint().remote) return holdLock(project, holder, this.volumeLockStore())
+    await checkLock(project, String(holder.host), this.volumeLockStore())
+    return async () => {}
+  }
+
+  async removeStaleLock(project: string, host: string): Promise<boolean> {
+    return removeStaleLock(project, host, this.volumeLockStore())
+  }
+
+  private volumeLockStore(): LockStore {
+    return {
+      what: 'the volume',
+      where: this.describeEndpoint(),
+      removeCommand: 'volume rm',
+      create: async (name, labels) => {
+        await this.call(`create lock volume ${name}`, () => this.docker.createVolume({Name: name, Labels: labels}))
+        const now = (await this.inspectVolumeLabels(name)) ?? {}
+        return now[`${LOCK_TOKEN}`] === labels[`${LOCK_TOKEN}`] ? {created: true} : {created: false, labels: now}
+      },
+      inspect: (name) => this.inspectVolumeLabels(name),
+      remove: (name) => this.removeVolume(name),
+    }
+  }
+
+  private async inspectVolumeLabels(name: string): Promise<Record<string, string> | undefined> {
+    try {
+      const v = (await this.call(`inspect volume ${name}`, () => this.docker.getVolume(name).inspect())) as {Labels?: Record<string, string> | null}
+      return v.Labels ?? {}
+    } catch (error) {
+      if ((error as {statusCode?: number}).statusCode === 404) return undefined
+      throw error
     }
   }
 

@@ -9,9 +9,10 @@
  * overlays created on the first engine (a manager: `up` checks the swarm first). Images missing on an
  * engine are copied there from one that has them (`docker save | docker load`), or built on each.
  */
-import {EngineUnavailableError, EnvironmentError, errorMessage, ProjectBusyError} from '../errors.js'
+import {EngineUnavailableError, EnvironmentError, errorMessage} from '../errors.js'
 import type {EngineInfo} from '../model/result.js'
 import type {ContainerCreateRequest, ContainerSummary, Engine, ExecResult, ImageBuildRequest, NetworkSummary, VolumeSummary} from './engine.js'
+import {holdLock, removeStaleLock, type Holder, type LockStore} from './engine-lock.js'
 import {LABEL, type Labels} from './labels.js'
 import type {SwarmState} from './docker.js'
 import type {EngineEndpoint} from './endpoint.js'
@@ -23,6 +24,7 @@ export interface MemberEngine extends Engine {
   swarmState(): Promise<SwarmState>
   swarmJoinToken(): Promise<string>
   createSwarmConfig(name: string, labels: Record<string, string>): Promise<{created: true} | {created: false; labels: Record<string, string>}>
+  inspectSwarmConfig(name: string): Promise<Record<string, string> | undefined>
   removeSwarmConfig(name: string): Promise<void>
   copyImageTo(ref: string, other: this): Promise<void>
 }
@@ -118,24 +120,25 @@ export class EngineSet implements Engine {
     )
   }
 
-  async holdSwarmLock(project: string, holder: Record<string, string | number>): Promise<() => Promise<void>> {
-    const name = `fd-${project}-lock`
-    const labels: Record<string, string> = {[LABEL.project + '.lock']: project}
-    for (const [k, v] of Object.entries(holder)) labels[`io.firedrill.holder.${k}`] = String(v)
-    let got = await this.manager.engine.createSwarmConfig(name, labels)
-    // Left by a firedrill of this host that is gone (killed outright): taken over, as the local lock file is.
-    if (!got.created && got.labels['io.firedrill.holder.host'] === String(holder.host) && !alive(Number(got.labels['io.firedrill.holder.pid']))) {
-      await this.manager.engine.removeSwarmConfig(name)
-      got = await this.manager.engine.createSwarmConfig(name, labels)
+  /** The topology's lock in the swarm of its engines (a labelled swarm config on the first), seen by runners on every machine. */
+  async holdEngineLock(project: string, holder: Holder): Promise<() => Promise<void>> {
+    return holdLock(project, holder, this.lockStore())
+  }
+
+  async removeStaleLock(project: string, host: string): Promise<boolean> {
+    return removeStaleLock(project, host, this.lockStore())
+  }
+
+  private lockStore(): LockStore {
+    const engine = this.manager.engine
+    return {
+      what: 'the swarm config',
+      where: this.manager.describe,
+      removeCommand: 'config rm',
+      create: (name, labels) => engine.createSwarmConfig(name, labels),
+      inspect: (name) => engine.inspectSwarmConfig(name),
+      remove: (name) => engine.removeSwarmConfig(name),
     }
-    if (!got.created) {
-      const h = (k: string) => got.labels[`io.firedrill.holder.${k}`] ?? '?'
-      throw new ProjectBusyError(
-        `topology ${project} is in use by another firedrill (pid ${h('pid')} on ${h('host')}, since ${h('started_at')}: ${h('command')}), as the swarm config ${name} on its engines says; one drill per topology at a time`,
-        [`wait for it to finish; if that firedrill is gone for good: docker -H ${this.manager.describe} config rm ${name}`],
-      )
-    }
-    return () => this.manager.engine.removeSwarmConfig(name)
   }
 
   // Images: present on every engine, copied from one that has it, or built on each.
@@ -321,15 +324,5 @@ export class EngineSet implements Engine {
     const down = answers.find((a) => a.status === 'rejected')
     if (down) throw (down as PromiseRejectedResult).reason
     throw Object.assign(new Error(`no container ${idOrName} on any engine of the topology`), {statusCode: 404})
-  }
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

@@ -52,11 +52,14 @@ export interface Networks {
    */
   checkSwarm?(): Promise<void>
   /**
-   * Sites on several engines: the topology's lock held in the swarm itself (a labelled swarm config
-   * `fd-PROJECT-lock`, created atomically by the managers' Raft store), so two runners on two machines
-   * cannot drill it at once. Resolves to its release; rejects naming the holder. Absent on one engine.
+   * The topology's lock held on its engine(s) (src/engine/engine-lock.ts), so two runners on two
+   * machines cannot drill it at once: a labelled swarm config for sites on several engines, a labelled
+   * volume on one engine on another host (this machine's own engine is only checked: its lock file is
+   * the lock there). Resolves to its release; rejects naming the holder.
    */
-  holdSwarmLock?(project: string, holder: Record<string, string | number>): Promise<() => Promise<void>>
+  holdEngineLock?(project: string, holder: Record<string, string | number>): Promise<() => Promise<void>>
+  /** Remove the lock object a firedrill of this host that is gone left on the engine(s); true when there was one. */
+  removeStaleLock?(project: string, host: string): Promise<boolean>
   removeNetwork(id: string): Promise<void>
 }
 

@@ -26,16 +26,16 @@ export async function holdTopologies<T>(
       // A run that was killed left faults in place: restore first (firedrill cleanup), never drill on top of them.
       if (opts.journal !== false) for (const project of new Set(projects)) refuseIfUnfinished(project)
       const engine = await opts.connect()
-      // Sites on several engines: the lock is also held in their swarm, which runners on other machines see.
+      // The lock is also held on the topology's engine(s), which runners on other machines see (src/engine/engine-lock.ts).
       const releases: (() => Promise<void>)[] = []
       try {
-        if (engine.holdSwarmLock) {
+        if (engine.holdEngineLock) {
           const holder = {pid: process.pid, host: hostname(), started_at: new Date().toISOString(), command: process.argv.slice(2).join(' ').slice(0, 200)}
-          for (const project of new Set(projects)) releases.push(await engine.holdSwarmLock(project, holder))
+          for (const project of new Set(projects)) releases.push(await engine.holdEngineLock(project, holder))
         }
         return await work(engine)
       } finally {
-        for (const release of releases) await release().catch((error: unknown) => opts.log(`could not release the swarm lock: ${errorMessage(error)}`))
+        for (const release of releases) await release().catch((error: unknown) => opts.log(`could not release the topology's lock on its engine: ${errorMessage(error)}`))
       }
     },
     opts.log,

@@ -130,4 +130,21 @@ describe('two projects side by side', () => {
     expect(downB.exitCode).toBe(0)
     expect(await labelled(b)).toEqual(NOTHING)
   })
+
+  it("a topology another machine's firedrill holds on the engine (its lock volume) is refused, naming the holder; nothing is created", async () => {
+    const c = testProject()
+    const topology = tmp.write('c.yaml', tinyPostgresTopology(c))
+    const lock = `fd-${c}-lock`
+    // What a runner on another machine leaves on this engine while it drills c (src/engine/engine-lock.ts).
+    await engine.createVolume({name: lock, labels: {'io.firedrill.project.lock': c, 'io.firedrill.holder.host': 'runner-b', 'io.firedrill.holder.pid': '4242', 'io.firedrill.holder.started_at': '2026-12-01T21:00:00Z', 'io.firedrill.holder.command': 'run drills/'}})
+    try {
+      const up = await firedrill(['up', '--topology', topology, '--ci'], LONG)
+      expect(up.exitCode).toBe(2)
+      expect(up.stderr).toContain(`topology ${c} is in use by another firedrill (pid 4242 on runner-b, since 2026-12-01T21:00:00Z: run drills/), as the volume ${lock} on its engine says`)
+      expect(up.stderr).toContain(`volume rm ${lock}`)
+      expect(await labelled(c)).toEqual(NOTHING)
+    } finally {
+      await engine.removeVolume(lock)
+    }
+  })
 })

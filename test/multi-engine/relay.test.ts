@@ -1,3 +1,4 @@
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -5,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {LABEL} from '../../src/engine/labels.js'
 import type {DrillResult} from '../../src/model/result.js'
 import {DEFAULT_TOPOLOGY, PACKAGE_ROOT} from '../../src/paths.js'
-import {firedrill} from '../support/cli.js'
+import {firedrill, firedrillMeanwhile} from '../support/cli.js'
 import {startEngines, type EngineLab} from '../support/engines.js'
 
 // Issue 14 point 5, the simplest remote case: DOCKER_HOST names one engine on another host (here an
@@ -37,8 +38,20 @@ describe('one remote engine, reached through the relay', () => {
     expect(status.stdout).toContain(`through the relay fd-bank-3site-relay on ${lab.at(0).ip}`)
     expect(status.stdout).toMatch(/leader/)
 
-    const run = await firedrill(['run', path.join(PACKAGE_ROOT, 'drills', 'kill-primary.yaml'), '--keep', '--ci', '--json'], {env, timeout: 420_000})
+    // While it runs, the topology's lock is a volume on the remote engine, which a runner on another machine
+    // (here: another lock directory, so the local lock file is not what stops it) finds and is refused by.
+    const lockVolume = async () => (await lab.docker(lab.at(0), ['volume', 'ls', '-q', '--filter', 'name=fd-bank-3site-lock'])).stdout.trim()
+    let other: {exitCode?: number; stderr: string} | undefined
+    let held = ''
+    const run = await firedrillMeanwhile(['run', path.join(PACKAGE_ROOT, 'drills', 'kill-primary.yaml'), '--keep', '--ci', '--json'], /Step 1\/4: sleep/, async () => {
+      held = await lockVolume()
+      other = await firedrill(['up', '--topology', DEFAULT_TOPOLOGY, '--ci'], {env: {...env, FIREDRILL_LOCK_DIR: path.join(tmpdir(), `fd-other-runner-${process.pid}`)}, timeout: 60_000})
+    }, {env, timeout: 420_000})
     expect(run.exitCode, run.stderr).toBe(0)
+    expect(held).toBe('fd-bank-3site-lock')
+    expect(other?.exitCode, other?.stderr).toBe(2)
+    expect(other?.stderr).toMatch(/topology bank-3site is in use by another firedrill \(pid \d+ on .*\), as the volume fd-bank-3site-lock on its engine says/)
+    expect(await lockVolume(), 'released when the run ended').toBe('')
     const result = JSON.parse(run.stdout) as DrillResult
     expect(result.status).toBe('completed')
     expect(result.verdict).toBe('pass')

@@ -4,6 +4,7 @@ import {loadTopology} from '../../src/config/load-topology.js'
 import type {SwarmState} from '../../src/engine/docker.js'
 import type {ContainerSummary, Engine} from '../../src/engine/engine.js'
 import {EngineSet, type Member, type MemberEngine} from '../../src/engine/engine-set.js'
+import {checkLock, holdLock, LOCK_TOKEN, removeStaleLock, type LockStore} from '../../src/engine/engine-lock.js'
 import {EngineUnavailableError, EnvironmentError, ProjectBusyError} from '../../src/errors.js'
 import {LABEL} from '../../src/engine/labels.js'
 import {copyProblems} from '../../src/topology/copies.js'
@@ -109,6 +110,7 @@ function fakeEngine(name: string, opts: {containers?: ContainerSummary[]; swarm?
       configs.set(n, labels)
       return {created: true}
     },
+    inspectSwarmConfig: async (n: string) => configs.get(n),
     removeSwarmConfig: async (n: string) => void configs.delete(n),
     copyImageTo: async (ref: string, other: {images: Set<string>}) => {
       calls.push(`copy ${ref}`)
@@ -206,19 +208,72 @@ describe('the swarm lock: one drill per topology across machines', () => {
   it('held as a labelled swarm config on the first engine; a second holder is refused naming the first (exit 2); released, it can be taken again', async () => {
     const one = fakeEngine('one') as unknown as MemberEngine & {configs: Map<string, Record<string, string>>}
     const set = new EngineSet([member('one', one), member('two', fakeEngine('two'))], new Map())
-    const release = await set.holdSwarmLock('bank', {pid: 41, host: 'runner-a', started_at: '2026-12-01T10:00:00Z', command: 'run drills/kill-primary.yaml'})
+    const release = await set.holdEngineLock('bank', {pid: 41, host: 'runner-a', started_at: '2026-12-01T10:00:00Z', command: 'run drills/kill-primary.yaml'})
     expect(one.configs.get('fd-bank-lock')).toMatchObject({'io.firedrill.project.lock': 'bank', 'io.firedrill.holder.host': 'runner-a'})
-    const busy = (await set.holdSwarmLock('bank', {pid: 7, host: 'runner-b', started_at: 'now', command: 'up'}).catch((e: unknown) => e)) as ProjectBusyError
+    const busy = (await set.holdEngineLock('bank', {pid: 7, host: 'runner-b', started_at: 'now', command: 'up'}).catch((e: unknown) => e)) as ProjectBusyError
     expect(busy).toBeInstanceOf(ProjectBusyError)
     expect(busy.exitCode).toBe(2)
     expect(busy.message).toMatch(/^topology bank is in use by another firedrill \(pid 41 on runner-a, since 2026-12-01T10:00:00Z: run drills\/kill-primary\.yaml\)/)
     await release()
     expect(one.configs.size).toBe(0)
-    await expect(set.holdSwarmLock('bank', {pid: 7, host: 'runner-b', started_at: 'now', command: 'up'})).resolves.toBeTypeOf('function')
+    await expect(set.holdEngineLock('bank', {pid: 7, host: 'runner-b', started_at: 'now', command: 'up'})).resolves.toBeTypeOf('function')
     // Left by a process of this host that is gone (no pid 999999999 exists): taken over.
     one.configs.set('fd-gone-lock', {'io.firedrill.holder.host': 'here', 'io.firedrill.holder.pid': '999999999'})
-    await expect(set.holdSwarmLock('gone', {pid: process.pid, host: 'here', started_at: 'now', command: 'up'})).resolves.toBeTypeOf('function')
+    await expect(set.holdEngineLock('gone', {pid: process.pid, host: 'here', started_at: 'now', command: 'up'})).resolves.toBeTypeOf('function')
     expect(one.configs.get('fd-gone-lock')?.['io.firedrill.holder.pid']).toBe(String(process.pid))
+  })
+})
+
+describe('the lock on one engine', () => {
+  // A volume: creation is create-or-get by name, so the labels of the one that exists say whose it is.
+  const volumes = () => {
+    const held = new Map<string, Record<string, string>>()
+    const store: LockStore = {
+      what: 'the volume',
+      where: 'tcp://db-host:2376',
+      removeCommand: 'volume rm',
+      create: async (name, labels) => {
+        if (!held.has(name)) held.set(name, labels)
+        const now = held.get(name)!
+        return now[LOCK_TOKEN] === labels[LOCK_TOKEN] ? {created: true} : {created: false, labels: now}
+      },
+      inspect: async (name) => held.get(name),
+      remove: async (name) => void held.delete(name),
+    }
+    return {held, store}
+  }
+  const alive = (pid: number) => pid !== 999999999
+
+  it('a second runner is refused naming the first and how to free it by hand; released, the volume is gone', async () => {
+    const {held, store} = volumes()
+    const release = await holdLock('bank', {pid: 41, host: 'runner-a', started_at: 't0', command: 'run x'}, store, alive)
+    const error = (await holdLock('bank', {pid: 7, host: 'runner-b', started_at: 't1', command: 'up'}, store, alive).catch((e: unknown) => e)) as ProjectBusyError
+    expect(error).toBeInstanceOf(ProjectBusyError)
+    expect(error.message).toBe('topology bank is in use by another firedrill (pid 41 on runner-a, since t0: run x), as the volume fd-bank-lock on its engine says; one drill per topology at a time')
+    expect(error.suggestions).toEqual(['wait for it to finish; if that firedrill is gone for good: docker -H tcp://db-host:2376 volume rm fd-bank-lock'])
+    // The refused runner's create-or-get changed nothing.
+    expect(held.get('fd-bank-lock')?.['io.firedrill.holder.host']).toBe('runner-a')
+    await release()
+    expect(held.size).toBe(0)
+  })
+
+  it("this host's dead firedrill's lock is taken over (run) or removed (cleanup, down); a live or another host's is not", async () => {
+    const {held, store} = volumes()
+    held.set('fd-bank-lock', {'io.firedrill.holder.host': 'here', 'io.firedrill.holder.pid': '999999999'})
+    expect(await removeStaleLock('bank', 'elsewhere', store, alive)).toBe(false)
+    expect(await removeStaleLock('bank', 'here', store, alive)).toBe(true)
+    held.set('fd-bank-lock', {'io.firedrill.holder.host': 'here', 'io.firedrill.holder.pid': '999999999'})
+    await holdLock('bank', {pid: 5, host: 'here', started_at: 't', command: 'run'}, store, alive)
+    expect(held.get('fd-bank-lock')?.['io.firedrill.holder.pid']).toBe('5')
+    expect(await removeStaleLock('bank', 'here', store, alive)).toBe(false)
+  })
+
+  it("a runner on the engine's own host checks the lock and takes nothing", async () => {
+    const {held, store} = volumes()
+    await expect(checkLock('bank', 'here', store, alive)).resolves.toBeUndefined()
+    expect(held.size).toBe(0)
+    held.set('fd-bank-lock', {'io.firedrill.holder.host': 'runner-a', 'io.firedrill.holder.pid': '41'})
+    await expect(checkLock('bank', 'here', store, alive)).rejects.toThrow(/in use by another firedrill \(pid 41 on runner-a/)
   })
 })
 
