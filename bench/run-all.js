@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick]: every benchmark in turn, each alone on the machine as far as this
 // script is concerned, then one combined bench/results/<date>.json with the headline figures:
-// rto_accuracy, rpo_accuracy, compose_ratio, startup_ratio, suite_wall_s (and runner_cost, scale, idle_cost).
+// rto_accuracy, rpo_accuracy, compose_ratio, startup_ratio, suite_wall_s (and runner_cost, scale, idle_cost,
+// relay_added_ms, multi_engine). multi-engine starts three Docker engines: run the whole under the integration lock.
 // --only a,b reruns those and updates the day's combined file, keeping the others' figures.
 //   node bench/run-all.js [--quick] [--only startup,rto-accuracy,...]
 import {spawnSync} from 'node:child_process'
@@ -13,7 +14,7 @@ import {load, machine, parseArgs, RESULTS_DIR, ROOT, writeResults} from './lib/c
 
 const opts = parseArgs()
 const onlyAt = opts.rest.indexOf('--only')
-const ALL = ['startup', 'rto-accuracy', 'rpo-accuracy', 'rpo-accuracy-mysql-redis', 'probe-accuracy', 'compose-vs-up', 'runner-cost', 'scale', 'idle-cost', 'relay-cost', 'suite']
+const ALL = ['startup', 'rto-accuracy', 'rpo-accuracy', 'rpo-accuracy-mysql-redis', 'probe-accuracy', 'compose-vs-up', 'runner-cost', 'scale', 'idle-cost', 'relay-cost', 'multi-engine', 'suite']
 const chosen = onlyAt >= 0 ? opts.rest[onlyAt + 1].split(',') : ALL
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fdbench-all-'))
 const results = {}
@@ -59,6 +60,7 @@ const combined = {
   scale: results.scale?.scale ?? null,
   idle_cost: results['idle-cost']?.idle_cost ?? null,
   relay_added_ms: results['relay-cost']?.added_ms ?? null,
+  multi_engine: results['multi-engine'] ? {medians: results['multi-engine'].medians, ratios: results['multi-engine'].ratios} : null,
   benchmarks: results,
 }
 writeResults('', combined, undefined)

@@ -3,11 +3,13 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {DockerEngine} from '../../src/engine/docker.js'
 import {LABEL} from '../../src/engine/labels.js'
 import type {DrillResult} from '../../src/model/result.js'
-import {DEFAULT_TOPOLOGY, PACKAGE_ROOT} from '../../src/paths.js'
+import {PACKAGE_ROOT} from '../../src/paths.js'
+import {chaosSettings, chaosTrial, rng, type ChaosTarget} from '../support/chaos.js'
 import {firedrill, firedrillMeanwhile} from '../support/cli.js'
-import {startEngines, type EngineLab} from '../support/engines.js'
+import {spreadBank3site, startEngines, type EngineLab} from '../support/engines.js'
 import {tempDir} from '../support/files.js'
 
 // Issue 14: bank-3site spread one site per engine (three engines in one swarm), the shipped drills run
@@ -16,16 +18,10 @@ import {tempDir} from '../support/files.js'
 // engine, and the engines are removed.
 const LONG = {timeout: 420_000}
 const PROJECT = 'engbank'
-
-/** The shipped topology with one engine per site: only `engines:` and `engine:` lines added (and its own project name). */
-function spread(hosts: string[]): string {
-  const text = readFileSync(DEFAULT_TOPOLOGY, 'utf8')
-    .replace(/^name: bank-3site$/m, `name: ${PROJECT}`)
-    .replace(/context: \.\/image/g, `context: ${path.join(path.dirname(DEFAULT_TOPOLOGY), 'image')}`)
-    .replace(/^sites:$/m, `engines:\n${hosts.map((h, i) => `  host-${'abc'[i]}: {host: "${h}", insecure: true}`).join('\n')}\n\nsites:`)
-  let i = 0
-  return text.replace(/^(  (?:seoul|gyeonggi|busan):\n    role: \w+)$/gm, (m) => `${m}\n    engine: host-${'abc'[i++]}`)
-}
+// Chaos trials on the spread topology (test/support/chaos.ts, as test/integration/chaos.test.ts on one engine):
+// 2 a run, a new seed every run; CHAOS_TRIALS for more, CHAOS_SEED to replay.
+const SHIPPED_HERE = ['kill-primary', 'site-power-cut', 'site-isolation', 'wan-degradation']
+const CHAOS = chaosSettings(2)
 
 describe('bank-3site, one site per engine', () => {
   let lab: EngineLab
@@ -35,7 +31,7 @@ describe('bank-3site, one site per engine', () => {
   beforeAll(async () => {
     tmp = tempDir()
     lab = await startEngines({project: `engbank${Math.random().toString(36).slice(2, 6)}`, count: 3, images: ['firedrill/bank-node:15']})
-    topology = tmp.write('topology.yaml', spread(lab.engines.map((e) => e.host)))
+    topology = tmp.write('topology.yaml', spreadBank3site(PROJECT, lab.engines.map((e) => e.host)))
   })
   afterAll(async () => {
     if (topology) await firedrill(['down', '--topology', topology, '--ci'], LONG).catch(() => undefined)
@@ -59,7 +55,7 @@ describe('bank-3site, one site per engine', () => {
     expect(networks).toEqual(['busan', 'gyeonggi', 'seoul', 'wan'].map((n) => `fd-${PROJECT}-${n} overlay swarm`))
   })
 
-  for (const drill of ['kill-primary', 'site-power-cut', 'site-isolation', 'wan-degradation']) {
+  for (const drill of SHIPPED_HERE) {
     it(`the shipped ${drill} drill, unchanged, passes across three engines`, async () => {
       const r = await firedrill(['run', path.join(PACKAGE_ROOT, 'drills', `${drill}.yaml`), '--topology', topology, '--keep', '--ci', '--json'], LONG)
       const result = JSON.parse(r.stdout || '{}') as DrillResult
@@ -69,6 +65,30 @@ describe('bank-3site, one site per engine', () => {
       expect(result.engine.engines?.map((e) => e.name)).toEqual(['host-a', 'host-b', 'host-c'])
     })
   }
+
+  describe(`chaos on three engines: ${CHAOS.trials} interrupted drills (seed ${CHAOS.seed})`, () => {
+    // The shipped drills this file has just run across the engines, interrupted at random (SIGINT, SIGTERM,
+    // SIGKILL then cleanup); after each: no crash journal, no fault left on any engine, the topology healthy.
+    const engines: DockerEngine[] = []
+    afterAll(() => engines.forEach((e) => e.close()))
+
+    it('every trial leaves the topology as it was, on every engine', async () => {
+      console.log(`multi-engine chaos seed ${CHAOS.seed} (replay with CHAOS_SEED=${CHAOS.seed} CHAOS_TRIALS=${CHAOS.trials})`)
+      for (const e of lab.engines) engines.push(new DockerEngine({endpoint: {kind: 'tcp', host: e.ip, port: 2375, insecure: true}, name: e.name}))
+      const target: ChaosTarget = {
+        project: PROJECT,
+        topology,
+        engines,
+        drills: SHIPPED_HERE.map((d) => path.join(PACKAGE_ROOT, 'drills', `${d}.yaml`)),
+        cleanupArgs: ['--topology', topology],
+      }
+      const started = performance.now()
+      const next = rng(CHAOS.seed)
+      const trials: string[] = []
+      for (let i = 0; i < CHAOS.trials; i++) trials.push(await chaosTrial(target, next, i, CHAOS.seed))
+      console.info(`${trials.join('\n')}\nmulti-engine chaos: ${CHAOS.trials} trials in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    }, 3_600_000)
+  })
 
   it('host-power-cut: every container on seoul\'s host killed at once (the relay, firedrill\'s own, spared); gyeonggi takes over, nothing acknowledged is lost', async () => {
     const drill = tmp.write(

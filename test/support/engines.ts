@@ -13,12 +13,14 @@
  * teardown check and `firedrill cleanup` see it, and `remove()` takes it all away.
  * It talks to the engines with the docker CLI (test code: src/engine stays the only dockerode user).
  */
+import {readFileSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {execa} from 'execa'
 import {LABEL} from '../../src/engine/labels.js'
+import {DEFAULT_TOPOLOGY} from '../../src/paths.js'
 
 export const INNER_ENGINE_IMAGE = 'firedrill/inner-engine:1'
 export const ENGINE_LAB_ROLE = 'engine-lab'
@@ -214,4 +216,18 @@ async function formSwarm(lab: EngineLab): Promise<void> {
 /** The swarm join command an engine outside the swarm would be told to run (worker token). */
 export async function workerJoinToken(lab: EngineLab): Promise<string> {
   return (await lab.docker(lab.at(0), ['swarm', 'join-token', '-q', 'worker'])).stdout.trim()
+}
+
+/**
+ * The shipped bank-3site as project `project`, one site per engine (seoul on hosts[0], gyeonggi on hosts[1],
+ * busan on hosts[2]): only `engines:` and `engine:` lines added (insecure TCP: lab engines), build context absolute.
+ * The multi-engine test and bench/multi-engine.js drill this.
+ */
+export function spreadBank3site(project: string, hosts: string[]): string {
+  const text = readFileSync(DEFAULT_TOPOLOGY, 'utf8')
+    .replace(/^name: bank-3site$/m, `name: ${project}`)
+    .replace(/context: \.\/image/g, `context: ${join(dirname(DEFAULT_TOPOLOGY), 'image')}`)
+    .replace(/^sites:$/m, `engines:\n${hosts.map((h, i) => `  host-${'abc'[i]}: {host: "${h}", insecure: true}`).join('\n')}\n\nsites:`)
+  let i = 0
+  return text.replace(/^(  (?:seoul|gyeonggi|busan):\n    role: \w+)$/gm, (m) => `${m}\n    engine: host-${'abc'[i++]}`)
 }
