@@ -43,7 +43,7 @@ describe('one remote engine, reached through the relay', () => {
     const lockVolume = async () => (await lab.docker(lab.at(0), ['volume', 'ls', '-q', '--filter', 'name=fd-bank-3site-lock'])).stdout.trim()
     let other: {exitCode?: number; stderr: string} | undefined
     let held = ''
-    const run = await firedrillMeanwhile(['run', path.join(PACKAGE_ROOT, 'drills', 'kill-primary.yaml'), '--keep', '--ci', '--json'], /Step 1\/4: sleep/, async () => {
+    const run = await firedrillMeanwhile(['run', path.join(PACKAGE_ROOT, 'drills', 'kill-primary.yaml'), '--keep', '--ci', '--reporter', 'json'], /Step 1\/4: sleep/, async () => {
       held = await lockVolume()
       other = await firedrill(['up', '--topology', DEFAULT_TOPOLOGY, '--ci'], {env: {...env, FIREDRILL_LOCK_DIR: path.join(tmpdir(), `fd-other-runner-${process.pid}`)}, timeout: 60_000})
     }, {env, timeout: 420_000})
