@@ -3,6 +3,7 @@ import {Writable} from 'node:stream'
 import path from 'node:path'
 
 import Docker from 'dockerode'
+import pLimit, {type LimitFunction} from 'p-limit'
 import ssh2 from 'ssh2'
 
 import {EngineUnavailableError, EnvironmentError} from '../errors.js'
@@ -17,6 +18,12 @@ const NS_PER_MS = 1_000_000
 const CALL_TIMEOUT_MS = 60_000
 /** Building an image installs packages: minutes, not seconds. */
 const BUILD_TIMEOUT_MS = 30 * 60_000
+/**
+ * ssh://: docker-modem opens one SSH connection per API call, and sshd by default drops new connections
+ * at random once 10 are unauthenticated at once (MaxStartups 10:30:100); a topology's parallel calls stay
+ * below that.
+ */
+const SSH_CALLS_AT_ONCE = 6
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
 
 /** The Docker engine behind the Engine interfaces; the only module that imports dockerode. */
@@ -29,6 +36,8 @@ export class DockerEngine implements Engine {
   private readonly transport: NonNullable<EngineInfo['transport']>
   /** ssh://: the last host key check that refused the server, for the message that follows it. */
   private readonly hostKeyRefusal: {message?: string} = {}
+  /** ssh://: how many engine calls may be opening connections at once. */
+  private readonly sshSlots?: LimitFunction
 
   /**
    * `endpoint`: one engine of a topology's `engines:` (tcp:// with TLS files read here, ssh:// with the SSH
@@ -41,6 +50,7 @@ export class DockerEngine implements Engine {
     if (opts.describe || opts.name) this.where = `${opts.describe ?? 'local'}${opts.name ? ` (engine ${opts.name})` : ''}`
     this.dockerHost = opts.socketPath ? `unix://${opts.socketPath}` : opts.endpoint ? dockerHostOf(opts.endpoint) : process.env.DOCKER_HOST
     this.transport = transportOf(opts.endpoint, this.dockerHost)
+    if (this.transport === 'ssh') this.sshSlots = pLimit(SSH_CALLS_AT_ONCE)
   }
 
   describeEndpoint(): string {
@@ -421,7 +431,8 @@ export class DockerEngine implements Engine {
           timeoutMs,
         )
       })
-      return await Promise.race([fn(), deadline])
+      const started = this.sshSlots ? this.sshSlots(fn) : fn()
+      return await Promise.race([started, deadline])
     } catch (error) {
       if (error instanceof EngineUnavailableError) throw error
       const refused = this.authFailure(error, what)
