@@ -8,7 +8,7 @@ import type {DrillResult} from '../../src/model/result.js'
 import type {Environment} from '../../src/model/evidence.js'
 import {DEFAULT_TOPOLOGY, PACKAGE_ROOT} from '../../src/paths.js'
 import {firedrill} from '../support/cli.js'
-import {startEngines, type EngineLab} from '../support/engines.js'
+import {startEngines, type EngineLab, type InnerEngine} from '../support/engines.js'
 import {tempDir} from '../support/files.js'
 import {clientDir, keyBody, makeCa, sshKeyPair} from '../support/pki.js'
 
@@ -16,6 +16,8 @@ import {clientDir, keyBody, makeCa, sshKeyPair} from '../support/pki.js'
 // engines: tcp:// with TLS client certificates, and ssh://root@IP with a private key file checked against
 // known_hosts. One engine each (no swarm), bank-3site on it through the relay, a short kill-primary drill,
 // and the evidence: it names the engine and its transport, and holds no key (nor its path) anywhere.
+// One lab of two engines, both with TLS and sshd (one start, one image save): the first is driven over
+// TLS, the second over ssh://.
 
 const LONG = {timeout: 420_000}
 const IMAGES = ['firedrill/bank-node:15', 'firedrill/net-helper:1']
@@ -39,11 +41,11 @@ function bundleFiles(dir: string): {file: string; text: string}[] {
   return out
 }
 
-/** Nothing of project PROJECT on the lab's engine. */
-async function nothingLeft(lab: EngineLab, project: string): Promise<void> {
+/** Nothing of project PROJECT on that engine of the lab. */
+async function nothingLeft(engine: InnerEngine, project: string): Promise<void> {
   const filter = ['--filter', `label=${LABEL.project}=${project}`]
   for (const kind of [['ps', '-aq'], ['network', 'ls', '-q'], ['volume', 'ls', '-q']]) {
-    expect((await lab.docker(lab.at(0), [...kind, ...filter])).stdout.trim(), kind.join(' ')).toBe('')
+    expect((await lab.docker(engine, [...kind, ...filter])).stdout.trim(), kind.join(' ')).toBe('')
   }
 }
 
@@ -64,6 +66,20 @@ async function upDrillDown(topology: string, out: string): Promise<{result: Dril
   return {result, environment, files: bundleFiles(out)}
 }
 
+let lab: EngineLab
+let key: {privateKey: string; publicKey: string}
+let keyDir: ReturnType<typeof tempDir>
+
+beforeAll(async () => {
+  keyDir = tempDir()
+  key = await sshKeyPair(keyDir.dir, 'id_ed25519')
+  lab = await startEngines({project: `tlsauth${Math.random().toString(36).slice(2, 6)}`, count: 2, swarm: false, tls: true, sshAuthorizedKey: key.publicKey, images: IMAGES})
+})
+afterAll(async () => {
+  await lab?.remove()
+  keyDir?.cleanup()
+})
+
 function expectAbsent(files: {file: string; text: string}[], what: string, needles: string[]): void {
   for (const needle of needles) {
     const holders = files.filter((f) => f.text.includes(needle)).map((f) => f.file)
@@ -72,18 +88,15 @@ function expectAbsent(files: {file: string; text: string}[], what: string, needl
 }
 
 describe('an engine with TLS client certificates (tcp://IP:2376, dockerd --tlsverify)', () => {
-  let lab: EngineLab
   let tmp: ReturnType<typeof tempDir>
   let topology: string
   const project = 'tlsbank'
 
-  beforeAll(async () => {
+  beforeAll(() => {
     tmp = tempDir()
-    lab = await startEngines({project: `tlstls${Math.random().toString(36).slice(2, 6)}`, count: 1, swarm: false, tls: true, images: IMAGES})
   })
   afterAll(async () => {
     if (topology) await firedrill(['down', '--topology', topology], {timeout: 120_000}).catch(() => undefined)
-    await lab?.remove()
     tmp?.cleanup()
   })
 
@@ -99,7 +112,7 @@ describe('an engine with TLS client certificates (tcp://IP:2376, dockerd --tlsve
     const said = up.stderr.replace(/\s+/g, ' ')
     expect(said).toContain(`tcp://${e.ip}:2376 (engine remote)`)
     expect(said).toMatch(/TLS handshake|ECONNRESET/)
-    await nothingLeft(lab, project)
+    await nothingLeft(e, project)
   })
 
   it('up, a kill-primary drill and down over TLS; the evidence names tcp://IP:2376 with TLS and holds no key, certificate or key path', async () => {
@@ -114,32 +127,27 @@ describe('an engine with TLS client certificates (tcp://IP:2376, dockerd --tlsve
     expectAbsent(files, 'the client certificate', keyBody(e.tls!.cert))
     expectAbsent(files, "the client key's path", [e.tls!.key])
     expect(environment.inputs.find((i) => i.role === 'topology')).toMatchObject({redacted: true})
-    await nothingLeft(lab, project)
+    await nothingLeft(e, project)
   })
 })
 
 describe('an engine over SSH (ssh://root@IP, a private key file, known_hosts)', () => {
-  let lab: EngineLab
   let tmp: ReturnType<typeof tempDir>
   let topology: string
-  let key: {privateKey: string; publicKey: string}
   const project = 'tlssshbank'
 
-  beforeAll(async () => {
+  beforeAll(() => {
     tmp = tempDir()
-    key = await sshKeyPair(tmp.dir, 'id_ed25519')
-    lab = await startEngines({project: `tlsssh${Math.random().toString(36).slice(2, 6)}`, count: 1, swarm: false, sshAuthorizedKey: key.publicKey, images: IMAGES})
   })
   afterAll(async () => {
     if (topology) await firedrill(['down', '--topology', topology], {timeout: 120_000}).catch(() => undefined)
-    await lab?.remove()
     tmp?.cleanup()
   })
 
   const sshEngine = (ip: string, knownHosts: string) => `    host: ssh://root@${ip}\n    ssh:\n      private_key: ${key.privateKey}\n      known_hosts: ${knownHosts}`
 
   it('a host key not in known_hosts: up exits 3 naming the engine and the ssh-keyscan line to add it after checking, nothing created', async () => {
-    const e = lab.at(0)
+    const e = lab.at(1)
     const empty = tmp.write('known_hosts.empty', '')
     const file = tmp.write('unknown.yaml', onEngine(project, sshEngine(e.ip, empty)))
     const up = await firedrill(['up', '--topology', file, '--ci'], LONG)
@@ -148,11 +156,11 @@ describe('an engine over SSH (ssh://root@IP, a private key file, known_hosts)', 
     expect(said).toContain(`ssh://root@${e.ip}:22 (engine remote)`)
     expect(said).toContain(`the host key of ${e.ip} is not in ${empty}`)
     expect(said).toContain(`ssh-keyscan ${e.ip} >> ${empty}`)
-    await nothingLeft(lab, project)
+    await nothingLeft(e, project)
   })
 
   it('up, a kill-primary drill and down over ssh://; the evidence names ssh://root@IP:22 and holds no key nor its path', async () => {
-    const e = lab.at(0)
+    const e = lab.at(1)
     expect(e.sshHostKeys.length).toBeGreaterThan(0)
     const knownHosts = path.join(tmp.dir, 'known_hosts')
     writeFileSync(knownHosts, e.sshHostKeys.map((k) => `${e.ip} ${k}\n`).join(''))
@@ -164,6 +172,6 @@ describe('an engine over SSH (ssh://root@IP, a private key file, known_hosts)', 
     expect(result.route).toMatchObject({via: 'relay', host: e.ip})
     expectAbsent(files, 'the private key', keyBody(key.privateKey))
     expectAbsent(files, "the private key's path", [key.privateKey])
-    await nothingLeft(lab, project)
+    await nothingLeft(e, project)
   })
 })
