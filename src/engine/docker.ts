@@ -1,5 +1,6 @@
 import {readdirSync, readFileSync} from 'node:fs'
 import {Writable} from 'node:stream'
+import {homedir} from 'node:os'
 import path from 'node:path'
 
 import Docker from 'dockerode'
@@ -45,7 +46,15 @@ export class DockerEngine implements Engine {
    */
   constructor(opts: {socketPath?: string; endpoint?: EngineEndpointSpec; describe?: string; name?: string} = {}) {
     // DOCKER_HOST is honoured by docker-modem when no socket is given.
-    this.docker = opts.socketPath ? new Docker({socketPath: opts.socketPath}) : opts.endpoint ? new Docker(dockerOptions(opts.endpoint, this.hostKeyRefusal)) : new Docker()
+    // DOCKER_HOST=ssh://: docker-modem alone would take any host key; the same known_hosts check as a topology's ssh:// engine.
+    const sshFromEnv = opts.socketPath || opts.endpoint ? undefined : sshEndpointOf(process.env.DOCKER_HOST)
+    this.docker = opts.socketPath
+      ? new Docker({socketPath: opts.socketPath})
+      : opts.endpoint
+        ? new Docker(dockerOptions(opts.endpoint, this.hostKeyRefusal))
+        : sshFromEnv
+          ? new Docker({protocol: 'ssh', host: sshFromEnv.host, port: sshFromEnv.port, username: sshFromEnv.username, sshOptions: sshOptions(sshFromEnv, this.hostKeyRefusal, {agentOnly: true})})
+          : new Docker()
     // Messages say "the Docker engine at tcp://10.2.0.10:2376 (engine gyeonggi-dc)".
     if (opts.describe || opts.name) this.where = `${opts.describe ?? 'local'}${opts.name ? ` (engine ${opts.name})` : ''}`
     this.dockerHost = opts.socketPath ? `unix://${opts.socketPath}` : opts.endpoint ? dockerHostOf(opts.endpoint) : process.env.DOCKER_HOST
@@ -557,7 +566,7 @@ function errorText(error: unknown): string {
  * passphrase-protected key fails before anything starts) or the agent, and the host key checked against
  * known_hosts as `StrictHostKeyChecking yes` does: an unknown or changed key refuses the connection.
  */
-function sshOptions(e: Extract<EngineEndpointSpec, {kind: 'ssh'}>, refusal: {message?: string}): Record<string, unknown> {
+function sshOptions(e: Extract<EngineEndpointSpec, {kind: 'ssh'}>, refusal: {message?: string}, opts: {agentOnly?: boolean} = {}): Record<string, unknown> {
   const where = `ssh://${e.username ? `${e.username}@` : ''}${e.host}:${e.port}`
   let privateKey: Buffer | undefined
   if (e.privateKey) {
@@ -572,7 +581,7 @@ function sshOptions(e: Extract<EngineEndpointSpec, {kind: 'ssh'}>, refusal: {mes
         'give a key without a passphrase in ssh.private_key, or load it into ssh-agent and leave ssh.private_key out',
       ])
     }
-  } else if (!process.env.SSH_AUTH_SOCK) {
+  } else if (!process.env.SSH_AUTH_SOCK && !opts.agentOnly) {
     throw new EnvironmentError(`the engine at ${where} has no SSH key: give its ssh.private_key (a path), or run ssh-agent with the key loaded (SSH_AUTH_SOCK is not set)`)
   }
   let knownText = ''
@@ -602,6 +611,23 @@ function sshOptions(e: Extract<EngineEndpointSpec, {kind: 'ssh'}>, refusal: {mes
       return false
     },
   }
+}
+
+/**
+ * DOCKER_HOST=ssh://user@host[:port] as an ssh endpoint: keys from the SSH agent (as docker-modem reads
+ * it: without SSH_AUTH_SOCK the server refuses us, exit 3), host keys from ~/.ssh/known_hosts.
+ */
+export function sshEndpointOf(dockerHost: string | undefined): Extract<EngineEndpointSpec, {kind: 'ssh'}> | undefined {
+  if (!dockerHost?.startsWith('ssh://')) return undefined
+  let url: URL
+  try {
+    url = new URL(dockerHost)
+  } catch {
+    return undefined
+  }
+  if (url.hostname === '') return undefined
+  const username = url.username ? decodeURIComponent(url.username) : undefined
+  return {kind: 'ssh', host: url.hostname, port: url.port ? Number(url.port) : 22, ...(username ? {username} : {}), knownHosts: path.join(homedir(), '.ssh', 'known_hosts')}
 }
 
 /** dockerode's options for one engine of a topology; TLS files are read now, so a missing one fails before anything starts. */

@@ -1,4 +1,6 @@
+import {mkdirSync} from 'node:fs'
 import type {AddressInfo} from 'node:net'
+import path from 'node:path'
 
 import ssh2 from 'ssh2'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi} from 'vitest'
@@ -103,6 +105,23 @@ describe('an ssh:// engine: private key file, known_hosts', () => {
     expect(error).toBeInstanceOf(EngineUnavailableError)
     expect((error as Error).message).toMatch(/refused every key offered/)
     expect((error as EngineUnavailableError).suggestions.join('\n')).toMatch(/authorized_keys/)
+  })
+
+  it('DOCKER_HOST=ssh://: the host key is checked against ~/.ssh/known_hosts too (docker-modem alone takes any), keys from the agent', async () => {
+    vi.stubEnv('HOME', tmp.dir)
+    vi.stubEnv('SSH_AUTH_SOCK', '')
+    vi.stubEnv('DOCKER_HOST', `ssh://root@127.0.0.1:${port}`)
+    mkdirSync(path.join(tmp.dir, '.ssh'))
+    const knownHosts = tmp.write('.ssh/known_hosts', '')
+    const unknown = await new DockerEngine().info().catch((error_: unknown) => error_)
+    expect(unknown).toBeInstanceOf(EngineUnavailableError)
+    expect((unknown as Error).message).toContain(`the host key of [127.0.0.1]:${port} is not in ${knownHosts}`)
+    // Known now; no agent, so no key to offer: the server refuses us, and that is said.
+    tmp.write('.ssh/known_hosts', knownHostsLine(hostKey.public))
+    const noKey = await new DockerEngine().info().catch((error_: unknown) => error_)
+    expect(noKey).toBeInstanceOf(EngineUnavailableError)
+    expect((noKey as Error).message).toMatch(/refused every key offered/)
+    expect(commands).toEqual([])
   })
 
   it('no key file and no ssh-agent, or a key with a passphrase: exit 2 before any connection', () => {
