@@ -480,14 +480,15 @@ export class DockerEngine implements Engine {
         [
           'the engine must trust the CA that signed your client certificate (dockerd --tlsverify --tlscacert), and your ca must have signed its server certificate',
           "the server certificate's subjectAltName must name the address you give (an IP needs IP:..., not only DNS:...)",
-          `check by hand: docker -H ${where} --tlsverify --tlscacert CA --tlscert CERT --tlskey KEY version`,
+          `check by hand: docker -H ${this.dockerHost ?? where} --tlsverify --tlscacert CA --tlscert CERT --tlskey KEY version`,
         ],
         {cause: error},
       )
     }
     if (this.transport !== 'ssh') return undefined
     const level = (error as {level?: string}).level
-    if (this.hostKeyRefusal.message && level !== undefined) {
+    // ssh2 says only "Host denied (verification failed)"; the check that refused says why.
+    if (this.hostKeyRefusal.message && /host denied/i.test(message)) {
       return new EngineUnavailableError(`cannot reach the Docker engine at ${where} while trying to ${what}: ${this.hostKeyRefusal.message}`, [], {cause: error})
     }
     if (level === 'client-authentication' || /privateKey|authentication methods failed|no passphrase/i.test(message)) {
