@@ -1,4 +1,5 @@
 import {existsSync} from 'node:fs'
+import {homedir} from 'node:os'
 import path from 'node:path'
 
 import {ConfigError, type ConfigIssue} from '../errors.js'
@@ -175,10 +176,27 @@ function enginePlan(source: YamlSource, name: string, e: EngineSpec, dir: string
     if (e.tls) issues.push(source.issue([...at, 'tls'], 'tls applies to tcp:// engines, not to a unix socket'))
     return {name, endpoint: {kind: 'unix', socketPath: url.pathname}, describe: e.host}
   }
+  if (e.ssh && url.protocol !== 'ssh:') issues.push(source.issue([...at, 'ssh'], 'ssh applies to ssh:// engines only'))
   if (url.protocol === 'ssh:') {
-    if (e.tls) issues.push(source.issue([...at, 'tls'], 'tls applies to tcp:// engines; ssh:// is authenticated by SSH (keys from the SSH agent)'))
+    if (e.tls) issues.push(source.issue([...at, 'tls'], 'tls applies to tcp:// engines; ssh:// is authenticated by SSH (ssh.private_key, or keys from the SSH agent)'))
+    if (e.insecure) issues.push(source.issue([...at, 'insecure'], 'insecure applies to plain tcp:// engines; ssh:// is always authenticated'))
     const port = url.port ? Number(url.port) : 22
-    return {name, endpoint: {kind: 'ssh', host: url.hostname, port, username: url.username || undefined}, describe: `ssh://${url.username ? `${url.username}@` : ''}${url.hostname}${url.port ? `:${url.port}` : ''}`}
+    const username = url.username ? decodeURIComponent(url.username) : undefined
+    let privateKey: string | undefined
+    if (e.ssh?.private_key_env !== undefined) {
+      privateKey = process.env[e.ssh.private_key_env] || undefined
+      if (!privateKey) issues.push(source.issue([...at, 'ssh', 'private_key_env'], `environment variable ${e.ssh.private_key_env} is not set (it must name the SSH private key file)`))
+    } else if (e.ssh?.private_key !== undefined) {
+      privateKey = path.resolve(dir, e.ssh.private_key)
+    }
+    if (privateKey && !existsSync(privateKey)) issues.push(source.issue([...at, 'ssh', e.ssh?.private_key_env !== undefined ? 'private_key_env' : 'private_key'], `no such file: ${privateKey}`))
+    const knownHosts = e.ssh?.known_hosts !== undefined ? path.resolve(dir, e.ssh.known_hosts) : path.join(homedir(), '.ssh', 'known_hosts')
+    if (e.ssh?.known_hosts !== undefined && !existsSync(knownHosts)) issues.push(source.issue([...at, 'ssh', 'known_hosts'], `no such file: ${knownHosts}`))
+    return {
+      name,
+      endpoint: {kind: 'ssh', host: url.hostname, port, username, ...(privateKey ? {privateKey} : {}), knownHosts},
+      describe: `ssh://${username ? `${username}@` : ''}${url.hostname}:${port}`,
+    }
   }
   if (!url.port) issues.push(source.issue([...at, 'host'], `engine host "${e.host}" needs a port (2376 for TLS)`))
   const port = Number(url.port || 2376)

@@ -27,7 +27,8 @@ const wan = z.strictObject({
 /**
  * One Docker engine sites run on. Secrets stay out of the topology: TLS client material by file path
  * (relative to the topology file) or a directory named by an environment variable (ca.pem, cert.pem,
- * key.pem, as DOCKER_CERT_PATH); SSH keys from the SSH agent.
+ * key.pem, as DOCKER_CERT_PATH); SSH keys from the SSH agent, or a private key file by path (or named by an
+ * environment variable), with the host's key checked against a known_hosts file.
  */
 const engine = z.strictObject({
   /** tcp://HOST:PORT (with tls), ssh://USER@HOST[:PORT], unix:///PATH, or local (DOCKER_HOST or the default socket). */
@@ -44,6 +45,18 @@ const engine = z.strictObject({
     })
     .refine((t) => (t.dir_env !== undefined) !== (t.ca !== undefined || t.cert !== undefined || t.key !== undefined), {error: 'tls needs either dir_env or all of ca, cert and key'})
     .refine((t) => t.dir_env !== undefined || (t.ca !== undefined && t.cert !== undefined && t.key !== undefined), {error: 'tls needs ca, cert and key together'})
+    .optional(),
+  /** ssh:// only: which key logs in, and which host keys are trusted (never a key itself, only paths). */
+  ssh: z
+    .strictObject({
+      /** A private key file (OpenSSH or PEM, without a passphrase), relative to the topology file. */
+      private_key: noNul('ssh.private_key').optional(),
+      /** An environment variable naming the private key file, for a path that differs between machines. */
+      private_key_env: envName().optional(),
+      /** The known_hosts file the engine's host key must be in (default ~/.ssh/known_hosts), relative to the topology file. */
+      known_hosts: noNul('ssh.known_hosts').optional(),
+    })
+    .refine((s) => s.private_key === undefined || s.private_key_env === undefined, {error: 'give ssh.private_key or ssh.private_key_env, not both'})
     .optional(),
   /** Plain tcp:// without TLS: anyone who reaches the port owns the host. Only for a lab; must be said. */
   insecure: z.boolean().default(false),

@@ -1,8 +1,11 @@
 import {readdirSync, readFileSync} from 'node:fs'
 import {Writable} from 'node:stream'
+import {homedir} from 'node:os'
 import path from 'node:path'
 
 import Docker from 'dockerode'
+import pLimit, {type LimitFunction} from 'p-limit'
+import ssh2 from 'ssh2'
 
 import {EngineUnavailableError, EnvironmentError} from '../errors.js'
 import type {ContainerCreateRequest, ContainerHealth, ContainerState, ContainerSummary, Engine, ExecResult, ImageBuildRequest, NetworkSummary, VolumeSummary} from './engine.js'
@@ -10,12 +13,19 @@ import type {EngineInfo} from '../model/result.js'
 import type {EngineEndpointSpec} from '../model/topology.js'
 import {checkLock, holdLock, LOCK_TOKEN, removeStaleLock, type Holder, type LockStore} from './engine-lock.js'
 import {engineEndpoint, type EngineEndpoint} from './endpoint.js'
+import {hostKeyAlgorithms, knownHostsName, parseKnownHosts, verifyHostKey, type HostKeyVerdict} from './known-hosts.js'
 
 const NS_PER_MS = 1_000_000
 /** No engine call may hang a drill: one that takes longer than this (beyond its own stop timeout) means the engine is stuck. */
 const CALL_TIMEOUT_MS = 60_000
 /** Building an image installs packages: minutes, not seconds. */
 const BUILD_TIMEOUT_MS = 30 * 60_000
+/**
+ * ssh://: docker-modem opens one SSH connection per API call, and sshd by default drops new connections
+ * at random once 10 are unauthenticated at once (MaxStartups 10:30:100); a topology's parallel calls stay
+ * below that.
+ */
+const SSH_CALLS_AT_ONCE = 6
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EPERM', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'])
 
 /** The Docker engine behind the Engine interfaces; the only module that imports dockerode. */
@@ -24,6 +34,12 @@ export class DockerEngine implements Engine {
   private readonly where?: string
   /** What DOCKER_HOST would say for this engine: where it runs, as the relay needs it (endpoint()). */
   private readonly dockerHost?: string
+  /** How the client authenticates to the engine, for evidence (environment.json's engine.transport). */
+  private readonly transport: NonNullable<EngineInfo['transport']>
+  /** ssh://: the last host key check that refused the server, for the message that follows it. */
+  private readonly hostKeyRefusal: {message?: string} = {}
+  /** ssh://: how many engine calls may be opening connections at once. */
+  private readonly sshSlots?: LimitFunction
 
   /**
    * `endpoint`: one engine of a topology's `engines:` (tcp:// with TLS files read here, ssh:// with the SSH
@@ -31,10 +47,20 @@ export class DockerEngine implements Engine {
    */
   constructor(opts: {socketPath?: string; endpoint?: EngineEndpointSpec; describe?: string; name?: string} = {}) {
     // DOCKER_HOST is honoured by docker-modem when no socket is given.
-    this.docker = opts.socketPath ? new Docker({socketPath: opts.socketPath}) : opts.endpoint ? new Docker(dockerOptions(opts.endpoint)) : new Docker()
+    // DOCKER_HOST=ssh://: docker-modem alone would take any host key; the same known_hosts check as a topology's ssh:// engine.
+    const sshFromEnv = opts.socketPath || opts.endpoint ? undefined : sshEndpointOf(process.env.DOCKER_HOST)
+    this.docker = opts.socketPath
+      ? new Docker({socketPath: opts.socketPath})
+      : opts.endpoint
+        ? new Docker(dockerOptions(opts.endpoint, this.hostKeyRefusal))
+        : sshFromEnv
+          ? new Docker({protocol: 'ssh', host: sshFromEnv.host, port: sshFromEnv.port, username: sshFromEnv.username, sshOptions: sshOptions(sshFromEnv, this.hostKeyRefusal, {agentOnly: true})})
+          : new Docker()
     // Messages say "the Docker engine at tcp://10.2.0.10:2376 (engine gyeonggi-dc)".
     if (opts.describe || opts.name) this.where = `${opts.describe ?? 'local'}${opts.name ? ` (engine ${opts.name})` : ''}`
     this.dockerHost = opts.socketPath ? `unix://${opts.socketPath}` : opts.endpoint ? dockerHostOf(opts.endpoint) : process.env.DOCKER_HOST
+    this.transport = transportOf(opts.endpoint, this.dockerHost)
+    if (this.transport === 'ssh') this.sshSlots = pLimit(SSH_CALLS_AT_ONCE)
   }
 
   describeEndpoint(): string {
@@ -157,7 +183,13 @@ export class DockerEngine implements Engine {
 
   async info(): Promise<EngineInfo> {
     const v = await this.call('ping the Docker engine', () => this.docker.version())
-    return {version: v.Version, apiVersion: v.ApiVersion, os: `${v.Os}/${v.Arch} ${v.KernelVersion ?? ''}`.trim()}
+    return {
+      version: v.Version,
+      apiVersion: v.ApiVersion,
+      os: `${v.Os}/${v.Arch} ${v.KernelVersion ?? ''}`.trim(),
+      endpoint: this.dockerHost ?? 'unix:///var/run/docker.sock',
+      transport: this.transport,
+    }
   }
 
   async imageId(ref: string): Promise<string | undefined> {
@@ -460,9 +492,12 @@ export class DockerEngine implements Engine {
           timeoutMs,
         )
       })
-      return await Promise.race([fn(), deadline])
+      const started = this.sshSlots ? this.sshSlots(fn) : fn()
+      return await Promise.race([started, deadline])
     } catch (error) {
       if (error instanceof EngineUnavailableError) throw error
+      const refused = this.authFailure(error, what)
+      if (refused) throw refused
       const code = (error as NodeJS.ErrnoException).code
       if (code && UNREACHABLE.has(code)) {
         throw new EngineUnavailableError(
@@ -481,6 +516,44 @@ export class DockerEngine implements Engine {
     } finally {
       clearTimeout(timer)
     }
+  }
+
+  /**
+   * A TLS handshake or an SSH connection that failed: the engine could not be reached as configured
+   * (exit 3, before anything is created), with what to check. Undefined for any other error.
+   */
+  private authFailure(error: unknown, what: string): EngineUnavailableError | undefined {
+    const code = String((error as NodeJS.ErrnoException).code ?? '')
+    const message = errorText(error)
+    const where = this.describeEndpoint()
+    if (this.transport === 'tls' && (/^ERR_(SSL|TLS)_/.test(code) || TLS_CERT_CODES.has(code))) {
+      return new EngineUnavailableError(
+        `the TLS handshake with the Docker engine at ${where} failed while trying to ${what}: ${message} (${code})`,
+        [
+          'the engine must trust the CA that signed your client certificate (dockerd --tlsverify --tlscacert), and your ca must have signed its server certificate',
+          "the server certificate's subjectAltName must name the address you give (an IP needs IP:..., not only DNS:...)",
+          `check by hand: docker -H ${this.dockerHost ?? where} --tlsverify --tlscacert CA --tlscert CERT --tlskey KEY version`,
+        ],
+        {cause: error},
+      )
+    }
+    if (this.transport !== 'ssh') return undefined
+    const level = (error as {level?: string}).level
+    // ssh2 says only "Host denied (verification failed)"; the check that refused says why.
+    if (this.hostKeyRefusal.message && /host denied/i.test(message)) {
+      return new EngineUnavailableError(`cannot reach the Docker engine at ${where} while trying to ${what}: ${this.hostKeyRefusal.message}`, [], {cause: error})
+    }
+    if (level === 'client-authentication' || /privateKey|authentication methods failed|no passphrase/i.test(message)) {
+      return new EngineUnavailableError(
+        `the SSH server of the Docker engine at ${where} refused every key offered while trying to ${what}: ${message}`,
+        ["give the engine's ssh.private_key (a path), or load the key into ssh-agent (SSH_AUTH_SOCK)", 'the public key must be in ~/.ssh/authorized_keys of that user on that host'],
+        {cause: error},
+      )
+    }
+    if (level !== undefined) {
+      return new EngineUnavailableError(`cannot reach the Docker engine at ${where} over SSH while trying to ${what}: ${message}`, ['check by hand: ssh USER@HOST docker system dial-stdio (the docker CLI must be on that host)'], {cause: error})
+    }
+    return undefined
   }
 
   private async ignoreNotFound(what: string, fn: () => Promise<unknown>): Promise<void> {
@@ -517,15 +590,108 @@ function dockerHostOf(e: EngineEndpointSpec): string | undefined {
   }
 }
 
+/** How the client authenticates to an engine of a topology, or to the one DOCKER_HOST names (DOCKER_TLS_VERIFY and port 2376 mean TLS, as docker-modem reads them). */
+function transportOf(e: EngineEndpointSpec | undefined, dockerHost: string | undefined): NonNullable<EngineInfo['transport']> {
+  if (e && e.kind !== 'local') return e.kind === 'unix' ? 'socket' : e.kind === 'ssh' ? 'ssh' : e.tls ? 'tls' : 'tcp'
+  if (!dockerHost || /^(unix|npipe):\/\//.test(dockerHost) || dockerHost.startsWith('/')) return 'socket'
+  if (dockerHost.startsWith('ssh://')) return 'ssh'
+  return process.env.DOCKER_TLS_VERIFY === '1' || /:2376\/?$/.test(dockerHost) ? 'tls' : 'tcp'
+}
+
+/** Node's certificate verification failures (tls.TLSSocket authorizationError codes). */
+const TLS_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/**
+ * ssh2's options for an ssh:// engine: the private key file (read and parsed now, so a missing or
+ * passphrase-protected key fails before anything starts) or the agent, and the host key checked against
+ * known_hosts as `StrictHostKeyChecking yes` does: an unknown or changed key refuses the connection.
+ */
+function sshOptions(e: Extract<EngineEndpointSpec, {kind: 'ssh'}>, refusal: {message?: string}, opts: {agentOnly?: boolean} = {}): Record<string, unknown> {
+  const where = `ssh://${e.username ? `${e.username}@` : ''}${e.host}:${e.port}`
+  let privateKey: Buffer | undefined
+  if (e.privateKey) {
+    try {
+      privateKey = readFileSync(e.privateKey)
+    } catch (error) {
+      throw new EnvironmentError(`cannot read the SSH private key of the engine at ${where}: ${(error as Error).message}`)
+    }
+    const parsed = ssh2.utils.parseKey(privateKey)
+    if (parsed instanceof Error) {
+      throw new EnvironmentError(`the SSH private key of the engine at ${where} cannot be used: ${parsed.message}`, [
+        'give a key without a passphrase in ssh.private_key, or load it into ssh-agent and leave ssh.private_key out',
+      ])
+    }
+  } else if (!process.env.SSH_AUTH_SOCK && !opts.agentOnly) {
+    throw new EnvironmentError(`the engine at ${where} has no SSH key: give its ssh.private_key (a path), or run ssh-agent with the key loaded (SSH_AUTH_SOCK is not set)`)
+  }
+  let knownText = ''
+  try {
+    knownText = readFileSync(e.knownHosts, 'utf8')
+  } catch {
+    // No file: every host is unknown, and the refusal says how to add this one.
+  }
+  const known = parseKnownHosts(knownText)
+  const algorithms = hostKeyAlgorithms(known, e.host, e.port)
+  const name = knownHostsName(e.host, e.port)
+  const keyscan = `ssh-keyscan ${e.port === 22 ? '' : `-p ${e.port} `}${e.host} >> ${e.knownHosts}`
+  const say: Record<Exclude<HostKeyVerdict, {ok: true}>['reason'], string> = {
+    unknown: `the host key of ${name} is not in ${e.knownHosts}; check its fingerprint on that host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then add it: ${keyscan}`,
+    changed: `the host key of ${name} differs from the one in ${e.knownHosts}: another machine answers at that address, or the host was reinstalled; check before you replace the entry`,
+    revoked: `the host key of ${name} is marked @revoked in ${e.knownHosts}`,
+  }
+  return {
+    ...(privateKey ? {privateKey} : {agent: process.env.SSH_AUTH_SOCK}),
+    ...(algorithms ? {algorithms: {serverHostKey: algorithms}} : {}),
+    readyTimeout: 20_000,
+    hostVerifier: (key: Buffer) => {
+      const verdict = verifyHostKey(known, e.host, e.port, key)
+      refusal.message = undefined
+      if (verdict.ok) return true
+      refusal.message = say[verdict.reason]
+      return false
+    },
+  }
+}
+
+/**
+ * DOCKER_HOST=ssh://user@host[:port] as an ssh endpoint: keys from the SSH agent (as docker-modem reads
+ * it: without SSH_AUTH_SOCK the server refuses us, exit 3), host keys from ~/.ssh/known_hosts.
+ */
+export function sshEndpointOf(dockerHost: string | undefined): Extract<EngineEndpointSpec, {kind: 'ssh'}> | undefined {
+  if (!dockerHost?.startsWith('ssh://')) return undefined
+  let url: URL
+  try {
+    url = new URL(dockerHost)
+  } catch {
+    return undefined
+  }
+  if (url.hostname === '') return undefined
+  const username = url.username ? decodeURIComponent(url.username) : undefined
+  return {kind: 'ssh', host: url.hostname, port: url.port ? Number(url.port) : 22, ...(username ? {username} : {}), knownHosts: path.join(homedir(), '.ssh', 'known_hosts')}
+}
+
 /** dockerode's options for one engine of a topology; TLS files are read now, so a missing one fails before anything starts. */
-function dockerOptions(e: EngineEndpointSpec): Docker.DockerOptions {
+function dockerOptions(e: EngineEndpointSpec, refusal: {message?: string}): Docker.DockerOptions {
   switch (e.kind) {
     case 'local':
       return {}
     case 'unix':
       return {socketPath: e.socketPath}
     case 'ssh':
-      return {protocol: 'ssh', host: e.host, port: e.port, username: e.username, sshOptions: {agent: process.env.SSH_AUTH_SOCK}}
+      return {protocol: 'ssh', host: e.host, port: e.port, username: e.username, sshOptions: sshOptions(e, refusal)}
     case 'tcp':
       if (!e.tls) return {protocol: 'http', host: e.host, port: e.port}
       try {

@@ -91,7 +91,7 @@ export class EngineSet implements Engine {
       ])
     }
     const infos = answers.map((a) => (a as PromiseFulfilledResult<EngineInfo>).value)
-    return {...infos[0]!, engines: infos.map((info, i) => ({name: this.members[i]!.name, endpoint: this.members[i]!.describe, version: info.version, apiVersion: info.apiVersion, os: info.os}))}
+    return {...infos[0]!, engines: infos.map((info, i) => ({name: this.members[i]!.name, endpoint: this.members[i]!.describe, ...(info.transport ? {transport: info.transport} : {}), version: info.version, apiVersion: info.apiVersion, os: info.os}))}
   }
 
   /**

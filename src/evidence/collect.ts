@@ -140,6 +140,11 @@ export function learnInputs(redactor: Redactor, loaded: LoadedDrill): Redactor {
   // Every probe's secret-named fields (postgres-write's password), whatever its kind.
   for (const p of drill.probes ?? [{spec: drill.probe}]) for (const [k, v] of Object.entries(p.spec)) if (SECRET_NAME.test(k) && typeof v === 'string') redactor.add(v)
   for (const inst of topology.instances) for (const [k, v] of Object.entries(inst.env)) if (SECRET_NAME.test(k)) redactor.add(v)
+  // Where an engine's private key lies (a TLS client key, an SSH key) is not for evidence either; the key itself is never read into it.
+  for (const e of topology.engines ?? []) {
+    if (e.endpoint.kind === 'tcp' && e.endpoint.tls) redactor.add(e.endpoint.tls.key)
+    if (e.endpoint.kind === 'ssh' && e.endpoint.privateKey) redactor.add(e.endpoint.privateKey)
+  }
   for (const step of drill.steps) {
     if (step.kind === 'runbook' || step.kind === 'assert') redactor.learnEnv(step.argv)
     if (step.kind === 'wait' && step.argv) redactor.learnEnv(step.argv)

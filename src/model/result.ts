@@ -11,8 +11,12 @@ export interface EngineInfo {
   version: string
   apiVersion: string
   os: string
+  /** Where the engine was reached, as DOCKER_HOST would say it (tcp://IP:2376, ssh://user@host:22, unix://...): never a secret. Absent in older results. */
+  endpoint?: string
+  /** How the client authenticated: a local socket, plain tcp (lab only), TLS client certificates, or SSH. Absent in older results. */
+  transport?: 'socket' | 'tcp' | 'tls' | 'ssh'
   /** Sites on several engines: each engine the run used, by its topology name (the fields above are the first's). */
-  engines?: {name: string; endpoint: string; version: string; apiVersion: string; os: string}[]
+  engines?: {name: string; endpoint: string; transport?: EngineInfo['transport']; version: string; apiVersion: string; os: string}[]
 }
 export interface StepRecord {
   index: number

@@ -82,13 +82,23 @@ export const LOCAL_ENGINE = 'local'
 
 /**
  * How the runner reaches one engine. Secrets are never in the topology: TLS material by file path
- * (or a directory named by an environment variable, as DOCKER_CERT_PATH), SSH keys from the agent.
+ * (or a directory named by an environment variable, as DOCKER_CERT_PATH); SSH keys from the agent or
+ * a private key file by path. SSH host keys are checked against a known_hosts file.
  */
 export type EngineEndpointSpec =
   | {kind: 'local'}
   | {kind: 'unix'; socketPath: string}
   | {kind: 'tcp'; host: string; port: number; tls?: {ca: string; cert: string; key: string}; insecure: boolean}
-  | {kind: 'ssh'; host: string; port: number; username?: string}
+  | {
+      kind: 'ssh'
+      host: string
+      port: number
+      username?: string
+      /** The private key file (read when the engine is first used); without it, the keys of the SSH agent (SSH_AUTH_SOCK). */
+      privateKey?: string
+      /** The OpenSSH known_hosts file the engine's host key must be in: the topology's ssh.known_hosts, or ~/.ssh/known_hosts. */
+      knownHosts: string
+    }
 
 export interface EnginePlan {
   name: string

@@ -12,17 +12,24 @@
  * carries `io.firedrill.project=<project>` and `io.firedrill.role=engine-lab`, so the integration
  * teardown check and `firedrill cleanup` see it, and `remove()` takes it all away.
  * It talks to the engines with the docker CLI (test code: src/engine stays the only dockerode user).
+ *
+ * `tls: true`: the engines listen on `tcp://IP:2376` with --tlsverify instead; the lab makes a CA, a
+ * server certificate per engine (subjectAltName its IP, so each engine gets a fixed address on the lab
+ * subnet) and one client directory (ca.pem, cert.pem, key.pem), all in a temporary directory removed with
+ * the lab. `sshAuthorizedKey`: sshd runs in each engine for `ssh://root@IP` with that public key, its
+ * own host keys made at start (read back into `sshHostKeys` for a known_hosts file).
  */
-import {readFileSync} from 'node:fs'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdirSync, readFileSync} from 'node:fs'
+import {copyFile, mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {execa} from 'execa'
 import {LABEL} from '../../src/engine/labels.js'
 import {DEFAULT_TOPOLOGY} from '../../src/paths.js'
+import {clientDir, issue, makeCa, type Ca} from './pki.js'
 
-export const INNER_ENGINE_IMAGE = 'firedrill/inner-engine:1'
+export const INNER_ENGINE_IMAGE = 'firedrill/inner-engine:2'
 export const ENGINE_LAB_ROLE = 'engine-lab'
 const CONTEXT = fileURLToPath(new URL('../fixtures/inner-engine/', import.meta.url))
 
@@ -34,8 +41,14 @@ export interface InnerEngine {
   volume: string
   /** Its address on the lab network (the swarm advertise address too). */
   ip: string
-  /** `tcp://IP:2375`: what DOCKER_HOST or a topology's `engines:` entry names. */
+  /** `tcp://IP:2375` (`tcp://IP:2376` with TLS): what DOCKER_HOST or a topology's `engines:` entry names. */
   host: string
+  /** The docker CLI's global flags that reach it: `-H HOST`, and the TLS flags with TLS. */
+  cli: string[]
+  /** With `tls`: the lab's client certificate directory (DOCKER_CERT_PATH layout). */
+  tls?: {dir: string; ca: string; cert: string; key: string}
+  /** With `sshAuthorizedKey`: the engine's SSH host public keys, `TYPE BASE64` each. */
+  sshHostKeys: string[]
 }
 
 export interface EngineLab {
@@ -64,6 +77,10 @@ export interface EngineLabOptions {
   swarm?: boolean
   /** Deadline for one engine to answer after its container started. */
   readyTimeoutMs?: number
+  /** The engines' API on tcp 2376 with --tlsverify (certificates made by the lab), not plain tcp 2375. */
+  tls?: boolean
+  /** An SSH public key let in as root by sshd in each engine (port 22). */
+  sshAuthorizedKey?: string
 }
 
 async function host(args: string[], opts: {timeoutMs?: number; reject?: boolean; input?: string} = {}) {
@@ -94,7 +111,7 @@ async function loadImages(engines: InnerEngine[], images: string[]): Promise<voi
   const file = join(dir, 'images.tar')
   try {
     await host(['save', '-o', file, ...images], {timeoutMs: 600_000})
-    await Promise.all(engines.map((e) => host(['-H', e.host, 'load', '-q', '-i', file], {timeoutMs: 600_000})))
+    await Promise.all(engines.map((e) => host([...e.cli, 'load', '-q', '-i', file], {timeoutMs: 600_000})))
   } finally {
     await rm(dir, {recursive: true, force: true})
   }
@@ -104,7 +121,7 @@ async function waitReady(e: InnerEngine, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let last = ''
   while (Date.now() < deadline) {
-    const r = await host(['-H', e.host, 'version', '--format', '{{.Server.Version}}'], {reject: false, timeoutMs: 5_000})
+    const r = await host([...e.cli, 'version', '--format', '{{.Server.Version}}'], {reject: false, timeoutMs: 5_000})
     if (r.exitCode === 0) return
     last = r.stderr.trim()
     await new Promise((res) => setTimeout(res, 500))
@@ -120,6 +137,8 @@ export async function startEngines(opts: EngineLabOptions): Promise<EngineLab> {
   const network = `${project}-lab`
   const engines: InnerEngine[] = []
   let removed = false
+  const apiPort = opts.tls ? 2376 : 2375
+  let pkiDir: string | undefined
 
   const lab: EngineLab = {
     project,
@@ -130,14 +149,14 @@ export async function startEngines(opts: EngineLabOptions): Promise<EngineLab> {
       if (!e) throw new Error(`engine lab ${project} has ${engines.length} engines, not ${i + 1}`)
       return e
     },
-    docker: (e, args, o = {}) => host(['-H', e.host, ...args], o),
+    docker: (e, args, o = {}) => host([...e.cli, ...args], o),
     lose: async (e) => {
       // Its API refuses everyone from now on, open connections included (a reset on their next packet):
       // every call fails at once, as with a host gone, while its containers keep their state for later.
-      await host(['exec', e.container, 'iptables', '-I', 'INPUT', '-p', 'tcp', '--dport', '2375', '-j', 'REJECT', '--reject-with', 'tcp-reset'])
+      await host(['exec', e.container, 'iptables', '-I', 'INPUT', '-p', 'tcp', '--dport', String(apiPort), '-j', 'REJECT', '--reject-with', 'tcp-reset'])
     },
     restore: async (e) => {
-      await host(['exec', e.container, 'iptables', '-D', 'INPUT', '-p', 'tcp', '--dport', '2375', '-j', 'REJECT', '--reject-with', 'tcp-reset'], {reject: false})
+      await host(['exec', e.container, 'iptables', '-D', 'INPUT', '-p', 'tcp', '--dport', String(apiPort), '-j', 'REJECT', '--reject-with', 'tcp-reset'], {reject: false})
       await waitReady(e, 30_000)
     },
     remove: async () => {
@@ -154,6 +173,7 @@ export async function startEngines(opts: EngineLabOptions): Promise<EngineLab> {
       const names = vols.stdout.split('\n').filter(Boolean)
       if (names.length > 0) await host(['volume', 'rm', '-f', ...names], {reject: false})
       await host(['network', 'rm', network], {reject: false})
+      if (pkiDir) await rm(pkiDir, {recursive: true, force: true})
       const left = await host(['ps', '-aq', '--filter', `label=${LABEL.project}=${project}`], {reject: false})
       if (left.stdout.trim() !== '') throw new Error(`engine lab ${project}: containers left on the host engine: ${left.stdout.trim()}`)
     },
@@ -161,24 +181,52 @@ export async function startEngines(opts: EngineLabOptions): Promise<EngineLab> {
 
   try {
     await ensureInnerEngineImage()
-    await createLabNetwork(network, labels)
+    const prefix = await createLabNetwork(network, labels)
+    let ca: Ca | undefined
+    let client: InnerEngine['tls']
+    if (opts.tls) {
+      pkiDir = await mkdtemp(join(tmpdir(), `${project}-pki-`))
+      ca = await makeCa(join(pkiDir, 'ca'), `${project} lab CA`)
+      client = await clientDir(ca, ca, join(pkiDir, 'client'))
+    }
     for (let i = 1; i <= count; i++) {
       const name = `engine${i}`
       const container = `${project}-${name}`
+      // A fixed address, so that the server certificate can name it before the engine starts.
+      const fixedIp = `${prefix}.${9 + i}`
+      const extra: string[] = []
+      if (ca && pkiDir) {
+        const serverDir = join(pkiDir, name)
+        mkdirSync(serverDir)
+        // The entrypoint reads /certs/ca.pem (the CA client certificates must chain to), server-cert.pem, server-key.pem.
+        await issue(ca, serverDir, 'server', {cn: container, ip: fixedIp})
+        await copyFile(ca.cert, join(serverDir, 'ca.pem'))
+        extra.push('-e', 'INNER_ENGINE_TLS=1', '-v', `${serverDir}:/certs:ro`)
+      }
+      if (opts.sshAuthorizedKey) extra.push('-e', `INNER_ENGINE_AUTHORIZED_KEY=${opts.sshAuthorizedKey}`)
       await host(['volume', 'create', ...labels, container])
       await host([
         'run', '-d', '--name', container, '--hostname', container, ...labels,
         '--label', `${LABEL.service}=${name}`,
-        '--network', network,
+        '--network', network, '--ip', fixedIp,
         '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE',
         '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined',
         '-v', `${container}:/var/lib/docker`,
+        ...extra,
         INNER_ENGINE_IMAGE,
       ])
       const ip = (await host(['inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, container])).stdout.trim()
-      engines.push({name, container, volume: container, ip, host: `tcp://${ip}:2375`})
+      const address = `tcp://${ip}:${apiPort}`
+      const cli = client ? ['-H', address, '--tlsverify', '--tlscacert', client.ca, '--tlscert', client.cert, '--tlskey', client.key] : ['-H', address]
+      engines.push({name, container, volume: container, ip, host: address, cli, ...(client ? {tls: client} : {}), sshHostKeys: []})
     }
     await Promise.all(engines.map((e) => waitReady(e, opts.readyTimeoutMs ?? 60_000)))
+    if (opts.sshAuthorizedKey) {
+      for (const e of engines) {
+        const keys = await host(['exec', e.container, 'sh', '-c', 'cat /etc/ssh/ssh_host_*_key.pub'])
+        e.sshHostKeys = keys.stdout.split('\n').map((l) => l.trim().split(/\s+/).slice(0, 2).join(' ')).filter((l) => l !== '')
+      }
+    }
     if (opts.swarm !== false && engines.length > 0) await formSwarm(lab)
     await loadImages(engines, opts.images ?? [])
     return lab
@@ -191,13 +239,14 @@ export async function startEngines(opts: EngineLabOptions): Promise<EngineLab> {
 /**
  * The lab network, on a subnet of its own in 10.250.0.0/16 (so that an engine cut off can come back at its
  * own address: `network connect --ip` needs a configured subnet); another one is tried when one is taken.
+ * Returns the subnet's first three octets (engine i gets .9+i).
  */
-async function createLabNetwork(network: string, labels: string[]): Promise<void> {
+async function createLabNetwork(network: string, labels: string[]): Promise<string> {
   let last = ''
   for (let attempt = 0; attempt < 8; attempt++) {
     const octet = 1 + Math.floor(Math.random() * 254)
     const r = await host(['network', 'create', ...labels, '--subnet', `10.250.${octet}.0/24`, network], {reject: false})
-    if (r.exitCode === 0) return
+    if (r.exitCode === 0) return `10.250.${octet}`
     last = r.stderr.trim()
     if (!/overlap/i.test(last)) break
   }

@@ -1,3 +1,7 @@
+import {mkdirSync} from 'node:fs'
+import {homedir} from 'node:os'
+import path from 'node:path'
+
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
 import {loadTopology} from '../../src/config/load-topology.js'
@@ -36,8 +40,8 @@ describe('where each site runs (topology engines:)', () => {
 
   it('sites on two engines: one plan per engine, overlay networks, secrets never in the description', () => {
     const t = loadTopology(tmp.write('t.yaml', topology(ENGINES + 'wan: {encrypted: true}\n')))
-    expect(t.engines.map((e) => [e.name, e.describe])).toEqual([['one', 'tcp://10.0.0.1:2375'], ['two', 'ssh://ops@10.0.0.2']])
-    expect(t.engines[1]!.endpoint).toEqual({kind: 'ssh', host: '10.0.0.2', port: 22, username: 'ops'})
+    expect(t.engines.map((e) => [e.name, e.describe])).toEqual([['one', 'tcp://10.0.0.1:2375'], ['two', 'ssh://ops@10.0.0.2:22']])
+    expect(t.engines[1]!.endpoint).toEqual({kind: 'ssh', host: '10.0.0.2', port: 22, username: 'ops', knownHosts: path.join(homedir(), '.ssh', 'known_hosts')})
     expect(t.networks.every((n) => n.driver === 'overlay' && n.encrypted)).toBe(true)
   })
 
@@ -76,6 +80,32 @@ describe('where each site runs (topology engines:)', () => {
   it('TLS from a directory an environment variable names (DOCKER_CERT_PATH style), unset: refused naming the variable', () => {
     const file = tmp.write('t.yaml', topology('engines:\n  one: {host: "tcp://10.0.0.1:2376", tls: {dir_env: FD_TEST_NO_SUCH_CERTS}}\n  two: {host: "ssh://ops@10.0.0.2"}\n'))
     expect(issuesOf(() => loadTopology(file))).toEqual([expect.objectContaining({field: 'engines.one.tls.dir_env', message: expect.stringMatching(/FD_TEST_NO_SUCH_CERTS is not set/)})])
+  })
+
+  it('ssh:// with a private key file and a known_hosts file by path (relative to the topology), never the key itself', () => {
+    mkdirSync(path.join(tmp.dir, 'keys'))
+    tmp.write('keys/id_ed25519', 'x')
+    tmp.write('keys/known_hosts', '')
+    const t = loadTopology(tmp.write('t.yaml', topology('engines:\n  one: {host: "tcp://10.0.0.1:2375", insecure: true}\n  two: {host: "ssh://root@10.0.0.2:2222", ssh: {private_key: keys/id_ed25519, known_hosts: keys/known_hosts}}\n')))
+    expect(t.engines[1]).toEqual({
+      name: 'two',
+      describe: 'ssh://root@10.0.0.2:2222',
+      endpoint: {kind: 'ssh', host: '10.0.0.2', port: 2222, username: 'root', privateKey: path.join(tmp.dir, 'keys/id_ed25519'), knownHosts: path.join(tmp.dir, 'keys/known_hosts')},
+    })
+  })
+
+  it('ssh:// files that do not exist, an unset key variable, and ssh/tls/insecure on the wrong kind of engine: file, line and field', () => {
+    const file = tmp.write('t.yaml', topology('engines:\n  one: {host: "tcp://10.0.0.1:2376", insecure: true, ssh: {known_hosts: kh}}\n  two: {host: "ssh://ops@10.0.0.2", insecure: true, ssh: {private_key: nokey, known_hosts: nokh}}\n'))
+    expect(issuesOf(() => loadTopology(file))).toEqual([
+      expect.objectContaining({line: 3, field: 'engines.one.ssh', message: 'ssh applies to ssh:// engines only'}),
+      expect.objectContaining({line: 4, field: 'engines.two.insecure', message: expect.stringMatching(/ssh:\/\/ is always authenticated/)}),
+      expect.objectContaining({line: 4, field: 'engines.two.ssh.private_key', message: expect.stringMatching(/no such file: .*nokey$/)}),
+      expect.objectContaining({line: 4, field: 'engines.two.ssh.known_hosts', message: expect.stringMatching(/no such file: .*nokh$/)}),
+    ])
+    const env = tmp.write('t2.yaml', topology('engines:\n  one: {host: "tcp://10.0.0.1:2376", insecure: true}\n  two: {host: "ssh://ops@10.0.0.2", ssh: {private_key_env: FD_TEST_NO_SUCH_KEY}}\n'))
+    expect(issuesOf(() => loadTopology(env))).toEqual([expect.objectContaining({field: 'engines.two.ssh.private_key_env', message: expect.stringMatching(/FD_TEST_NO_SUCH_KEY is not set/)})])
+    const both = tmp.write('t3.yaml', topology('engines:\n  one: {host: "tcp://10.0.0.1:2376", insecure: true}\n  two: {host: "ssh://ops@10.0.0.2", ssh: {private_key: a, private_key_env: B}}\n'))
+    expect(issuesOf(() => loadTopology(both))).toEqual([expect.objectContaining({field: 'engines.two.ssh', message: expect.stringMatching(/not both/)})])
   })
 
   it('wan.encrypted on one engine is refused (it means IPsec between hosts)', () => {
