@@ -38,6 +38,12 @@ export function httpRequest(req: HttpRequest, signal: AbortSignal): Promise<Http
     if (req.host && !Object.keys(headers).some((h) => h.toLowerCase() === 'host')) headers.host = req.host
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body))
     const r = client.request(req.url, {method: req.method, headers, agent: false})
+    // Listened for first: a request destroyed before its handlers were attached (a signal already aborted)
+    // emits 'error' ("socket hang up"), which unheard ends the whole process (a sweep cell, 2026-12-01).
+    r.on('error', (error: NodeJS.ErrnoException) => {
+      const code = error.code ?? error.message
+      done(connected ? {kind: 'sent', error: `${code} after the request was sent`} : {kind: 'not-sent', error: code})
+    })
     const reason = () => (signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted'))
     const onAbort = () => {
       done(connected ? {kind: 'sent', error: `${reason()} after the request was sent`} : {kind: 'not-sent', error: `${reason()} (no connection)`})
@@ -60,10 +66,6 @@ export function httpRequest(req: HttpRequest, signal: AbortSignal): Promise<Http
       })
       res.on('end', () => done({kind: 'answered', status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8')}))
       res.on('error', (error) => done({kind: 'sent', error: `answer cut off: ${error.message}`}))
-    })
-    r.on('error', (error: NodeJS.ErrnoException) => {
-      const code = error.code ?? error.message
-      done(connected ? {kind: 'sent', error: `${code} after the request was sent`} : {kind: 'not-sent', error: code})
     })
     r.end(req.body)
   })
