@@ -1,4 +1,5 @@
 import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -7,7 +8,7 @@ import {LABEL} from '../../src/engine/labels.js'
 import type {DrillResult} from '../../src/model/result.js'
 import type {Environment} from '../../src/model/evidence.js'
 import {DEFAULT_TOPOLOGY, PACKAGE_ROOT} from '../../src/paths.js'
-import {firedrill} from '../support/cli.js'
+import {firedrill, firedrillMeanwhile} from '../support/cli.js'
 import {startEngines, type EngineLab, type InnerEngine} from '../support/engines.js'
 import {tempDir} from '../support/files.js'
 import {clientDir, keyBody, makeCa, sshKeyPair} from '../support/pki.js'
@@ -17,7 +18,9 @@ import {clientDir, keyBody, makeCa, sshKeyPair} from '../support/pki.js'
 // known_hosts. One engine each (no swarm), bank-3site on it through the relay, a short kill-primary drill,
 // and the evidence: it names the engine and its transport, and holds no key (nor its path) anywhere.
 // One lab of two engines, both with TLS and sshd (one start, one image save): the first is driven over
-// TLS, the second over ssh://.
+// TLS, the second over ssh://. The TLS engine also holds what was relay.test.ts (issue 14 point 5, one
+// engine on another host reached through the relay; status, the relay's cost, the lock on the engine),
+// so the layer starts one lab fewer.
 
 const LONG = {timeout: 420_000}
 const IMAGES = ['firedrill/bank-node:15', 'firedrill/net-helper:1']
@@ -49,17 +52,60 @@ async function nothingLeft(engine: InnerEngine, project: string): Promise<void> 
   }
 }
 
-/** up, a kill-primary drill with evidence, down: the result, its environment.json and the bundle's files. */
-async function upDrillDown(topology: string, out: string): Promise<{result: DrillResult; environment: Environment; files: {file: string; text: string}[]}> {
+/**
+ * up, a kill-primary drill with evidence, down: the result, its environment.json and the bundle's files.
+ * With `relay`, what the relay and the lock on a remote engine must show (issue 14 points 3 to 5): status
+ * reads the roles through the relay; the run times the relay and adds what it adds to the resolution; while
+ * it runs, the topology's lock is a volume on the engine, which a runner on another machine (here: another
+ * lock directory, so the local lock file is not what stops it) is refused by; released at the end.
+ */
+async function upDrillDown(topology: string, out: string, relay?: {engine: InnerEngine; project: string}): Promise<{result: DrillResult; environment: Environment; files: {file: string; text: string}[]}> {
   const up = await firedrill(['up', '--topology', topology, '--ci', '--json'], LONG)
   expect(up.exitCode, up.stderr).toBe(0)
   expect((JSON.parse(up.stdout) as {route: {kind: string}}).route.kind).toBe('relay')
-  const run = await firedrill(['run', path.join(PACKAGE_ROOT, 'drills', 'kill-primary.yaml'), '--topology', topology, '--out', out, '--keep', '--ci', '--json'], LONG)
+  const args = ['run', path.join(PACKAGE_ROOT, 'drills', 'kill-primary.yaml'), '--topology', topology, '--out', out, '--keep', '--ci', '--reporter', 'json']
+  let run: {exitCode?: number; stdout: string; stderr: string}
+  if (relay) {
+    const {engine, project} = relay
+    const status = await firedrill(['status', '--topology', topology], {timeout: 60_000})
+    expect(status.exitCode, status.stderr).toBe(0)
+    expect(status.stdout).toContain(`through the relay fd-${project}-relay on ${engine.ip}`)
+    expect(status.stdout).toMatch(/leader/)
+    // The simplest remote case, as a new user tries it: no engines: in the topology, DOCKER_HOST (and the
+    // docker CLI's TLS variables) naming the engine on another host; the same relay, found by its label.
+    const plain = path.join(path.dirname(topology), 'plain.yaml')
+    writeFileSync(plain, readFileSync(DEFAULT_TOPOLOGY, 'utf8').replace(/^name: bank-3site$/m, `name: ${project}`).replace(/context: \.\/image/g, `context: ${path.join(path.dirname(DEFAULT_TOPOLOGY), 'image')}`))
+    const viaEnv = await firedrill(['status', '--topology', plain], {env: {DOCKER_HOST: `tcp://${engine.ip}:2376`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: engine.tls!.dir}, timeout: 60_000})
+    expect(viaEnv.exitCode, viaEnv.stderr).toBe(0)
+    expect(viaEnv.stdout).toContain(`through the relay fd-${project}-relay on ${engine.ip}`)
+    expect(viaEnv.stdout).toMatch(/leader/)
+    const lockVolume = async () => (await lab.docker(engine, ['volume', 'ls', '-q', '--filter', `name=fd-${project}-lock`])).stdout.trim()
+    let other: {exitCode?: number; stderr: string} | undefined
+    let held = ''
+    run = await firedrillMeanwhile(args, /Step 1\/4: sleep/, async () => {
+      held = await lockVolume()
+      other = await firedrill(['up', '--topology', topology, '--ci'], {env: {FIREDRILL_LOCK_DIR: path.join(tmpdir(), `fd-other-runner-${process.pid}`)}, timeout: 60_000})
+    }, {timeout: 420_000})
+    expect(held).toBe(`fd-${project}-lock`)
+    expect(other?.exitCode, other?.stderr).toBe(2)
+    expect(other?.stderr).toMatch(new RegExp(`topology ${project} is in use by another firedrill \\(pid \\d+ on .*\\), as the volume fd-${project}-lock on its engine says`))
+    expect(await lockVolume(), 'released when the run ended').toBe('')
+  } else {
+    run = await firedrill(args, LONG)
+  }
   expect(run.exitCode, run.stderr).toBe(0)
   const result = JSON.parse(run.stdout) as DrillResult
   expect(result.status).toBe('completed')
   expect(result.verdict).toBe('pass')
   expect(result.measurements.lost_writes).toBe(0)
+  if (relay) {
+    expect(result.route).toMatchObject({via: 'relay', relay: `fd-${relay.project}-relay`, host: relay.engine.ip, trials: 15})
+    expect(result.route!.connect_ms).toBeGreaterThan(0)
+    expect(result.route!.added_ms).not.toBeNull()
+    // What the relay adds is part of the figure's precision: the probe interval plus it.
+    expect(result.measurements.resolution_ms).toBeCloseTo(100 + result.route!.added_ms!, 5)
+    console.info(`relay: connect ${result.route!.connect_ms} ms, adds ${result.route!.added_ms} ms (medians of ${result.route!.trials})`)
+  }
   const down = await firedrill(['down', '--topology', topology], {timeout: 120_000})
   expect(down.exitCode, down.stderr).toBe(0)
   const environment = JSON.parse(readFileSync(path.join(out, 'environment.json'), 'utf8')) as Environment
@@ -119,7 +165,7 @@ describe('an engine with TLS client certificates (tcp://IP:2376, dockerd --tlsve
     const e = lab.at(0)
     const started = performance.now()
     topology = tmp.write('topology.yaml', onEngine(project, `    host: tcp://${e.ip}:2376\n    tls:\n      ca: ${e.tls!.ca}\n      cert: ${e.tls!.cert}\n      key: ${e.tls!.key}`))
-    const {result, environment, files} = await upDrillDown(topology, path.join(tmp.dir, 'evidence'))
+    const {result, environment, files} = await upDrillDown(topology, path.join(tmp.dir, 'evidence'), {engine: e, project})
     console.info(`TLS engine: up + kill-primary + down in ${((performance.now() - started) / 1000).toFixed(1)} s, RTO ${result.measurements.rto_ms} ms`)
     for (const engine of [result.engine, environment.engine]) expect(engine).toMatchObject({endpoint: `tcp://${e.ip}:2376`, transport: 'tls'})
     expect(result.route).toMatchObject({via: 'relay', host: e.ip})
