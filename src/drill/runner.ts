@@ -153,8 +153,9 @@ function prepare(loaded: LoadedDrill, ctx: RunContext, clock: Clock, signal: Abo
   const reverts = new RevertStack()
   // Each probe's kind (src/probes/registry.ts) makes its probe and, when its objectives ask, its watches.
   // The write probe stands on the WAN; the split-brain watch stands inside each node's own site.
+  // Where a probe sends (every sample, for some kinds): containers and addresses, never the cluster's roles.
   const instances = async (service: string, vantage: 'wan' | 'site'): Promise<ProbeNode[]> => {
-    const seen = await observe(topology, engine)
+    const seen = await observe(topology, engine, {roles: false})
     return seen.instances
       .filter((o) => o.instance.service === service && o.container)
       .flatMap((o): (ProbeNode & {site: string})[] => {

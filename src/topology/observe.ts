@@ -39,7 +39,11 @@ export interface Observation {
  * What is running for each instance, with each clustered member's role as its cluster manager's role
  * reader says. An engine that can exec lets a `command` role reader run its argv in each member.
  */
-export async function observe(topology: Topology, engine: Pick<Containers, 'listContainers'> & Partial<ContainerExec> & Partial<Pick<EnginePing, 'endpoint'>>): Promise<Observation> {
+export async function observe(
+  topology: Topology,
+  engine: Pick<Containers, 'listContainers'> & Partial<ContainerExec> & Partial<Pick<EnginePing, 'endpoint'>>,
+  opts: {roles?: boolean} = {},
+): Promise<Observation> {
   const containers = await engine.listContainers(projectFilter(topology.project))
   const byName = new Map(containers.map((c) => [c.name, c]))
   const wan = networkName(topology.project, undefined)
@@ -51,7 +55,8 @@ export async function observe(topology: Topology, engine: Pick<Containers, 'list
   })
 
   const byService = new Map<string, ObservedInstance[]>()
-  for (const o of instances) if (o.instance.cluster) byService.set(o.instance.service, [...(byService.get(o.instance.service) ?? []), o])
+  // roles: false: containers and addresses only (a probe listing where to send, each sample), no cluster manager asked.
+  if (opts.roles !== false) for (const o of instances) if (o.instance.cluster) byService.set(o.instance.service, [...(byService.get(o.instance.service) ?? []), o])
   // Roles come from the service's cluster manager, through its role reader (src/cluster/).
   await Promise.all(
     [...byService.values()].map(async (members) => {
