@@ -54,30 +54,43 @@ describe('WriteFollower', () => {
   })
 })
 
+/**
+ * Nodes reached by address, as on a Docker network: `at` says which node holds an address now (a stopped
+ * container frees its own; a reconnected one may be given another). An address nobody holds refuses a
+ * connection, or, with `quietWhenGone`, takes it and never answers (an old socket that just goes quiet).
+ */
+function addressedSystem(addresses: [string, string][], opts: {quietWhenGone?: boolean} = {}) {
+  const at = new Map(addresses.map(([name, ip]) => [ip, name]))
+  const address = new Map(addresses)
+  const writable = new Set<string>()
+  const onLost: ((error: Error) => void)[] = []
+  const quiet = new Promise<never>(() => {})
+  const gone = (ip: string) => !at.has(ip) && opts.quietWhenGone
+  const driver: WriteDriver<{ip: string}> = {
+    client: async (node, o) => (onLost.push(o.onLost), {ip: node.address}),
+    connect: async (c) => {
+      if (!at.has(c.ip)) throw Object.assign(new Error(`connect ${opts.quietWhenGone ? 'EHOSTUNREACH' : 'ECONNREFUSED'} ${c.ip}`), {definite: true})
+    },
+    destroy: async () => {},
+    writable: async (c) => (gone(c.ip) ? quiet : {writable: writable.has(at.get(c.ip) ?? ''), why: 'read-only'}),
+    prepare: async () => {},
+    write: async (c) => {
+      if (gone(c.ip)) return quiet
+      if (!writable.has(at.get(c.ip) ?? '')) throw Object.assign(new Error('read-only'), {definite: true})
+    },
+    classify: (error) => ((error as {definite?: boolean}).definite ? 'failed' : 'indeterminate'),
+    readBack: async () => new Set(),
+  }
+  const nodes = async (): Promise<ProbeNode[]> => [...address].map(([name, ip]) => ({name, address: ip}))
+  return {at, address, writable, driver, nodes, loseAll: () => onLost.forEach((lost) => lost(new Error('connection reset')))}
+}
+
 describe('WriteFollower, nodes that stop and addresses given again', () => {
   it("a stopped node's address taken by another node: the writes are that node's, never the stopped one's", async () => {
     // Containers on a Docker network: a stopped one frees its address, which a container reconnected
     // to the network can be given (busan reconnected to the WAN took gyeonggi's, 2026-12-01).
-    const at = new Map([['10.0.0.1', 'a'], ['10.0.0.2', 'b'], ['10.0.0.3', 'c']])
-    const address = new Map([...at].map(([ip, name]) => [name, ip]))
-    const writable = new Set(['a'])
-    const onLost: ((error: Error) => void)[] = []
-    const refused = Object.assign(new Error('read-only'), {definite: true})
-    const driver: WriteDriver<{ip: string}> = {
-      client: async (node, opts) => (onLost.push(opts.onLost), {ip: node.address}),
-      connect: async (c) => {
-        if (!at.has(c.ip)) throw Object.assign(new Error(`connect ECONNREFUSED ${c.ip}`), {definite: true})
-      },
-      destroy: async () => {},
-      writable: async (c) => ({writable: writable.has(at.get(c.ip) ?? ''), why: 'read-only'}),
-      prepare: async () => {},
-      write: async (c) => {
-        if (!writable.has(at.get(c.ip) ?? '')) throw refused
-      },
-      classify: (error) => ((error as {definite?: boolean}).definite ? 'failed' : 'indeterminate'),
-      readBack: async () => new Set(),
-    }
-    const nodes = async (): Promise<ProbeNode[]> => [...address].map(([name, ip]) => ({name, address: ip}))
+    const {at, address, writable, driver, nodes, loseAll} = addressedSystem([['a', '10.0.0.1'], ['b', '10.0.0.2'], ['c', '10.0.0.3']])
+    writable.add('a')
     const follower = new WriteFollower(driver, {service: 's', interval: 10, timeout: 200}, 'run', nodes)
     await follower.start()
     await sleep(60)
@@ -85,7 +98,7 @@ describe('WriteFollower, nodes that stop and addresses given again', () => {
     at.clear()
     address.delete('a')
     address.delete('b')
-    for (const lost of onLost) lost(new Error('connection reset'))
+    loseAll()
     await sleep(60)
     at.set('10.0.0.2', 'c')
     address.set('c', '10.0.0.2')
@@ -105,26 +118,8 @@ describe('WriteFollower, a running node given a new address', () => {
   it('is found at its new address while another node keeps its connection open (the nodes are listed again)', async () => {
     // busan reconnected to the WAN (new address) and promoted, while the probe still held a connection
     // to a replica elsewhere: it never listed the nodes again and wrote nowhere for 60 s (2026-12-01).
-    const at = new Map([['10.0.0.1', 'a'], ['10.0.0.2', 'b']])
-    const address = new Map([['a', '10.0.0.1'], ['b', '10.0.0.2']])
-    const writable = new Set(['a'])
-    const quiet = new Promise<never>(() => {})
-    const driver: WriteDriver<{ip: string}> = {
-      client: async (node) => ({ip: node.address}),
-      connect: async (c) => {
-        if (!at.has(c.ip)) throw Object.assign(new Error(`connect EHOSTUNREACH ${c.ip}`), {definite: true})
-      },
-      destroy: async () => {},
-      writable: async (c) => (at.has(c.ip) ? {writable: writable.has(at.get(c.ip)!), why: 'read-only'} : quiet),
-      prepare: async () => {},
-      write: async (c) => {
-        if (!at.has(c.ip)) return quiet
-        if (!writable.has(at.get(c.ip)!)) throw Object.assign(new Error('read-only'), {definite: true})
-      },
-      classify: (error) => ((error as {definite?: boolean}).definite ? 'failed' : 'indeterminate'),
-      readBack: async () => new Set(),
-    }
-    const nodes = async (): Promise<ProbeNode[]> => [...address].map(([name, ip]) => ({name, address: ip}))
+    const {at, address, writable, driver, nodes} = addressedSystem([['a', '10.0.0.1'], ['b', '10.0.0.2']], {quietWhenGone: true})
+    writable.add('a')
     const follower = new WriteFollower(driver, {service: 's', interval: 10, timeout: 100}, 'run', nodes)
     await follower.start()
     await sleep(50)
