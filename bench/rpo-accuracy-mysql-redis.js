@@ -17,6 +17,7 @@ import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
+import {mariadbReadOnlyRoles} from './lib/drills.js'
 import {BIN, cli, load, machine, parseArgs, ROOT, run, stats, writeResults} from './lib/common.js'
 import {scratch} from './lib/topology.js'
 
@@ -85,19 +86,7 @@ steps:
     project: 'mdrills-rpo-mysql',
     // mariadb-2site with roles from @@read_only (no cluster manager: the promotion is a runbook step).
     topology: (project) =>
-      fixtureAs('test/fixtures/topologies/mariadb-2site/topology.yaml', project, (t) =>
-        t.replace(
-          '    stop_timeout: 10s',
-          [
-            '    stop_timeout: 10s',
-            '    cluster:',
-            '      manager: command',
-            "      command: [mariadb, --protocol=socket, -uroot, -pfiredrill-root, -N, -B, -e, 'SELECT @@read_only']",
-            "      outputs: {'0': leader, '1': replica}",
-            '      ready_when: {leader: 1}',
-          ].join('\n'),
-        ),
-      ),
+      fixtureAs('test/fixtures/topologies/mariadb-2site/topology.yaml', project, (t) => mariadbReadOnlyRoles(t, 'leader: 1')),
     drill: (topology, windowMs) => `name: mysql-lose-${windowMs}ms
 description: busan stops replicating, ${windowMs} ms of writes go to seoul alone, seoul is killed and left down, busan promoted
 topology: ${topology}

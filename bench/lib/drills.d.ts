@@ -2,3 +2,4 @@ export function freezeDrill(opts: {topology: string; outageS: number; intervalMs
 export const GATE_SQL: string
 export function lossDrill(opts: {topology: string; lost: number; intervalMs?: number; name?: string}): string
 export function lossTopology(embeddedText: string): string
+export function mariadbReadOnlyRoles(topologyText: string, readyWhen: string): string

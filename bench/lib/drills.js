@@ -167,3 +167,22 @@ export function lossTopology(embeddedText) {
     .replace(/    per_site:\n      seoul:\n        env:\n          PATRONI_CAN_BOOTSTRAP: 'true'\n      busan:\n(?:        .*\n|\s*#.*\n)*/, "    per_site:\n      seoul:\n        env:\n          PATRONI_CAN_BOOTSTRAP: 'true'\n")
     .replace(/sync_standby: 1\n        replica: 1/, 'sync_standby: 0\n        replica: 0')
 }
+
+/**
+ * mariadb-2site's topology text with its roles read by the command role reader from `SELECT @@read_only`
+ * (no cluster manager: a promotion is a runbook step), ready when `readyWhen` (e.g. "leader: 1") holds.
+ * One definition for the bench and the integration tests that drill it.
+ */
+export function mariadbReadOnlyRoles(topologyText, readyWhen) {
+  return topologyText.replace(
+    '    stop_timeout: 10s',
+    [
+      '    stop_timeout: 10s',
+      '    cluster:',
+      '      manager: command',
+      "      command: [mariadb, --protocol=socket, -uroot, -pfiredrill-root, -N, -B, -e, 'SELECT @@read_only']",
+      "      outputs: {'0': leader, '1': replica}",
+      `      ready_when: {${readyWhen}}`,
+    ].join('\n'),
+  )
+}

@@ -20,6 +20,7 @@ import {observe} from '../../src/topology/observe.js'
 import {firedrill} from '../support/cli.js'
 import {labelled, NOTHING, testProject} from '../support/docker.js'
 import {fixtureTopologyAs, tempDir} from '../support/files.js'
+import {mariadbReadOnlyRoles} from '../../bench/lib/drills.js'
 
 /**
  * Issue 12's mysql-write and redis-write probes and the `command` role reader, against real
@@ -70,17 +71,7 @@ const minus = (a: Set<number>, b: Set<number>) => new Set([...a].filter((x) => !
 
 /** mariadb-2site as project PROJECT, its roles read by the command reader from `SELECT @@read_only`, ready when READY_WHEN holds. */
 function mariadbWithReadOnlyReader(project: string, readyWhen: string): string {
-  return fixtureTopologyAs('test/fixtures/topologies/mariadb-2site/topology.yaml', project).replace(
-    '    stop_timeout: 10s',
-    [
-      '    stop_timeout: 10s',
-      '    cluster:',
-      '      manager: command',
-      "      command: [mariadb, --protocol=socket, -uroot, -pfiredrill-root, -N, -B, -e, 'SELECT @@read_only']",
-      "      outputs: {'0': leader, '1': replica}",
-      `      ready_when: {${readyWhen}}`,
-    ].join('\n'),
-  )
+  return mariadbReadOnlyRoles(fixtureTopologyAs('test/fixtures/topologies/mariadb-2site/topology.yaml', project), readyWhen)
 }
 
 describe('mysql-write and the command role reader on MariaDB primary + replica', () => {
